@@ -1,0 +1,82 @@
+"""The `escalada` command line. Each command parses its options, calls one core
+function (imported inside the command, so `--help` and `validate` stay fast and
+never import a desk client library), prints, and returns an exit code.
+
+Exit codes: 0 success; 1 what the command checks failed; 2 usage error (and
+`plan --detailed-exitcode`: changes pending); 3 internal error (a bug)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from escalada import __version__
+from escalada.errors import EscaladaError
+
+INTERNAL_ERROR = 3
+
+
+class Context:
+    """The object the group puts on the click context."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+
+class EscaladaGroup(click.Group):
+    """Turns every failure into one line: a user error exits 1, a bug exits 3.
+
+    Done in the group (not only in `main`) so click's test runner sees exactly
+    what a user sees."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except EscaladaError as error:
+            if _debug(ctx):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as error:  # noqa: BLE001 - the one place a bug becomes one line
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {error} (run with --debug)", err=True
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return isinstance(ctx.obj, Context) and ctx.obj.debug
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(cls=EscaladaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="escalada")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Escalation policy as code for Jira Service Management, Zendesk and ServiceNow.
+
+    Policies are YAML in git (default directory: ./policy). Validate them in CI,
+    test them, reconcile them into each desk, and run the escalation runner on a
+    schedule.
+    """
+    ctx.obj = Context(debug=debug)
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="escalada")

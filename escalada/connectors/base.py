@@ -1,0 +1,119 @@
+"""The desk connector protocol. One module per desk implements it on the desk's
+own client library; desk field names never leave that module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Literal
+from typing import Protocol
+
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.ticket import Action
+from escalada.ticket import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """`--shard I/N`: this runner takes the tickets whose stable key hash mod N is I."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not (self.count >= 1 and 0 <= self.index < self.count):
+            raise ValueError(f"shard {self.index}/{self.count}: need 0 <= I < N")
+
+    def owns(self, key: str) -> bool:
+        import zlib
+
+        return zlib.crc32(key.encode("utf-8")) % self.count == self.index
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What one ticket write did: the calls made and what was written."""
+
+    ticket: str
+    written: tuple[str, ...]  # action types carried out on the desk
+    calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One line of `escalada desks check`."""
+
+    desk: str
+    item: str  # e.g. "credentials", "group Network L2", "field 360001111"
+    ok: bool
+    detail: str = ""
+
+
+# --- native configuration, for the reconciler --------------------------------
+
+ConfigKind = Literal["priority", "sla", "schedule", "field_options", "group", "lookup"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigObject:
+    """One object of a desk's native configuration, desired or current.
+
+    `attrs` holds only what escalada manages, in plain JSON values, so a plan
+    is a field-by-field comparison of two ConfigObjects of the same key."""
+
+    kind: ConfigKind
+    name: str
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    id: str | None = None  # the desk's id, on current objects
+    managed: bool = True  # carries escalada's ownership marker
+    depends_on: tuple[str, ...] = ()  # keys ("kind/name") to write first
+    note: str | None = None  # e.g. "enforced by the runner"
+    verify_only: bool = False  # groups: verified, never created
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+class Connector(Protocol):
+    """What the runner, the reconciler and `desks check` need from a desk."""
+
+    desk: Desk
+
+    @property
+    def calls(self) -> int:
+        """HTTP calls (or SQL statements for the sandbox) made so far."""
+        ...
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        """Open tickets in the desk's scope, read server-side, largest pages, to the end."""
+        ...
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        """Carry out a ticket's actions in as few writes as the API allows.
+
+        Raises ConflictError when the desk reports a concurrent edit."""
+        ...
+
+    def check(self) -> list[CheckItem]:
+        """Credentials, permissions and every mapped id."""
+        ...
+
+    def desired_config(self, policy: Policy) -> list[ConfigObject]:
+        """The native configuration this policy asks for on this desk."""
+        ...
+
+    def current_config(self) -> list[ConfigObject]:
+        """The desk's configuration objects of the kinds escalada manages."""
+        ...
+
+    def write_config(
+        self, op: Literal["create", "update", "delete"], obj: ConfigObject
+    ) -> ConfigObject:
+        """Create, update or delete one object; returns it with its desk id."""
+        ...

@@ -1,0 +1,1 @@
+"""Policy: loading, validation, the typed model, business time and evaluation."""

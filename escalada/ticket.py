@@ -1,0 +1,129 @@
+"""The normalized ticket and the actions a decision asks a desk to carry out.
+
+One definition shared by the engine, the connectors, the runner, `explain`
+and `PolicyTest`; connectors translate each desk's record into `Ticket` and
+each `Action` back into desk calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+from typing import Literal
+
+Status = Literal["open", "pending", "resolved", "closed"]
+STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
+DONE_STATUSES = frozenset({"resolved", "closed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    organization: str | None = None
+    vip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationState:
+    """What escalada has done to a ticket, persisted on the ticket itself
+    (see `escalada.marker`), so the runner keeps no database."""
+
+    path: str | None = None
+    level: int = 0
+    since: datetime | None = None  # when the current level was announced
+    updated: datetime | None = None  # the last stakeholder update
+    asked: bool = False  # a reason was requested for an explicit escalation request
+    history: tuple[str, ...] = ()  # "path:level" entries, oldest first
+
+
+NOT_ESCALATED = EscalationState()
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    desk: str
+    key: str
+    title: str
+    created: datetime
+    status: Status = "open"
+    url: str | None = None
+    description: str = ""
+    priority: str | None = None  # policy priority name (connectors map desk values back)
+    impact: str | None = None
+    urgency: str | None = None
+    updated: datetime | None = None
+    responded: datetime | None = None
+    resolved: datetime | None = None
+    team: str | None = None  # policy team name
+    assignee: str | None = None
+    tags: frozenset[str] = frozenset()
+    requester: Requester = Requester()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    escalation: EscalationState = NOT_ESCALATED
+    latest_comment: str | None = None  # read only when a trigger needs `reason_from`
+    revision: str | None = None  # desk concurrency token (e.g. Zendesk updated_stamp)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.description}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+
+ActionType = Literal[
+    "assign",  # move the ticket to the level's team
+    "comment",  # internal note with the reason
+    "notify",  # message the team's channels
+    "set_priority",  # correct the priority to the matrix's
+    "mark",  # persist the escalation state on the ticket
+    "ask_reason",  # reply asking why an escalation was requested
+    "update",  # periodic stakeholder update while escalated
+    "clear",  # the ticket left its path: remove the state
+]
+ACTION_TYPES: tuple[str, ...] = (
+    "assign",
+    "comment",
+    "notify",
+    "set_priority",
+    "mark",
+    "ask_reason",
+    "update",
+    "clear",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    type: ActionType
+    reason: str
+    team: str | None = None  # assign / notify / update: the policy team
+    channels: tuple[str, ...] = ()  # notify / update: channel names
+    priority: str | None = None  # set_priority: the policy priority
+    state: EscalationState | None = None  # mark / clear: the state to persist
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    level: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a ticket should be at an instant, and what to do to get it there."""
+
+    ticket: str
+    priority: str | None
+    path: str | None
+    level: int
+    team: str | None
+    actions: tuple[Action, ...] = ()
+    next: NextStep | None = None
+    timeline: tuple[str, ...] = ()  # short human lines for `explain`
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.actions)
