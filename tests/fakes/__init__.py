@@ -1,0 +1,1 @@
+"""Stateful fakes of the desks' REST APIs, built on `responses`."""
