@@ -72,7 +72,9 @@ class FakeServer:
     def total_calls(self) -> int:
         return sum(self.calls.values())
 
-    def route(self, method: str, pattern: str, handler: Handler, *, name: str | None = None) -> None:
+    def route(
+        self, method: str, pattern: str, handler: Handler, *, name: str | None = None
+    ) -> None:
         """Serve METHOD base_url+pattern (a regex over the path) with handler(request, match)."""
         route_name = name or f"{method} {pattern}"
         path_re = re.compile(f"^{pattern}$")
