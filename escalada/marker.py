@@ -7,6 +7,7 @@ labels cannot), so the same tokens serve every desk:
     escalada-since-20261123t101500z   when that level was announced (UTC)
     escalada-upd-20261123t111500z     the last stakeholder update (UTC)
     escalada-asked                    a reason was requested for an escalation request
+    escalada-pending                  notifications of the current level not yet confirmed sent
 
 A desk that has no labels keeps the same tokens in one field or in a note line
 that starts with NOTE_PREFIX.
@@ -53,6 +54,8 @@ def encode(state: EscalationState) -> tuple[str, ...]:
         tokens.append(f"{PREFIX}upd-{_stamp(state.updated)}")
     if state.asked:
         tokens.append(f"{PREFIX}asked")
+    if state.pending:
+        tokens.append(f"{PREFIX}pending")
     return tuple(tokens)
 
 
@@ -64,13 +67,15 @@ def decode(tokens: Iterable[str]) -> EscalationState:
     path: str | None = None
     level = -1
     since = updated = None
-    asked = False
+    asked = pending = False
     for token in tokens:
         token = token.strip().lower()
         if not token.startswith(PREFIX):
             continue
         if token == f"{PREFIX}asked":
             asked = True
+        elif token == f"{PREFIX}pending":
+            pending = True
         elif token.startswith(f"{PREFIX}since-"):
             since = _parse_stamp(token[len(PREFIX) + 6 :]) or since
         elif token.startswith(f"{PREFIX}upd-"):
@@ -79,7 +84,9 @@ def decode(tokens: Iterable[str]) -> EscalationState:
             path, level = match["path"], int(match["level"])
     if path is None:
         return EscalationState(asked=asked)
-    return EscalationState(path=path, level=level, since=since, updated=updated, asked=asked)
+    return EscalationState(
+        path=path, level=level, since=since, updated=updated, asked=asked, pending=pending
+    )
 
 
 def note_line(state: EscalationState) -> str:

@@ -34,6 +34,7 @@ class EscalationState:
     since: datetime | None = None  # when the current level was announced
     updated: datetime | None = None  # the last stakeholder update
     asked: bool = False  # a reason was requested for an explicit escalation request
+    pending: bool = False  # written with an escalation, removed once its notifications went out
     history: tuple[str, ...] = ()  # "path:level" entries, oldest first
 
 
