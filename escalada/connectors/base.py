@@ -42,6 +42,7 @@ class ApplyResult:
     ticket: str
     written: tuple[str, ...]  # action types carried out on the desk
     calls: int
+    revision: str | None = None  # the desk's concurrency token after the write, if it has one
 
 
 @dataclass(frozen=True, slots=True)
