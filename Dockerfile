@@ -1,0 +1,18 @@
+# escalada runner image: `docker build -t escalada .`
+# Runs as a non-root user; the policy is mounted or baked in at /policy.
+FROM python:3.12-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY escalada ./escalada
+COPY examples ./examples
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.12-slim
+RUN useradd --create-home --uid 10001 escalada
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER escalada
+WORKDIR /home/escalada
+ENV PYTHONUNBUFFERED=1
+ENTRYPOINT ["escalada"]
+CMD ["run", "--once", "--policy", "/policy", "--log-format", "json"]
