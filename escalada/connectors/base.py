@@ -98,6 +98,18 @@ class Connector(Protocol):
     def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
         """Carry out a ticket's actions in as few writes as the API allows.
 
+        What each Action type writes, on every desk (tests/connectors/contract.py
+        checks it): `assign` sets the ticket's group to the desk group mapped
+        from `action.team`; `set_priority` sets the desk priority mapped from
+        `action.priority`; `comment` and `update` add an internal note whose
+        text contains `action.reason`; `ask_reason` adds a public reply with
+        `action.reason`; `mark` and `clear` replace escalada's marker (tags or
+        labels via `escalada.marker.retag`, keeping the desk's other tags; a note
+        marker line where the desk has no tags) with `action.state`
+        (`clear`: NOT_ESCALATED). `notify` is not written: the runner's
+        notifier sends it. ApplyResult.written lists the types written, in
+        the order given.
+
         Raises ConflictError when the desk reports a concurrent edit."""
         ...
 
