@@ -80,3 +80,254 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="escalada")
+
+
+# --- shared option types -------------------------------------------------------
+
+
+class DurationType(click.ParamType):
+    """`60s`, `5m`, `1h30m` -> seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            return value
+        from escalada.policy.durations import parse_duration
+
+        try:
+            return parse_duration(str(value)).total_seconds()
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class ShardType(click.ParamType):
+    """`I/N` -> Shard."""
+
+    name = "I/N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from escalada.connectors.base import Shard
+        from escalada.run_main import parse_shard
+
+        if isinstance(value, Shard):
+            return value
+        try:
+            return parse_shard(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _policy_option(function: Any) -> Any:
+    return click.option(
+        "--policy",
+        "policy_paths",
+        multiple=True,
+        type=click.Path(),
+        help="Policy directory or file (repeatable). Default: ./policy.",
+    )(function)
+
+
+def _desk_option(function: Any) -> Any:
+    return click.option(
+        "--desk",
+        "desks",
+        multiple=True,
+        metavar="NAME",
+        help="Only this Desk (repeatable). Default: every desk in the policy.",
+    )(function)
+
+
+# --- run -------------------------------------------------------------------------
+
+
+@cli.command()
+@_policy_option
+@click.option("--once", is_flag=True, help="One cycle, then exit (the default; for cron jobs).")
+@click.option(
+    "--interval",
+    type=DurationType(),
+    default=None,
+    help="Run a cycle every DURATION (e.g. 60s, 5m) until SIGTERM/SIGINT.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the decisions; write nothing, notify no one.")
+@_desk_option
+@click.option(
+    "--shard",
+    type=ShardType(),
+    default=None,
+    help="Take only shard I of N (stable hash of the ticket key). Default: from "
+    "JOB_COMPLETION_INDEX and ESCALADA_SHARD_COUNT when both are set.",
+)
+@click.option(
+    "--audit", type=click.Path(dir_okay=False), help="Append one JSON line per action to FILE."
+)
+@click.option(
+    "--metrics",
+    type=click.Path(dir_okay=False),
+    help="Write Prometheus metrics to FILE after each cycle (node-exporter textfile).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Desks processed at once.",
+)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    policy_paths: tuple[str, ...],
+    once: bool,
+    interval: float | None,
+    dry_run: bool,
+    desks: tuple[str, ...],
+    shard: Any,
+    audit: str | None,
+    metrics: str | None,
+    log_format: str,
+    concurrency: int,
+) -> None:
+    """Apply the escalation rules to the open tickets of each desk.
+
+    \b
+    Examples:
+      escalada run --once --policy policy --audit audit.jsonl
+      escalada run --interval 60s --log-format json --metrics /var/lib/node_exporter/escalada.prom
+      escalada run --dry-run --desk zendesk-prod
+      escalada run --once --shard 0/4
+
+    Exit code 1 when any desk failed in the (last) cycle.
+    """
+    import os
+
+    from escalada import logs
+    from escalada.run_main import RunSettings
+    from escalada.run_main import default_policy_paths
+    from escalada.run_main import execute
+    from escalada.run_main import shard_from_env
+    from escalada.runner import RunOptions
+
+    if once and interval is not None:
+        raise click.UsageError("choose one of --once and --interval")
+    logs.configure(log_format, debug=_debug(ctx))
+    settings = RunSettings(
+        policy_paths=default_policy_paths(policy_paths),
+        options=RunOptions(
+            desks=desks,
+            dry_run=dry_run,
+            shard=shard or shard_from_env(os.environ),
+            concurrency=concurrency,
+        ),
+        interval=interval,
+        audit=audit,
+        metrics=metrics,
+    )
+    ctx.exit(execute(settings, echo=click.echo))
+
+
+# --- plan / apply ----------------------------------------------------------------
+
+
+@cli.command()
+@_policy_option
+@_desk_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown makes a pull-request comment.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0 none, 1 error): for a scheduled drift check.",
+)
+@click.option("--adopt", multiple=True, metavar="NAME", help="Take over an unmanaged object.")
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    policy_paths: tuple[str, ...],
+    desks: tuple[str, ...],
+    output_format: str,
+    detailed_exitcode: bool,
+    adopt: tuple[str, ...],
+) -> None:
+    """Show what `apply` would change in each desk's native configuration.
+
+    \b
+    Lines read like Terraform's: + create, ~ update (field: before -> after),
+    - delete, ! conflict (an object escalada does not own has the name), and
+    # for what a desk cannot configure through its API (the runner enforces it).
+    """
+    from escalada.reconcile import plan_policy
+    from escalada.reconcile_render import RENDERERS
+    from escalada.run_main import default_policy_paths
+
+    the_plan = plan_policy(default_policy_paths(policy_paths), desks, adopt=adopt)
+    click.echo(RENDERERS[output_format](the_plan))
+    if the_plan.has_problems:
+        ctx.exit(1)
+    ctx.exit(2 if detailed_exitcode and the_plan.has_changes else 0)
+
+
+@cli.command()
+@_policy_option
+@_desk_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--adopt", multiple=True, metavar="NAME", help="Take over an unmanaged object.")
+@click.option(
+    "--plan-digest",
+    metavar="DIGEST",
+    help="Apply only if the plan still has this digest (the one a review showed).",
+)
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    policy_paths: tuple[str, ...],
+    desks: tuple[str, ...],
+    auto_approve: bool,
+    adopt: tuple[str, ...],
+    plan_digest: str | None,
+) -> None:
+    """Make each desk's configuration match the policy (only objects escalada manages).
+
+    Shows the plan, asks for confirmation, writes in dependency order
+    (schedules before the SLA policies that use them) and stops at the first
+    failed write. Running it again converges.
+    """
+    from escalada.reconcile import apply_policy
+    from escalada.reconcile import plan_policy
+    from escalada.reconcile_render import RENDERERS
+    from escalada.run_main import default_policy_paths
+
+    paths = default_policy_paths(policy_paths)
+    the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
+    click.echo(RENDERERS["text"](the_plan))
+    if plan_digest and plan_digest != the_plan.digest():
+        raise click.ClickException(
+            f"the plan changed since it was reviewed (digest {the_plan.digest()}, "
+            f"expected {plan_digest}); review the new plan"
+        )
+    if not the_plan.has_changes:
+        ctx.exit(1 if the_plan.has_problems else 0)
+    if not auto_approve and not click.confirm("Apply these changes?", default=False):
+        click.echo("Nothing applied.")
+        ctx.exit(1)
+    report = apply_policy(
+        the_plan, connectors, on_change=lambda desk, c: click.echo(f"{desk}: {c.op} {c.key}: done")
+    )
+    click.echo(f"Applied {len(report.done)} change(s).")
+    if report.skipped_conflicts:
+        click.echo(f"{report.skipped_conflicts} conflict(s) left alone (see --adopt).")
+    if report.failed:
+        desk, change, error = report.failed
+        click.echo(f"{desk}: {change.op} {change.key} failed: {error}", err=True)
+        click.echo("Stopped there; fix the cause and run apply again.", err=True)
+        ctx.exit(1)
+    ctx.exit(1 if the_plan.has_problems else 0)

@@ -223,3 +223,24 @@ def apply(
             report.done.append((desk_plan.desk, change))
             on_change(desk_plan.desk, change)
     return report
+
+
+def plan_policy(
+    policy_paths: Sequence[str],
+    desk_names: Sequence[str],
+    *,
+    adopt: Iterable[str] = (),
+    with_connectors: bool = False,
+) -> Any:
+    """Load the policy, connect the chosen desks and plan (the CLI's one core call)."""
+    from escalada.connectors import connect
+    from escalada.policy.validate import load_policy
+    from escalada.runner import select_desks
+
+    policy = load_policy(policy_paths)
+    connectors = [connect(desk, policy=policy) for desk in select_desks(policy, desk_names)]
+    the_plan = plan(policy, connectors, adopt=adopt)
+    return (the_plan, connectors) if with_connectors else the_plan
+
+
+apply_policy = apply

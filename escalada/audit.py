@@ -1,0 +1,67 @@
+"""The audit log: one JSON Lines record per action the runner takes (or would take)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    time: datetime
+    desk: str
+    ticket: str
+    path: str | None
+    level_from: int
+    level_to: int
+    action: str
+    reason: str
+    dry_run: bool
+    result: str  # "ok", "dry-run", "failed: ...", "conflict", "sent", "not sent: ..."
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "time": self.time.isoformat().replace("+00:00", "Z"),
+            "desk": self.desk,
+            "ticket": self.ticket,
+            "path": self.path,
+            "level_from": self.level_from,
+            "level_to": self.level_to,
+            "action": self.action,
+            "reason": self.reason,
+            "dry_run": self.dry_run,
+            "result": self.result,
+        }
+
+
+class AuditLog:
+    """Appends records to a file; safe to share between the desk threads of one cycle."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path else None
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        self.records = 0
+
+    def write(self, record: AuditRecord) -> None:
+        if self.path is None:
+            return
+        line = json.dumps(record.as_json(), ensure_ascii=False)
+        with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a", encoding="utf-8")
+            self._file.write(line + "\n")
+            self._file.flush()
+            self.records += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
