@@ -44,10 +44,8 @@ def is_marker(token: str) -> bool:
 
 
 def encode(state: EscalationState) -> tuple[str, ...]:
-    """The tokens for a state; no tokens for a ticket that is not escalated."""
-    if state.path is None:
-        return ()
-    tokens = [f"{PREFIX}{state.path.lower()}-{state.level}"]
+    """The tokens for a state; none for a ticket escalada has never touched."""
+    tokens = [] if state.path is None else [f"{PREFIX}{state.path.lower()}-{state.level}"]
     if state.since is not None:
         tokens.append(f"{PREFIX}since-{_stamp(state.since)}")
     if state.updated is not None:
@@ -83,7 +81,7 @@ def decode(tokens: Iterable[str]) -> EscalationState:
         elif (match := _LEVEL.match(token)) and int(match["level"]) > level:
             path, level = match["path"], int(match["level"])
     if path is None:
-        return EscalationState(asked=asked)
+        return EscalationState(since=since, updated=updated, asked=asked, pending=pending)
     return EscalationState(
         path=path, level=level, since=since, updated=updated, asked=asked, pending=pending
     )

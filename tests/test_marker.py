@@ -17,7 +17,7 @@ moments = st.datetimes(
 
 
 @given(
-    path=names,
+    path=st.none() | names,
     level=st.integers(0, 20),
     since=st.none() | moments,
     updated=st.none() | moments,
@@ -30,6 +30,12 @@ def test_state_round_trips_through_tokens(path, level, since, updated, asked, pe
     assert all(t == t.lower() and " " not in t and t.startswith("escalada-") for t in tokens)
     assert marker.decode([*tokens, "outage", "VIP"]) == state
     assert marker.decode_note(f"Escalated.\n{marker.note_line(state)}") == state
+
+
+def test_a_reason_request_is_remembered_without_a_path():
+    state = EscalationState(asked=True)
+    assert marker.encode(state) == ("escalada-asked",)
+    assert marker.decode(marker.encode(state)) == state
 
 
 def test_no_state_means_no_tokens_and_other_tags_are_ignored():
