@@ -38,6 +38,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -52,6 +53,7 @@ from escalada.connectors.base import Shard
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.marker import is_marker
+from escalada.marker import retag
 from escalada.policy.model import Desk
 from escalada.policy.model import SecretRef
 from escalada.policy.model import ValueMapping
@@ -273,11 +275,30 @@ def marker_round_trip(h: Harness) -> None:
     first = _state(level=1)
     connector.apply(_read(h, connector)[key], [_mark(first)])
     assert _read(h, connector)[key].escalation == first
-    second = _state(level=2, updated=NOW + timedelta(hours=1), asked=True)
+    second = _state(level=2, updated=NOW + timedelta(hours=1), asked=True, pending=True)
     connector.apply(_read(h, connector)[key], [_mark(second)])
     reread = _read(h, connector)[key]
     assert reread.escalation == second
     assert "email" in reread.tags
+
+
+def follow_up_write_uses_the_returned_revision(h: Harness) -> None:
+    """The runner's pattern: escalate with the `pending` token, notify, then clear
+    the token with a second write on ApplyResult.revision, without a re-read."""
+    key = h.add_ticket(title="Core router flapping", created=OPENED, tags=["outage"])
+    connector = h.connector()
+    ticket = _read(h, connector)[key]
+    pending = _state(pending=True)
+    result = connector.apply(ticket, [Action("comment", reason="escalated"), _mark(pending)])
+    add, remove = retag(ticket.tags, pending)
+    written = replace(
+        ticket,
+        tags=(ticket.tags - remove) | add,
+        escalation=pending,
+        revision=result.revision if result.revision is not None else ticket.revision,
+    )
+    connector.apply(written, [_mark(_state())])
+    assert h.view(key).escalation == _state()
 
 
 def clear_removes_markers_and_keeps_desk_tags(h: Harness) -> None:
@@ -308,7 +329,7 @@ def writes_each_action_type_as_documented(h: Harness) -> None:
             Action("set_priority", reason="matrix says P2", priority="P2"),
             Action("ask_reason", reason=ask),
             Action("update", reason=update, team="service-desk", channels=("sd-leads",)),
-            _mark(_state(level=0, asked=True)),  # marker.encode keeps `asked` only with a path
+            _mark(EscalationState(asked=True)),  # asked before any path is taken
         ],
     )
     assert set(result.written) == {"set_priority", "ask_reason", "update", "mark"}
@@ -317,7 +338,7 @@ def writes_each_action_type_as_documented(h: Harness) -> None:
     assert any(ask in reply for reply in view.replies)
     assert not any(ask in note for note in view.notes)
     assert any(update in note for note in view.notes)
-    assert view.escalation == _state(level=0, asked=True)
+    assert view.escalation == EscalationState(asked=True)
 
 
 def retries_429_with_retry_after_on_read(h: Harness) -> None:
@@ -404,6 +425,7 @@ SCENARIOS: tuple[Callable[[Harness], None], ...] = (
     normalizes_ticket_fields,
     apply_assign_comment_mark_in_one_write,
     marker_round_trip,
+    follow_up_write_uses_the_returned_revision,
     clear_removes_markers_and_keeps_desk_tags,
     writes_each_action_type_as_documented,
     retries_429_with_retry_after_on_read,
