@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -37,6 +39,7 @@ from escalada.policy.model import Where
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 
+Make = Callable[..., SandboxConnector]
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 OPENED = NOW - timedelta(hours=2)
 
@@ -64,7 +67,7 @@ def opened() -> list[SandboxConnector]:
 
 
 @pytest.fixture
-def make(opened: list[SandboxConnector]):  # noqa: ANN201 - a factory fixture
+def make(opened: list[SandboxConnector]) -> Iterator[Make]:
     def build(desk: Desk, **options: object) -> SandboxConnector:
         connector = connect(desk, clock=lambda: NOW, **options)
         assert isinstance(connector, SandboxConnector)
@@ -92,7 +95,9 @@ def make(opened: list[SandboxConnector]):  # noqa: ANN201 - a factory fixture
         ("vip:false -tag:outage", ["SB-2"]),
     ],
 )
-def test_scope_terms_filter_in_sql(tmp_path: Path, make, scope: str, expected: list[str]) -> None:
+def test_scope_terms_filter_in_sql(
+    tmp_path: Path, make: Make, scope: str, expected: list[str]
+) -> None:
     desk = sandbox(tmp_path, scope=scope)
     add(
         desk,
@@ -130,7 +135,7 @@ def test_a_bad_scope_is_one_clear_error_with_its_place(
 
 
 def test_default_path_is_created_on_demand(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Make
 ) -> None:
     monkeypatch.chdir(tmp_path)
     connector = make(Desk(name="sandbox", type="sandbox"))
@@ -157,7 +162,7 @@ def test_a_file_that_is_not_a_sandbox_is_refused(tmp_path: Path) -> None:
 
 
 def test_candidates_map_desk_values_back_and_carry_the_latest_request_comment(
-    tmp_path: Path, make
+    tmp_path: Path, make: Make
 ) -> None:
     desk = sandbox(
         tmp_path,
@@ -189,7 +194,7 @@ def test_candidates_map_desk_values_back_and_carry_the_latest_request_comment(
     assert ticket.latest_comment == "payroll runs at 15:00"  # escalada's own reply is skipped
 
 
-def test_pages_end_without_an_empty_read(tmp_path: Path, make) -> None:
+def test_pages_end_without_an_empty_read(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     add(desk, *(NewTicket(f"t{i}", OPENED) for i in range(10)))
     connector = make(desk, page_size=5)
@@ -200,7 +205,7 @@ def test_pages_end_without_an_empty_read(tmp_path: Path, make) -> None:
 # --- writing ----------------------------------------------------------------------
 
 
-def test_two_runners_on_one_ticket_only_the_first_writes(tmp_path: Path, make) -> None:
+def test_two_runners_on_one_ticket_only_the_first_writes(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     [key] = add(desk, NewTicket("Core switch down", OPENED, tags=["outage"]))
     first, second = make(desk), make(desk)
@@ -217,7 +222,7 @@ def test_two_runners_on_one_ticket_only_the_first_writes(tmp_path: Path, make) -
     assert notes == 1
 
 
-def test_notify_alone_writes_nothing(tmp_path: Path, make) -> None:
+def test_notify_alone_writes_nothing(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     add(desk, NewTicket("t", OPENED))
     connector = make(desk)
@@ -227,7 +232,7 @@ def test_notify_alone_writes_nothing(tmp_path: Path, make) -> None:
     assert next(connector.candidates()).revision == ticket.revision
 
 
-def test_a_deleted_ticket_is_a_desk_error_not_a_conflict(tmp_path: Path, make) -> None:
+def test_a_deleted_ticket_is_a_desk_error_not_a_conflict(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     add(desk, NewTicket("t", OPENED))
     connector = make(desk)
@@ -295,7 +300,7 @@ def policy() -> Policy:
     )
 
 
-def test_desired_config_mirrors_the_policy(tmp_path: Path, make) -> None:
+def test_desired_config_mirrors_the_policy(tmp_path: Path, make: Make) -> None:
     desk = sandbox(
         tmp_path, priorities={"P1": "Critical", "P2": "High"}, teams={"network-l2": "Network L2"}
     )
@@ -329,7 +334,7 @@ def test_desired_config_mirrors_the_policy(tmp_path: Path, make) -> None:
     assert desired["group/Network L2"].verify_only
 
 
-def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make) -> None:
+def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     connector = make(desk)
     db = open_db(Path(desk.options["path"]))
@@ -350,7 +355,7 @@ def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make) -> No
     legacy = current["priority/Legacy"]
     for op in ("update", "delete"):
         with pytest.raises(DeskError, match="no such object managed by escalada"):
-            connector.write_config(op, legacy)  # type: ignore[arg-type]
+            connector.write_config(op, legacy)
     with pytest.raises(DeskError, match="already exists") as caught:
         connector.write_config("create", ConfigObject("priority", "Legacy", {}))
     assert caught.value.status == 409
@@ -364,7 +369,7 @@ def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make) -> No
     }
 
 
-def test_check_reports_the_file_and_every_mapped_name(tmp_path: Path, make) -> None:
+def test_check_reports_the_file_and_every_mapped_name(tmp_path: Path, make: Make) -> None:
     desk = sandbox(
         tmp_path,
         priorities={"P1": "Critical", "P2": "High"},
@@ -387,7 +392,7 @@ def test_check_reports_the_file_and_every_mapped_name(tmp_path: Path, make) -> N
     assert {item.desk for item in items.values()} == {"sandbox"}
 
 
-def test_tags_are_stored_as_a_sorted_json_list(tmp_path: Path, make) -> None:
+def test_tags_are_stored_as_a_sorted_json_list(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     [key] = add(desk, NewTicket("t", OPENED, tags=["vpn", "email", "vpn"]))
     connector = make(desk)
