@@ -1,0 +1,403 @@
+"""Escalation messages to Slack, Microsoft Teams and generic webhooks.
+
+A webhook URL is a bearer secret (whoever has it can post to the channel), so
+it is resolved from `{env: ...}` / `{file: ...}` only when a message is sent,
+and never appears in a log line, an error or a repr: they name the channel and
+the host only. A failing webhook never raises: `send` returns a NotifyResult
+saying what went wrong, so the runner records it and carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from escalada.connectors.http import retry_after_seconds
+from escalada.errors import EscaladaError
+from escalada.policy.model import Channel
+from escalada.policy.model import SecretRef
+from escalada.secrets import Secret
+from escalada.secrets import redact_url
+from escalada.secrets import resolve
+
+log = logging.getLogger("escalada.notify")
+
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After fails the send instead of stalling a cycle
+MAX_BACKOFF = 30.0
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+# Legacy Teams connectors answer a throttled post with HTTP 200 and this text
+# (learn.microsoft.com: webhooks-and-connectors/how-to/connectors-using, rate limiting).
+TEAMS_THROTTLED = "Microsoft Teams endpoint returned HTTP error 429"
+TEAMS_FAILED = "Webhook message delivery failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message about one ticket: an escalation (`notify`) or a stakeholder `update`."""
+
+    desk: str
+    ticket: str  # the ticket key
+    url: str | None  # the ticket's page on the desk
+    title: str
+    path: str | None
+    level: int
+    team: str | None
+    action: str  # the Action type that asked for it: notify | update
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyResult:
+    ok: bool
+    channel: str
+    error: str | None = None  # one line; names the channel and host, never the URL
+    attempts: int = 0  # HTTP requests made
+
+
+# --- payloads -------------------------------------------------------------------
+
+
+def headline(message: Notification) -> str:
+    """`T-1 escalated to level 2 (network-l2) on critical-outage`."""
+    where = f" ({message.team})" if message.team else ""
+    where += f" on {message.path}" if message.path else ""
+    if message.action == "update":
+        return f"Update: {message.ticket} is escalated at level {message.level}{where}"
+    return f"{message.ticket} escalated to level {message.level}{where}"
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _slack_escape(text: str) -> str:
+    # Slack's three control characters: with them escaped, a ticket title such as
+    # "<!channel>" is shown as typed instead of paging the whole channel.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_link(url: str | None, label: str) -> str:
+    if not url:
+        return _slack_escape(label)
+    safe = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{_slack_escape(label)}>"
+
+
+def slack_payload(message: Notification) -> dict[str, Any]:
+    """An incoming-webhook message: `text` is the notification fallback, `blocks` the body."""
+    link = _slack_link(message.url, message.ticket)
+    title = _slack_escape(_clip(message.title, 500))
+    reason = _slack_escape(_clip(message.reason, 2500))
+    details = [message.desk, f"level {message.level}", f"{_iso(message.at)}"]
+    if message.path:
+        details.insert(1, f"path {message.path}")
+    if message.team:
+        details.insert(-1, f"team {message.team}")
+    return {
+        "text": f"{_slack_escape(headline(message))}: {link}: {reason}",
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{_slack_escape(headline(message))}*\n{link} {title}",
+                },
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": reason}},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": _slack_escape(" · ".join(details))}],
+            },
+        ],
+    }
+
+
+def teams_payload(message: Notification) -> dict[str, Any]:
+    """An Adaptive Card in a `message` envelope: the form both Teams Workflows
+    ("when a Teams webhook request is received") and incoming webhooks accept."""
+    facts = [("Desk", message.desk), ("Ticket", message.ticket), ("Level", str(message.level))]
+    if message.path:
+        facts.append(("Path", message.path))
+    if message.team:
+        facts.append(("Team", message.team))
+    facts.append(("At", _iso(message.at)))
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": headline(message),
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+            },
+            {
+                "type": "TextBlock",
+                "text": f"{message.ticket}: {_clip(message.title, 500)}",
+                "isSubtle": True,
+                "wrap": True,
+            },
+            {"type": "TextBlock", "text": _clip(message.reason, 2500), "wrap": True},
+            {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]},
+        ],
+    }
+    if message.url:
+        card["actions"] = [
+            {"type": "Action.OpenUrl", "title": f"Open {message.ticket}", "url": message.url}
+        ]
+    return {
+        "type": "message",
+        "attachments": [{"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": card}],
+    }
+
+
+def webhook_payload(message: Notification) -> dict[str, Any]:
+    """A flat JSON object for any receiver (an incident tool, a chat bridge, a script)."""
+    return {
+        "event": "escalation",
+        "desk": message.desk,
+        "ticket": message.ticket,
+        "title": message.title,
+        "url": message.url,
+        "path": message.path,
+        "level": message.level,
+        "team": message.team,
+        "action": message.action,
+        "reason": message.reason,
+        "at": _iso(message.at),
+    }
+
+
+PAYLOAD_BY_TYPE: Mapping[str, Callable[[Notification], dict[str, Any]]] = {
+    "slack": slack_payload,
+    "teams": teams_payload,
+    "webhook": webhook_payload,
+}
+
+
+# --- sending --------------------------------------------------------------------
+
+
+class _Transient(Exception):
+    """A failure worth retrying; `wait` is the server's Retry-After, if it gave one."""
+
+    def __init__(self, text: str, wait: float | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.wait = wait
+
+
+class _Permanent(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class Notifier:
+    """Sends Notifications to the policy's channels by name."""
+
+    def __init__(
+        self,
+        channels: Mapping[str, Channel],
+        *,
+        session: requests.Session | None = None,
+        resolve_secret: Callable[[SecretRef], str] = resolve,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 3,
+        timeout: float = 10.0,
+    ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.channels = channels
+        self._session = session
+        self._resolve_secret = resolve_secret
+        self._sleep = sleep
+        self._attempts = attempts
+        self._timeout = timeout
+        self._urls: dict[str, Secret] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Notifier(channels={sorted(self.channels)!r})"
+
+    def send(self, channel_name: str, message: Notification) -> NotifyResult:
+        """Post one message; retries 429, 5xx and connection failures, never raises."""
+        channel = self.channels.get(channel_name)
+        if channel is None:
+            known = ", ".join(sorted(self.channels)) or "none"
+            return NotifyResult(
+                False, channel_name, f"no Channel named {channel_name!r} (known: {known})"
+            )
+        try:
+            url = self._url(channel)
+        except EscaladaError as unresolved:
+            return NotifyResult(False, channel_name, f"channel {channel_name!r}: {unresolved}")
+        host = redact_url(url)
+        body = json.dumps(PAYLOAD_BY_TYPE[channel.type](message), ensure_ascii=False)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self._post(channel, url, body)
+            except _Permanent as failure:
+                text = f"channel {channel_name!r} ({host}): {failure.text}"
+                log.warning("%s: not sent: %s", message.ticket, text)
+                return NotifyResult(False, channel_name, text, attempt)
+            except _Transient as failure:
+                delay = self._delay(attempt, failure.wait)
+                if attempt >= self._attempts or delay is None:
+                    why = f"{failure.text} after {attempt} attempt{'s' * (attempt > 1)}"
+                    if delay is None:
+                        why += f" (the server asked to wait {failure.wait:.0f}s)"
+                    text = f"channel {channel_name!r} ({host}): {why}"
+                    log.warning("%s: not sent: %s", message.ticket, text)
+                    return NotifyResult(False, channel_name, text, attempt)
+                log.info(
+                    "channel %s (%s): %s, retrying in %.1fs (attempt %d/%d)",
+                    channel_name,
+                    host,
+                    failure.text,
+                    delay,
+                    attempt + 1,
+                    self._attempts,
+                )
+                self._sleep(delay)
+                continue
+            log.info("%s: sent to channel %s (%s)", message.ticket, channel_name, host)
+            return NotifyResult(True, channel_name, None, attempt)
+
+    def _url(self, channel: Channel) -> Secret:
+        with self._lock:
+            cached = self._urls.get(channel.name)
+        if cached is not None:
+            return cached
+        value = self._resolve_secret(channel.url)
+        url = value if isinstance(value, Secret) else Secret(value)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            shown = f"{parts.scheme}://{parts.hostname}" if parts.scheme else "not a URL"
+            raise EscaladaError(
+                f"the webhook URL in {channel.url} must be an https:// URL (it is {shown})",
+                hint="copy the full https URL the chat tool gave you; escalada only sends "
+                "webhook secrets over verified TLS",
+            )
+        _redact_in_library_logs(url)
+        with self._lock:
+            self._urls[channel.name] = url
+        return url
+
+    def _post(self, channel: Channel, url: str, body: str) -> None:
+        session = self._session_or_new()
+        try:
+            response = session.post(
+                url,
+                data=body.encode("utf-8"),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=self._timeout,
+                verify=True,
+                allow_redirects=False,  # a redirect would re-send the message elsewhere
+            )
+        except requests.ReadTimeout:
+            # the message may have arrived: retrying could post it twice
+            raise _Permanent(
+                f"no answer within {self._timeout:.0f}s (the message may have been delivered)"
+            ) from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise _Transient(_scrub(f"{type(error).__name__}: {error}", url)) from None
+        except requests.RequestException as error:
+            raise _Permanent(_scrub(f"{type(error).__name__}: {error}", url)) from None
+        status = response.status_code
+        text = _scrub(" ".join(response.text.split())[:200], url)
+        if status == 429:
+            raise _Transient("HTTP 429 (rate limited)", retry_after_seconds(response.headers))
+        if status >= 500:
+            raise _Transient(f"HTTP {status}" + (f": {text}" if text else ""))
+        if 300 <= status < 400:
+            raise _Permanent(f"HTTP {status}: the webhook URL redirects; use the final URL")
+        if status >= 400:
+            hint = _HINTS.get(status, "")
+            raise _Permanent(f"HTTP {status}" + (f": {text}" if text else "") + hint)
+        if channel.type == "teams" and TEAMS_THROTTLED in response.text:
+            raise _Transient("Teams rate limit (HTTP 429 reported in a 200 reply)")
+        if channel.type == "teams" and TEAMS_FAILED in response.text:
+            raise _Permanent(f"Teams refused the message: {text}")
+
+    def _session_or_new(self) -> requests.Session:
+        with self._lock:
+            if self._session is None:
+                self._session = requests.Session()
+            self._session.verify = True
+            return self._session
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before the next attempt; None when the server asks too much."""
+        if retry_after is not None:
+            return retry_after if retry_after <= MAX_RETRY_AFTER else None
+        return min(MAX_BACKOFF, 2.0 ** (attempt - 1))
+
+
+_HINTS = {
+    400: " (the receiver rejected the payload: check the Channel's type matches the URL)",
+    401: " (the webhook refused the credentials in its URL: create a new one)",
+    403: " (the webhook is not allowed to post: check it is still enabled)",
+    404: " (the webhook does not exist any more: create a new one and update the secret)",
+    410: " (the webhook or its channel was removed: create a new one and update the secret)",
+}
+
+
+def _scrub(text: str, url: str) -> str:
+    """`text` with the URL, its path and its query replaced by the redacted form."""
+    parts = urlsplit(url)
+    text = text.replace(url, redact_url(url))
+    if len(parts.path) > 1:
+        text = text.replace(parts.path, "/***")
+    if parts.query:
+        text = text.replace(parts.query, "***")
+    return text
+
+
+class _RedactFilter(logging.Filter):
+    """urllib3 logs each request line (`"POST /services/T0/B0/XYZ HTTP/1.1" 200`)
+    at DEBUG, which `--debug` shows: the secret part of a webhook URL is its path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        scrubbed = text
+        for url in tuple(self.urls):
+            scrubbed = _scrub(scrubbed, url)
+        if scrubbed != text:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+_FILTER = _RedactFilter()
+
+
+def _redact_in_library_logs(url: str) -> None:
+    _FILTER.urls.add(url)
+    for name in ("urllib3.connectionpool", "requests"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
