@@ -33,21 +33,25 @@ MATRIX = {
     "moderate": ("P2", "P3", "P3", "P4"),
     "minor": ("P3", "P4", "P4", "P4"),
 }
-# Groups the sandbox desk has (escalada verifies groups, it never creates them).
+# Groups the sandbox desk has: the example policy's teams that hold work
+# (escalada verifies groups, it never creates them).
 GROUPS = (
     "service-desk-emea",
     "service-desk-amer",
+    "service-desk-apac",
     "network-l2",
-    "network-architects",
+    "app-support-l2",
+    "senior-engineers",
+    "duty-managers",
     "it-management",
-    "compliance",
+    "compliance-officers",
 )
 SITES = {
+    "Dublin": "emea",
     "Stockholm": "emea",
-    "Oslo": "emea",
-    "Amsterdam": "emea",
-    "Austin": "amer",
+    "New York": "amer",
     "Toronto": "amer",
+    "Sydney": "apac",
 }
 ORGANIZATIONS = ("Acme Retail", "Globex", "Initech", "Umbrella Health", "Northwind")
 AGENTS = ("a.lindqvist", "m.berg", "j.okafor", "s.tremblay", "r.garcia")
@@ -151,7 +155,8 @@ PERSONAL_DATA = (
     ),
     Template(
         "Laptop with HR files stolen from a car",
-        "The laptop held employee records; the disk encryption status is unknown.",
+        "The laptop held employee records (personal data); whether its disk was encrypted "
+        "is unknown.",
         ("hardware", "security"),
         ("significant",),
         ("critical",),
