@@ -331,3 +331,170 @@ def apply(
         click.echo("Stopped there; fix the cause and run apply again.", err=True)
         ctx.exit(1)
     ctx.exit(1 if the_plan.has_problems else 0)
+
+
+# --- sandbox ---------------------------------------------------------------------
+
+
+class TimeType(click.ParamType):
+    """An ISO-8601 instant with a timezone: `2026-11-23T10:00:00Z`."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from datetime import datetime
+
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            self.fail(f"{text!r} is not a time: write e.g. 2026-11-23T10:00:00Z", param, ctx)
+        if moment.tzinfo is None:
+            self.fail(f"{text!r} has no timezone: add Z or an offset such as +01:00", param, ctx)
+        return moment
+
+
+_SANDBOX_DB_HELP = "The sandbox file (default: .escalada/sandbox.sqlite, as a sandbox Desk uses)."
+
+
+@cli.group()
+def sandbox() -> None:
+    """The sandbox desk: a local SQLite file that behaves like a service desk.
+
+    A Desk with `type: sandbox` reads and writes this file, so the runner, the
+    reconciler and `escalada demo` work with no credentials and no network.
+
+    \b
+    Examples:
+      escalada sandbox seed --tickets 40 --seed 7
+      escalada run --once --policy examples/policy --desk sandbox
+      escalada sandbox show
+    """
+
+
+@sandbox.command("seed")
+@click.option(
+    "--tickets",
+    type=click.IntRange(1, 100_000),
+    default=40,
+    show_default=True,
+    help="How many tickets to write.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed: the same seed and --now write the same tickets.",
+)
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help=_SANDBOX_DB_HELP)
+@click.option(
+    "--now",
+    type=TimeType(),
+    default=None,
+    help="Open the tickets relative to this time instead of the current time "
+    "(e.g. 2026-11-23T10:00:00Z), for a reproducible demo.",
+)
+def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: Any) -> None:
+    """Fill the sandbox with realistic tickets, replacing its tickets and notes.
+
+    The tickets spread over the example policy's priorities (impact x urgency
+    through its matrix), were opened over the preceding working days and the
+    last hours, some already answered, some from VIP requesters; a few mention
+    personal data, and a few ask to be escalated (tag `escalate`), with and
+    without a reason in their latest comment. The file's groups (the example
+    policy's teams) are added; configuration written by `escalada apply` is kept.
+    """
+    from datetime import datetime
+    from datetime import timezone
+    from pathlib import Path
+
+    from escalada.connectors.sandbox_seed import seed
+    from escalada.connectors.sandbox_store import DEFAULT_PATH
+    from escalada.connectors.sandbox_store import StoreError
+
+    try:
+        summary = seed(
+            Path(db or DEFAULT_PATH),
+            tickets=tickets,
+            seed=seed_value,
+            now=now or datetime.now(timezone.utc),
+        )
+    except StoreError as error:
+        raise EscaladaError(str(error), hint="choose another --db path") from None
+    click.echo(str(summary))
+
+
+@sandbox.command("show")
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help=_SANDBOX_DB_HELP)
+@click.option("--all", "include_done", is_flag=True, help="Include resolved and closed tickets.")
+@click.option(
+    "--config",
+    "show_config",
+    is_flag=True,
+    help="List the configuration objects (groups, and what `escalada apply` wrote) instead.",
+)
+def sandbox_show(db: str | None, include_done: bool, show_config: bool) -> None:
+    """List the sandbox's open tickets with their escalation state.
+
+    ESCALATION reads `PATH Ln since TIME` from the ticket's marker tags, and
+    NOTES counts the notes escalada wrote. Run it before and after
+    `escalada run --once` to see what the runner did.
+    """
+    from pathlib import Path
+
+    from escalada.connectors import sandbox_show as show
+    from escalada.connectors.sandbox_store import DEFAULT_PATH
+    from escalada.connectors.sandbox_store import StoreError
+
+    path = Path(db or DEFAULT_PATH)
+    if not path.exists():
+        raise EscaladaError(
+            f"no sandbox at {path}", hint="create one with `escalada sandbox seed`, or pass --db"
+        )
+    try:
+        click.echo(
+            show.show_config(path)
+            if show_config
+            else show.show_tickets(path, include_done=include_done)
+        )
+    except StoreError as error:
+        raise EscaladaError(str(error), hint="pass --db with a sandbox file") from None
+
+
+# --- desks check -----------------------------------------------------------------
+
+
+@cli.group()
+def desks() -> None:
+    """The desks a policy names: check that escalada can work with them."""
+
+
+@desks.command("check")
+@_policy_option
+@_desk_option
+@click.pass_context
+def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[str, ...]) -> None:
+    """Connect to each desk and check credentials, permissions and every mapped name.
+
+    Prints one line per item (desk, item, ok or FAIL, detail) and exits 1 if
+    any failed; a desk that cannot be reached is one failed line, and the
+    other desks are still checked. Run it after changing a Desk document,
+    before the runner needs it.
+
+    \b
+    Examples:
+      escalada desks check --policy policy
+      escalada desks check --policy examples/policy --desk sandbox
+    """
+    from escalada.desks_check import check_desks
+    from escalada.desks_check import render
+    from escalada.policy.validate import load_policy
+    from escalada.run_main import default_policy_paths
+
+    items = check_desks(load_policy(default_policy_paths(policy_paths)), desks)
+    click.echo(render(items))
+    ctx.exit(0 if all(item.ok for item in items) else 1)

@@ -1,0 +1,58 @@
+"""`escalada desks check`: build each desk's connector and ask it to check
+itself (credentials, permissions, every mapped group, priority and field),
+collecting one line per item, so a broken mapping shows before a run needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+
+from escalada.connectors import connect
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import Connector
+from escalada.errors import EscaladaError
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.tables import table
+
+
+def check_desks(
+    policy: Policy,
+    names: Sequence[str] = (),
+    *,
+    connect_fn: Callable[[Desk], Connector] = connect,
+) -> list[CheckItem]:
+    """Every check item of every selected desk; a desk that cannot even be
+    reached (missing secret, refused credentials, bad file) is one failed item
+    and the other desks are still checked."""
+    from escalada.runner import select_desks
+
+    desks = select_desks(policy, names)
+    if not desks:
+        raise EscaladaError(
+            "the policy has no Desk to check",
+            hint="add a Desk document (kind: Desk, spec.type: jira|zendesk|servicenow|sandbox)",
+        )
+    items: list[CheckItem] = []
+    for desk in desks:
+        try:
+            connector = connect_fn(desk)
+            try:
+                items.extend(connector.check())
+            finally:
+                close = getattr(connector, "close", None)
+                if close is not None:
+                    close()
+        except EscaladaError as error:
+            items.append(CheckItem(desk.name, "connection", False, str(error)))
+    return items
+
+
+def render(items: Sequence[CheckItem]) -> str:
+    rows = [(i.desk, i.item, "ok" if i.ok else "FAIL", i.detail) for i in items]
+    failed = sum(not i.ok for i in items)
+    desks = len({i.desk for i in items})
+    summary = f"{len(items)} checks on {desks} desk(s): " + (
+        f"{failed} failed" if failed else "all ok"
+    )
+    return table(("DESK", "ITEM", "RESULT", "DETAIL"), rows) + "\n" + summary
