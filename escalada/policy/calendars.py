@@ -79,6 +79,25 @@ def public_holidays(country: str, subdivision: str | None, year: int) -> frozens
     return found
 
 
+_KNOWN_REGIONS: set[tuple[str, str | None]] = set()
+
+
+def _check_holidays(calendar: Calendar) -> None:
+    region = (calendar.holiday_country or "", calendar.holiday_subdivision)
+    if region in _KNOWN_REGIONS:
+        return
+    import holidays
+
+    try:
+        holidays.country_holidays(region[0], subdiv=region[1], years=())
+    except NotImplementedError as error:
+        raise ValueError(
+            f"calendar {calendar.name!r}: holidays: {error} "
+            "(use an ISO 3166 code the `holidays` package knows, e.g. SE or US)"
+        ) from None
+    _KNOWN_REGIONS.add(region)
+
+
 @dataclass(frozen=True, slots=True)
 class _Block:
     """The open intervals inside one block, sorted, merged where they touch."""
@@ -113,17 +132,7 @@ class BusinessClock:
                 "(use an IANA name such as Europe/Stockholm or America/New_York)"
             ) from None
         if calendar.holiday_country:
-            import holidays
-
-            try:
-                holidays.country_holidays(
-                    calendar.holiday_country, subdiv=calendar.holiday_subdivision, years=()
-                )
-            except NotImplementedError as error:
-                raise ValueError(
-                    f"calendar {calendar.name!r}: holidays: {error} "
-                    "(use an ISO 3166 code the `holidays` package knows, e.g. SE or US)"
-                ) from None
+            _check_holidays(calendar)
         self._blocks: dict[int, _Block] = {}
 
     def __repr__(self) -> str:
@@ -255,12 +264,22 @@ class BusinessClock:
         hours = self.calendar.hours
         starts: list[int] = []
         ends: list[int] = []
+        midnight = self._instant(day, 0)
         while day <= last:
             ranges = hours[day.weekday()]
+            following = self._instant(day + _ONE_DAY, 0)
+            # A day of exactly 24 real hours has no clock change (days with two
+            # changes that cancel out do not occur in tzdata), so its minutes map
+            # by arithmetic; only the rare change days take the zoneinfo path.
+            plain = following - midnight == 86400 * _US
             if ranges and not self._holiday(day):
                 for first, stop in ranges:
-                    s = max(self._instant(day, first), lo)
-                    e = min(self._instant(day, stop), hi)
+                    if plain:
+                        s = max(midnight + first * 60 * _US, lo)
+                        e = min(midnight + stop * 60 * _US, hi)
+                    else:
+                        s = max(self._instant(day, first), lo)
+                        e = min(self._instant(day, stop), hi)
                     if s >= e:
                         continue
                     if ends and s <= ends[-1]:
@@ -269,6 +288,7 @@ class BusinessClock:
                         starts.append(s)
                         ends.append(e)
             day += _ONE_DAY
+            midnight = following
         cum_end: list[int] = []
         total = 0
         for s, e in zip(starts, ends, strict=True):
