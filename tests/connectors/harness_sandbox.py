@@ -50,6 +50,7 @@ class SandboxHarness:
         self.page_size = PAGE_SIZE
         self.sleeps: list[float] = []
         self.db = open_db(self.path)
+        self.db.execute("PRAGMA synchronous = OFF")  # test data: no fsync per added ticket
         self.connectors: list[SandboxConnector] = []
 
     def close(self) -> None:
