@@ -331,20 +331,19 @@ class SandboxConnector:
             return replace(obj, id=str(cursor.lastrowid), managed=True)
         if obj.id is None:
             raise DeskError(self.desk.name, operation, "no id: plan from current_config()")
-        if op == "update":
-            sql, params = (
-                "UPDATE config SET attrs = ? WHERE id = ? AND managed = 1",
-                [attrs, obj.id],
-            )
-        else:
-            sql, params = "DELETE FROM config WHERE id = ? AND managed = 1", [obj.id]
+        if op == "update":  # also how --adopt takes over an object: it becomes escalada's
+            sql = "UPDATE config SET attrs = ?, managed = 1 WHERE id = ? AND kind = ? AND name = ?"
+            params = [attrs, obj.id, obj.kind, obj.name]
+        else:  # deletes stay limited to escalada's own objects, whatever the plan says
+            sql = "DELETE FROM config WHERE id = ? AND kind = ? AND name = ? AND managed = 1"
+            params = [obj.id, obj.kind, obj.name]
         if self._run(operation, sql, params).rowcount == 0:
             raise DeskError(
                 self.desk.name,
                 operation,
-                "no such object managed by escalada",
+                "no such object" + (" managed by escalada" if op == "delete" else ""),
                 status=404,
-                hint="it was removed or is not escalada's; re-run `escalada plan`",
+                hint="it was removed or renamed on the desk; re-run `escalada plan`",
             )
         return replace(obj, managed=True)
 

@@ -353,9 +353,11 @@ def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make: Make)
     assert current["group/network-l2"].verify_only and not current["group/network-l2"].managed
 
     legacy = current["priority/Legacy"]
-    for op in ("update", "delete"):
-        with pytest.raises(DeskError, match="no such object managed by escalada"):
-            connector.write_config(op, legacy)
+    with pytest.raises(DeskError, match="no such object managed by escalada"):
+        connector.write_config("delete", legacy)
+    stale = ConfigObject("priority", "Renamed", {}, id=legacy.id)
+    with pytest.raises(DeskError, match="no such object"):
+        connector.write_config("update", stale)
     with pytest.raises(DeskError, match="already exists") as caught:
         connector.write_config("create", ConfigObject("priority", "Legacy", {}))
     assert caught.value.status == 409
@@ -367,6 +369,11 @@ def test_config_writes_touch_only_what_escalada_owns(tmp_path: Path, make: Make)
         "priority/Legacy",
         "group/network-l2",
     }
+    # `--adopt Legacy`: the reconciler sends an update, and the object becomes escalada's
+    connector.write_config("update", ConfigObject("priority", "Legacy", {"rank": 3}, id=legacy.id))
+    [adopted] = [obj for obj in connector.current_config() if obj.name == "Legacy"]
+    assert adopted.managed and adopted.attrs == {"rank": 3}
+    connector.write_config("delete", adopted)
 
 
 def test_check_reports_the_file_and_every_mapped_name(tmp_path: Path, make: Make) -> None:
