@@ -1,0 +1,221 @@
+"""Level thresholds, precomputed once per (path, priority), and the time rules.
+
+A level with `after: D` falls due when D of business time has passed since the
+ticket was opened, on the path's calendar when it names one, else on the
+priority's calendar (24x7 without a priority). A level with `at: N% respond|
+resolve` falls due when N% of that SLA target has passed, always on the
+priority's calendar; without a priority, or when the priority has no such
+target, it never falls due by time (a trigger can still send a ticket there).
+
+`unless: responded|resolved` stops the level's clock: a ticket responded (or
+resolved) before the threshold fell due never falls due for that level. One
+responded after it fell due did fall due (the escalation was earned).
+
+Due checks compare business time elapsed with the threshold (elapsed >= D),
+so an evaluation needs one `elapsed` per calendar, and only the next due
+instant needs `add`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from escalada.policy.calendars import BusinessClock
+from escalada.policy.durations import format_duration
+from escalada.policy.model import BUILTIN_CALENDAR
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import Level
+from escalada.policy.model import Priority
+from escalada.policy.model import SlaTarget
+from escalada.ticket import NextStep
+from escalada.ticket import Ticket
+
+ZERO = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Ruler:
+    """Business time on one calendar; `wall` when it is always open (24x7),
+    which lets the hot path subtract datetimes instead of calling the clock."""
+
+    calendar: str
+    clock: BusinessClock
+    wall: bool
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        if self.wall:
+            return end - start if end > start else ZERO
+        return self.clock.elapsed(start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelPlan:
+    """One level of a path for one priority, ready for evaluation."""
+
+    level: Level
+    ruler: Ruler | None  # None: no time rule (level 0, or reached by triggers only)
+    threshold: timedelta | None
+    rule: str  # "15m business time without a response", "75% of the 4h resolve target for P1"
+    target: SlaTarget  # the SLA target a reason's "time left" refers to
+    stop: str | None  # "responded" | "resolved"
+
+    @property
+    def index(self) -> int:
+        return self.level.index
+
+
+def build_plans(
+    path: EscalationPath, priority: Priority | None, ruler: Callable[[str], Ruler]
+) -> tuple[LevelPlan, ...]:
+    """The plans of a path's levels for one priority (None: no known priority)."""
+    after_calendar = path.calendar or (priority.calendar if priority else BUILTIN_CALENDAR)
+    sla_calendar = priority.calendar if priority else BUILTIN_CALENDAR
+    plans = []
+    for level in path.levels:
+        target: SlaTarget = "respond" if level.unless == "responded" else "resolve"
+        plan_ruler: Ruler | None = None
+        threshold: timedelta | None = None
+        rule = "reached by triggers only"
+        if level.index == 0:
+            rule = "where tickets start"
+        elif level.after is not None:
+            plan_ruler, threshold = ruler(after_calendar), level.after
+            rule = f"{format_duration(level.after)} business time since opening{_stop(level)}"
+        elif level.at is not None:
+            target = level.at.target
+            share = f"{level.at.percent:g}% of the"
+            within = _target(priority, target)
+            if priority is None:
+                rule = f"{share} {target} target (no priority: never by time)"
+            elif within is None:
+                rule = f"{share} {target} target ({priority.name} has none: never by time)"
+            else:
+                plan_ruler = ruler(sla_calendar)
+                threshold = within * (level.at.percent / 100)
+                rule = (
+                    f"{share} {format_duration(within)} {target} target for {priority.name} passed"
+                )
+        plans.append(LevelPlan(level, plan_ruler, threshold, rule, target, level.unless))
+    return tuple(plans)
+
+
+def _stop(level: Level) -> str:
+    if level.unless == "responded":
+        return " without a response"
+    if level.unless == "resolved":
+        return " unresolved"
+    return ""
+
+
+def _target(priority: Priority | None, target: SlaTarget) -> timedelta | None:
+    if priority is None:
+        return None
+    return priority.respond_within if target == "respond" else priority.resolve_within
+
+
+def stop_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
+    """When the level's stop condition was met, or None while it is not."""
+    if plan.stop == "responded":
+        return ticket.responded
+    if plan.stop == "resolved":
+        return ticket.resolved
+    return None
+
+
+class Clocks:
+    """Per-evaluation memo of business time elapsed since a ticket was opened."""
+
+    __slots__ = ("created", "_memo")
+
+    def __init__(self, created: datetime) -> None:
+        self.created = created
+        self._memo: dict[tuple[str, datetime], timedelta] = {}
+
+    def elapsed(self, ruler: Ruler, end: datetime) -> timedelta:
+        key = (ruler.calendar, end)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = ruler.elapsed(self.created, end)
+        return found
+
+
+def schedule_level(
+    plans: Sequence[LevelPlan], ticket: Ticket, now: datetime, clocks: Clocks
+) -> int:
+    """The highest level whose time rule has fallen due at `now` (0 when none)."""
+    due = 0
+    for plan in plans:
+        threshold = plan.threshold
+        if threshold is None or plan.ruler is None:
+            continue
+        if clocks.elapsed(plan.ruler, now) < threshold:
+            continue
+        stopped = stop_instant(plan, ticket)
+        if stopped is not None and clocks.elapsed(plan.ruler, stopped) < threshold:
+            continue  # stop condition met before the level fell due
+        due = plan.index
+    return due
+
+
+def due_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
+    """When the level's time rule falls (or fell) due, ignoring stop conditions."""
+    if plan.threshold is None or plan.ruler is None:
+        return None
+    return plan.ruler.clock.add(ticket.created, plan.threshold)
+
+
+def next_step(
+    plans: Sequence[LevelPlan], level: int, ticket: Ticket, clocks: Clocks
+) -> NextStep | None:
+    """The next level above `level` to fall due by time, and when.
+
+    Levels whose stop condition is already met are skipped. When several fall
+    due at the same instant the highest one is named (the ticket goes straight
+    there)."""
+    firsts: dict[str, tuple[Ruler, timedelta]] = {}
+    candidates: list[tuple[int, Ruler, timedelta]] = []
+    for plan in plans:
+        ruler, threshold = plan.ruler, plan.threshold
+        if plan.index <= level or threshold is None or ruler is None:
+            continue
+        if stop_instant(plan, ticket) is not None:
+            continue
+        candidates.append((plan.index, ruler, threshold))
+        first = firsts.get(ruler.calendar)
+        if first is None or threshold < first[1]:
+            firsts[ruler.calendar] = (ruler, threshold)
+    if not candidates:
+        return None
+    at = min(ruler.clock.add(ticket.created, threshold) for ruler, threshold in firsts.values())
+    best = 0
+    for index, ruler, threshold in candidates:
+        if len(firsts) == 1:
+            reached = threshold <= firsts[ruler.calendar][1]
+        else:
+            reached = clocks.elapsed(ruler, at) >= threshold
+        if reached and index > best:
+            best = index
+    return NextStep(level=best, at=at)
+
+
+def human(delta: timedelta) -> str:
+    """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped)."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h{minutes:02d}m"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m"
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC instant for people and reasons: `2026-11-23 09:55Z`."""
+    from datetime import timezone
+
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")

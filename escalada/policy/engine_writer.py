@@ -1,0 +1,245 @@
+"""Turns where a ticket should be into the actions that get it there.
+
+The state change is the pivot: a decision writes a `mark` (or a `clear`) exactly
+when the escalation state it computes differs from the one on the ticket, so
+evaluating a ticket right after its actions were applied yields no actions.
+
+- Escalation to a higher level: the new state is (path, level, since=now,
+  updated=None); the announcement is itself the first update, so the next
+  stakeholder update falls due `update_every` after it.
+- Stakeholder update while escalated (level >= 1), in wall time: due when
+  now >= (updated or since) + the priority's `update_every`; one update
+  however many were missed; the mark records updated=now.
+- A reason request (ask_reason) sets `asked`, which sticks until the state is
+  cleared, so a requester is asked once.
+- Leaving the path (resolved, closed, no path matches, or another path governs
+  at level 0) clears the state, only when the ticket carries one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from escalada.policy.engine_levels import Clocks
+from escalada.policy.engine_levels import LevelPlan
+from escalada.policy.engine_levels import due_instant
+from escalada.policy.engine_levels import human
+from escalada.policy.engine_levels import stamp
+from escalada.policy.engine_levels import stop_instant
+from escalada.policy.engine_reasons import sla_texts
+from escalada.policy.engine_reasons import ticket_values
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import Priority
+from escalada.policy.teams import ResolvedTeam
+from escalada.policy.templates import DEFAULTS
+from escalada.policy.templates import render
+from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import Action
+from escalada.ticket import Decision
+from escalada.ticket import EscalationState
+from escalada.ticket import NextStep
+from escalada.ticket import Ticket
+
+if TYPE_CHECKING:
+    from escalada.policy.engine import Evaluator
+    from escalada.policy.engine import PriorityOutcome
+    from escalada.policy.engine import Source
+
+
+def carries_state(state: EscalationState) -> bool:
+    """Whether the ticket holds any escalation marker (history is not persisted)."""
+    return replace(state, history=()) != NOT_ESCALATED
+
+
+class Writer:
+    """Builds actions and decisions for one Evaluator."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.ev = evaluator
+
+    def off_path(
+        self, ticket: Ticket, now: datetime, outcome: PriorityOutcome, why: str
+    ) -> Decision:
+        actions: list[Action] = []
+        if outcome.correct_to is not None and not ticket.done:
+            actions.append(self._set_priority(ticket, now, outcome))
+        old = ticket.escalation
+        if carries_state(old):
+            values = ticket_values(
+                ticket, outcome.effective, self.ev.priority(outcome.effective), now
+            )
+            was = f" (was level {old.level} on {old.path})" if old.path else ""
+            values["why"] = why + was
+            actions.append(Action("clear", render(DEFAULTS["clear"], values), state=NOT_ESCALATED))
+        return Decision(ticket.key, outcome.effective, None, 0, None, tuple(actions))
+
+    def on_path(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        outcome: PriorityOutcome,
+        *,
+        path: EscalationPath,
+        plans: tuple[LevelPlan, ...],
+        clocks: Clocks,
+        level: int,
+        held: int | None,
+        source: Source | None,
+        asks: list[str],
+        next_: NextStep | None,
+    ) -> Decision:
+        ev = self.ev
+        old = ticket.escalation
+        priority = ev.priority(outcome.effective)
+        team = ev.teams.resolve(path.levels[level].team, now)
+        below = held or 0
+        escalate = level > below
+        asking = bool(asks) and not old.asked
+        update_due = False
+        if escalate:
+            new = EscalationState(
+                path=path.name,
+                level=level,
+                since=now,
+                asked=old.asked or asking,
+                history=old.history + (f"{path.name}:{level}",),
+            )
+        elif held is not None:
+            every = priority.update_every if priority else None
+            if level >= 1 and every is not None:
+                last = old.updated or old.since
+                update_due = last is None or now >= last + every
+            new = old
+            if asking or update_due:
+                new = replace(old, asked=True if asking else old.asked)
+                if update_due:
+                    new = replace(new, updated=now)
+        elif asking or old.asked:
+            new = EscalationState(path=path.name, level=0, asked=True)
+        else:
+            new = NOT_ESCALATED
+        if not (escalate or asking or update_due or new != old or outcome.correct_to):
+            return Decision(ticket.key, outcome.effective, path.name, level, team.name, (), next_)
+
+        values = ticket_values(ticket, outcome.effective, priority, now)
+        values.update(path=path.name, level=str(level), team=team.name)
+        actions: list[Action] = []
+        if outcome.correct_to is not None:
+            actions.append(self._set_priority(ticket, now, outcome))
+        reason = ""
+        level_spec = path.levels[level]
+        if escalate:
+            self._escalation_values(
+                values, ticket, now, path, plans, clocks, level, below, source, priority
+            )
+            reason = render(level_spec.message or DEFAULTS["escalate"], values)
+            if "assign" in level_spec.actions:
+                actions.append(Action("assign", reason, team=team.name))
+            if "comment" in level_spec.actions:
+                actions.append(Action("comment", reason))
+        if asking:
+            values["trigger"] = ", ".join(asks)
+            ask = render(DEFAULTS["ask_reason"], values)
+            actions.append(Action("ask_reason", ask))
+            reason = reason or ask
+        update = ""
+        if update_due:
+            self._update_values(values, ticket, now, clocks, plans[level], priority)
+            update = render(DEFAULTS["update"], values)
+            reason = reason or update
+        if new != old:
+            if new.path is None:
+                was = f"was level {old.level} on {old.path}" if old.path else "no level"
+                values["why"] = f"path {path.name} now governs it at level 0 ({was})"
+                actions.append(Action("clear", render(DEFAULTS["clear"], values), state=new))
+            else:
+                if not reason:
+                    reason = f"{ticket.key}: escalation state now on {path.name}, level {level}."
+                actions.append(Action("mark", reason, state=new))
+        if escalate and "notify" in level_spec.actions:
+            actions.append(Action("notify", reason, team=team.name, channels=team.channels))
+        if update_due:
+            actions.append(Action("update", update, team=team.name, channels=team.channels))
+        return Decision(
+            ticket.key, outcome.effective, path.name, level, team.name, tuple(actions), next_
+        )
+
+    def _set_priority(self, ticket: Ticket, now: datetime, outcome: PriorityOutcome) -> Action:
+        target = outcome.correct_to
+        values = ticket_values(ticket, target, self.ev.priority(target), now)
+        values["written_priority"] = outcome.written or "none"
+        values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
+        return Action("set_priority", render(DEFAULTS["set_priority"], values), priority=target)
+
+    def _escalation_values(
+        self,
+        values: dict[str, str],
+        ticket: Ticket,
+        now: datetime,
+        path: EscalationPath,
+        plans: tuple[LevelPlan, ...],
+        clocks: Clocks,
+        level: int,
+        below: int,
+        source: Source | None,
+        priority: Priority | None,
+    ) -> None:
+        plan = plans[level]
+        by_time = source is None or source.trigger is None
+        elapsed_sla = clocks.elapsed(self.ev.priority_ruler(priority), now)
+        if by_time and plan.ruler is not None:
+            elapsed = clocks.elapsed(plan.ruler, now)
+        else:
+            elapsed = elapsed_sla
+        named = by_time and plan.level.at is not None
+        left, target = sla_texts(priority, plan.target, elapsed_sla, named_in_rule=named)
+        before = ", ".join(f"L{i} {path.levels[i].team}" for i in range(below + 1))
+        old = ticket.escalation
+        if old.path is not None and old.path.casefold() != path.name.casefold():
+            before = f"L{old.level} on {old.path}, then {before}"
+        skipped = []
+        for index in range(below + 1, level):
+            text = f"L{index} {path.levels[index].team}"
+            due = due_instant(plans[index], ticket)
+            stopped = stop_instant(plans[index], ticket)
+            if due is not None and due <= now and not (stopped is not None and stopped < due):
+                text += f" (due {stamp(due)})"
+            skipped.append(text)
+        values.update(
+            rule=source.rule if source else plan.rule,
+            elapsed=human(elapsed),
+            left=left,
+            target=target,
+            before=before,
+            skipped=f" Skipped: {', '.join(skipped)}." if skipped else "",
+            trigger=(source.trigger or "") if source else "",
+        )
+
+    def _update_values(
+        self,
+        values: dict[str, str],
+        ticket: Ticket,
+        now: datetime,
+        clocks: Clocks,
+        plan: LevelPlan,
+        priority: Priority | None,
+    ) -> None:
+        elapsed = clocks.elapsed(self.ev.priority_ruler(priority), now)
+        left, target = sla_texts(priority, "resolve", elapsed, named_in_rule=False)
+        since = ticket.escalation.since
+        values.update(
+            since=stamp(since) if since else "unknown",
+            elapsed=human(elapsed),
+            left=left,
+            target=target,
+            rule=plan.rule,
+        )
+
+
+def describe_team(team: ResolvedTeam) -> str:
+    """`service-desk-emea (rotation service-desk: emea open)` or the plain name."""
+    if team.shift is None:
+        return team.name
+    return f"{team.name} (rotation {team.team}: {team.shift})"

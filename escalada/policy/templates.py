@@ -1,0 +1,95 @@
+"""Reason and comment templates: `string.Template` over a flat mapping of strings.
+
+No attribute traversal and no expressions, so a policy author cannot reach into
+Python objects: `$title` works, `${ticket.title}` is not a placeholder at all.
+Unknown placeholders are left as written (validation reports them with
+`unknown_placeholders`), so a typo shows up in the comment rather than
+crashing the runner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from string import Template
+
+PLACEHOLDERS: dict[str, str] = {
+    "key": "the ticket key, e.g. SD-123",
+    "title": "the ticket title",
+    "url": "the ticket's link on its desk (empty when unknown)",
+    "status": "open, pending, resolved or closed",
+    "priority": "the priority the engine uses (after the matrix)",
+    "priority_title": "the priority's title, e.g. Critical",
+    "impact": "the ticket's impact, or 'unknown'",
+    "urgency": "the ticket's urgency, or 'unknown'",
+    "organization": "the requester's organisation, or 'unknown'",
+    "vip": "'VIP' for a VIP requester, else empty",
+    "path": "the escalation path",
+    "level": "the level number the ticket moves to (or is at)",
+    "team": "the team that takes the level (the regional team on shift for a rotation)",
+    "rule": "why: the threshold or trigger that fired",
+    "elapsed": "business time since the ticket was opened, e.g. 3h02m",
+    "left": "time left on the SLA target, or how much it is overdue",
+    "target": "the SLA target in play, e.g. 4h resolve target for P1",
+    "before": "the levels below, e.g. L0 service-desk, L1 network-l2",
+    "skipped": "a sentence naming levels jumped over (empty when none)",
+    "trigger": "the trigger's name (triggered escalations, reason requests)",
+    "since": "when the current level was announced (updates)",
+    "why": "why the escalation state is cleared",
+    "written_priority": "the priority written on the ticket (set_priority)",
+    "matrix": "the priority matrix's name (set_priority)",
+    "now": "the evaluation instant, UTC",
+}
+
+DEFAULTS: dict[str, str] = {
+    "escalate": (
+        "Escalated to level $level ($team) on $path: $rule ($elapsed business time elapsed, "
+        '$left). $key "$title" $priority, impact $impact, requester $organization. '
+        "Before: $before.$skipped"
+    ),
+    "set_priority": (
+        "Priority set to $priority (was $written_priority): impact $impact x urgency "
+        "$urgency gives $priority in the $matrix matrix."
+    ),
+    "ask_reason": (
+        'Escalation of $key "$title" was requested ($trigger) without a reason. Reply with '
+        "what is at stake: who is affected, since when, and why it cannot wait; the "
+        "escalation goes ahead once the latest comment says why."
+    ),
+    "update": (
+        'Update on $key "$title": at level $level ($team) on $path since $since; $elapsed '
+        "business time elapsed, $left. $priority, impact $impact, requester $organization."
+    ),
+    "clear": "Escalation of $key cleared: $why.",
+}
+
+_CACHE: dict[str, Template] = {}
+_IDENTIFIER = re.compile(r"\$(?:\{([^}]*)\}|(\w+))")
+
+
+def compile_template(text: str) -> Template:
+    """A cached Template for `text`."""
+    found = _CACHE.get(text)
+    if found is None:
+        if len(_CACHE) > 1024:
+            _CACHE.clear()
+        found = _CACHE[text] = Template(text)
+    return found
+
+
+def render(text: str, values: Mapping[str, str]) -> str:
+    """Fill `$placeholders` from a flat mapping; unknown ones stay as written."""
+    return compile_template(text).safe_substitute(values)
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholder names a template uses, in order (`$$` is a literal `$`)."""
+    names = []
+    for match in _IDENTIFIER.finditer(text.replace("$$", "")):
+        names.append(match.group(1) if match.group(1) is not None else match.group(2))
+    return names
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Placeholders that no reason mapping provides (for validation findings)."""
+    return [name for name in placeholders(text) if name not in PLACEHOLDERS]

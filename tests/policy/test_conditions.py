@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import pytest
+
+from escalada.policy.conditions import compile_condition
+from escalada.policy.conditions import describe
+from escalada.policy.conditions import field_is_known
+from escalada.policy.conditions import field_value
+from escalada.policy.conditions import matches
+from escalada.policy.conditions import scales
+from escalada.policy.model import AllOf
+from escalada.policy.model import AnyOf
+from escalada.policy.model import NotOf
+from escalada.ticket import Requester
+from tests.policy.engine_fixtures import field
+from tests.policy.engine_fixtures import matrix
+from tests.policy.engine_fixtures import ticket
+
+T = ticket(
+    description="Users in Stockholm cannot connect since 09:00",
+    tags=frozenset({"outage", "vpn"}),
+    requester=Requester("Acme AB", vip=True),
+    fields={"region": "emea", "seats": 120, "sites": ["sto", "got"]},
+    team="network-l2",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "value", "expected"),
+    [
+        ("priority", "equals", "P1", True),
+        ("priority", "equals", "P2", False),
+        ("priority", "in", ["P1", "P2"], True),
+        ("priority", "in", ["P3"], False),
+        ("impact", "equals", "extensive", True),
+        ("urgency", "in", ["critical"], True),
+        ("status", "equals", "open", True),
+        ("team", "equals", "network-l2", True),
+        ("tags", "contains", "outage", True),
+        ("tags", "contains", "out", False),  # a tag, not a substring
+        ("tags", "in", ["vpn", "dns"], True),
+        ("tags", "in", ["dns"], False),
+        ("tags", "equals", ["vpn", "outage"], True),
+        ("tags", "equals", ["vpn"], False),
+        ("tags", "matches", "^vp", True),
+        ("tags", "exists", True, True),
+        ("title", "contains", "VPN down", True),
+        ("title", "contains", "vpn down", False),  # case-sensitive
+        ("title", "matches", "(?i)vpn down", True),
+        ("description", "matches", r"since \d\d:\d\d", True),
+        ("text", "matches", "(?i)stockholm office\nusers", True),
+        ("text", "contains", "cannot connect", True),
+        ("requester.organization", "equals", "Acme AB", True),
+        ("requester.vip", "equals", True, True),
+        ("requester.vip", "equals", 1, False),  # a boolean is not a number
+        ("fields.region", "equals", "emea", True),
+        ("fields.region", "exists", True, True),
+        ("fields.missing", "exists", False, True),
+        ("fields.missing", "equals", "x", False),
+        ("fields.seats", "gte", 100, True),
+        ("fields.seats", "lte", 100, False),
+        ("fields.seats", "lte", 120, True),
+        ("fields.region", "gte", 1, False),  # not a number: never matches
+        ("fields.sites", "contains", "got", True),
+        ("fields.sites", "in", ["x", "sto"], True),
+    ],
+)
+def test_field_operators(name: str, op: str, value: object, expected: bool) -> None:
+    assert matches(field(name, op, value), T, matrix=matrix()) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "value", "priority", "expected"),
+    [
+        ("priority", "gte", "P2", "P1", True),  # P1 is higher than P2
+        ("priority", "gte", "P2", "P2", True),
+        ("priority", "gte", "P2", "P3", False),
+        ("priority", "lte", "P2", "P3", True),
+        ("priority", "lte", "P2", "P1", False),
+        ("priority", "gte", "P9", "P1", False),  # unknown limit never matches
+        ("priority", "gte", "P2", None, False),
+    ],
+)
+def test_ordered_fields_follow_the_policy_order(
+    name: str, op: str, value: str, priority: str | None, expected: bool
+) -> None:
+    predicate = compile_condition(field(name, op, value), scales(matrix()))
+    assert predicate(T, priority) is expected
+
+
+def test_impact_order_from_the_matrix() -> None:
+    ranks = scales(matrix())
+    assert compile_condition(field("impact", "gte", "significant"), ranks)(T, "P1")
+    minor = ticket(impact="minor")
+    assert not compile_condition(field("impact", "gte", "significant"), ranks)(minor, "P1")
+
+
+def test_priority_is_the_effective_one_not_the_written_one() -> None:
+    written_p3 = ticket(priority="P3")
+    predicate = compile_condition(field("priority", "equals", "P1"))
+    assert predicate(written_p3, "P1")
+    assert not predicate(written_p3, "P3")
+
+
+def test_combinators() -> None:
+    outage = field("tags", "contains", "outage")
+    p4 = field("priority", "equals", "P4")
+    assert matches(AllOf((outage, NotOf(p4))), T)
+    assert not matches(AllOf((outage, p4)), T)
+    assert matches(AnyOf((p4, outage)), T)
+    assert not matches(AnyOf((p4, NotOf(outage))), T)
+    assert matches(AllOf((outage, outage, NotOf(p4))), T)
+    assert matches(None, T)
+
+
+def test_missing_values_never_match_text_operators() -> None:
+    bare = ticket(requester=Requester(), impact=None)
+    assert not matches(field("requester.organization", "contains", "Acme"), bare)
+    assert not matches(field("requester.organization", "matches", "."), bare)
+    assert not matches(field("impact", "in", ["extensive"]), bare)
+    assert matches(field("impact", "exists", False), bare)
+
+
+def test_unknown_field_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown condition field 'requester.name'.*fields.<name>"):
+        compile_condition(field("requester.name", "equals", "x"))
+    assert field_is_known("fields.region")
+    assert not field_is_known("fields.")
+    assert not field_is_known("assignee")
+
+
+def test_field_value_and_describe() -> None:
+    assert field_value(T, "fields.region") == "emea"
+    assert field_value(T, "priority", "P2") == "P2"
+    condition = AllOf(
+        (
+            field("priority", "in", ["P1", "P2"]),
+            AnyOf((field("tags", "contains", "outage"), field("text", "matches", "(?i)down"))),
+            NotOf(field("requester.vip", "equals", False)),
+        )
+    )
+    assert describe(condition) == (
+        "priority in [P1, P2] and (tags contains outage or text matches /(?i)down/) "
+        "and not requester.vip equals false"
+    )
+    assert describe(None) == "every ticket"

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+
+from escalada.errors import EscaladaError
+from escalada.policy.ticket_input import load_ticket
+from escalada.policy.ticket_input import parse_ticket
+from escalada.policy.ticket_input import parse_time
+from escalada.ticket import EscalationState
+from tests.policy.engine_fixtures import at
+from tests.policy.engine_fixtures import policy
+
+FULL = """\
+desk: zendesk-prod
+key: SD-123
+url: https://acme.zendesk.com/agent/tickets/123
+title: VPN down for Stockholm office
+description: Nobody can connect
+status: open
+priority: P1
+impact: extensive
+urgency: critical
+created: 2026-11-23T09:00:00Z
+updated: "2026-11-23T10:00:00+01:00"
+responded: null
+team: service-desk
+tags: [outage, vpn]
+requester: {organization: Acme AB, vip: true}
+fields: {region: emea}
+escalation: {path: critical-outage, level: 1, since: 2026-11-23T09:15:00Z}
+latest_comment: please hurry
+"""
+
+K = "key: T-1\ncreated: 2026-11-23T09:40:00Z\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "t.yaml") -> str:
+    file = tmp_path / name
+    file.write_text(text, encoding="utf-8")
+    return str(file)
+
+
+def test_a_full_ticket(tmp_path: Path) -> None:
+    t = load_ticket(write(tmp_path, FULL), policy=policy())
+    assert (t.desk, t.key, t.priority, t.impact, t.urgency) == (
+        "zendesk-prod",
+        "SD-123",
+        "P1",
+        "extensive",
+        "critical",
+    )
+    assert t.created == datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    assert t.updated == at("2026-11-23T09:00:00Z")
+    assert t.tags == frozenset({"outage", "vpn"})
+    assert t.requester.vip and t.requester.organization == "Acme AB"
+    assert t.fields == {"region": "emea"}
+    assert t.escalation == EscalationState("critical-outage", 1, at("2026-11-23T09:15:00Z"))
+    assert t.latest_comment == "please hurry"
+
+
+def test_minimal_ticket_and_marker_tags() -> None:
+    t = parse_ticket(
+        {
+            "key": "T-1",
+            "created": "2026-11-23T09:40:00Z",
+            "tags": ["outage", "escalada-critical-outage-2", "escalada-asked"],
+        }
+    )
+    assert (t.desk, t.title, t.status) == ("file", "", "open")
+    assert t.escalation.path == "critical-outage" and t.escalation.level == 2
+    assert t.escalation.asked
+
+
+def test_json_ticket(tmp_path: Path) -> None:
+    text = json.dumps({"key": "T-1", "created": "2026-11-23T09:40:00+01:00", "priority": "P2"})
+    t = load_ticket(write(tmp_path, text, "t.json"), policy=policy())
+    assert t.priority == "P2"
+
+
+def test_stdin() -> None:
+    t = load_ticket("-", stdin=io.StringIO("key: T-9\ncreated: 2026-11-23T09:40:00Z\n"))
+    assert t.key == "T-9"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            K + "respondd: null\n",
+            r"t.yaml:3:1: ticket field 'respondd': unknown field \(did you mean 'responded'\?\)",
+        ),
+        (
+            "key: T-1\ncreated: 2026-11-23 09:40:00\n",
+            r"t.yaml:2:1: ticket field 'created': 2026-11-23T09:40:00 has no UTC offset",
+        ),
+        (
+            "key: T-1\ncreated: '2026-11-23T09:40'\n",
+            r"ticket field 'created': '2026-11-23T09:40' has no UTC offset",
+        ),
+        (
+            "key: T-1\ncreated: 2026-11-23\n",
+            r"ticket field 'created': 2026-11-23 is a date without a time",
+        ),
+        ("key: T-1\ncreated: soon\n", r"ticket field 'created': 'soon' is not an ISO-8601 time"),
+        ("key: T-1\n", r"t.yaml:1:1: ticket field 'created': is required"),
+        ("created: 2026-11-23T09:40:00Z\n", r"ticket field 'key': is required"),
+        (
+            K + "priority: P0\n",
+            r"t.yaml:3:1: ticket field 'priority': 'P0' is not a priority the policy defines "
+            r"\(one of: P1, P2",
+        ),
+        (
+            K + "impact: huge\n",
+            r"ticket field 'impact': 'huge' is not an impact the policy defines \(one of: ext",
+        ),
+        (
+            K + "status: waiting\n",
+            r"ticket field 'status': 'waiting' is not a status",
+        ),
+        (
+            K + "status: opne\n",
+            r"ticket field 'status': 'opne' is not a status \(did you mean 'open'\?\)",
+        ),
+        (
+            K + "prioirty: P1\n",
+            r"ticket field 'prioirty': unknown field \(did you mean 'priority'\?\)",
+        ),
+        (
+            K + "tags: outage\n",
+            r"ticket field 'tags': must be a list of strings",
+        ),
+        (
+            K + "requester: {vip: yes please}\n",
+            r"ticket field 'requester.vip': must be true or false",
+        ),
+        (
+            K + "requester: {org: Acme}\n",
+            r"t.yaml:3:13: ticket field 'requester.org': unknown field \(known: organization, vip",
+        ),
+        (
+            K + "escalation: {path: x, level: -1}\n",
+            r"ticket field 'escalation.level': must be a whole number >= 0",
+        ),
+        (
+            K + "escalation: {path: x, since: 2026-11-23 10:00}\n",
+            r"ticket field 'escalation.since': .* has no UTC offset",
+        ),
+        (
+            "key: T-1\nkey: T-2\ncreated: 2026-11-23T09:40:00Z\n",
+            r"t.yaml:2:1: ticket field 'key' is written twice",
+        ),
+        ("- key: T-1\n", r"ticket field 'ticket': must be a mapping, not a list"),
+        ("key: [T-1\n", r"t.yaml:2:1: not valid YAML"),
+        ("", r"the ticket file is empty"),
+        ("---\nkey: a\n---\nkey: b\n", r"not valid YAML: expected a single document"),
+    ],
+)
+def test_bad_input_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(EscaladaError) as caught:
+        load_ticket(write(tmp_path, text), policy=policy())
+    line = str(caught.value)
+    assert "\n" not in line
+    assert re.search(message, line), line
+
+
+def test_missing_file() -> None:
+    with pytest.raises(EscaladaError, match="ticket file nowhere.yaml does not exist"):
+        load_ticket("nowhere.yaml")
+
+
+def test_without_a_policy_any_priority_is_accepted() -> None:
+    t = parse_ticket({"key": "T", "created": "2026-11-23T09:40:00Z", "priority": "urgent"})
+    assert t.priority == "urgent"
+
+
+def test_parse_time() -> None:
+    assert parse_time("2026-11-23T09:40:00Z") == at("2026-11-23T09:40:00Z")
+    with pytest.raises(ValueError, match="no UTC offset"):
+        parse_time("2026-11-23T09:40:00")
