@@ -409,3 +409,35 @@ def test_tags_are_stored_as_a_sorted_json_list(tmp_path: Path, make: Make) -> No
     stored = db.execute("SELECT tags FROM tickets WHERE key = ?", [key]).fetchone()[0]
     db.close()
     assert json.loads(stored) == ["email", "escalada-p-2", "escalada-since-20261123t100000z", "vpn"]
+
+
+def test_the_reconciler_converges_on_the_sandbox(tmp_path: Path, make: Make) -> None:
+    from escalada import reconcile
+
+    desk = sandbox(tmp_path)
+    connector = make(desk)
+    db = open_db(Path(desk.options["path"]))
+    ensure_groups(db, ["sd-emea", "network-l2"])
+    db.execute("INSERT INTO config (kind, name, attrs) VALUES ('schedule', 'emea', '{}')")
+    db.close()
+
+    first = reconcile.plan(policy(), [connector])
+    [desk_plan] = first.desks
+    assert not desk_plan.problems
+    assert [(c.op, c.key) for c in desk_plan.changes] == [
+        ("create", "priority/P1"),
+        ("create", "priority/P2"),
+        ("create", "schedule/24x7"),
+        ("create", "schedule/office"),
+        ("conflict", "schedule/emea"),  # the desk's own object of that name
+        ("create", "sla/P1"),
+        ("create", "sla/P2"),
+    ]
+    assert reconcile.apply(first, [connector]).ok
+    again = reconcile.plan(policy(), [connector])
+    assert [(c.op, c.key) for c in again.desks[0].changes] == [("conflict", "schedule/emea")]
+
+    adopted = reconcile.plan(policy(), [connector], adopt=["emea"])
+    assert [(c.op, c.key) for c in adopted.desks[0].changes] == [("update", "schedule/emea")]
+    assert reconcile.apply(adopted, [connector]).ok
+    assert [c.op for c in reconcile.plan(policy(), [connector]).desks[0].changes] == []
