@@ -1,0 +1,357 @@
+"""Zendesk Support connector, on zenpy.
+
+Reading candidates. The search export (`GET /api/v2/search/export.json`,
+cursor-paginated, `page[size]` up to 1000, `filter[type]=ticket`) lists the
+tickets matching `<Desk.scope> status<solved` past the 1,000-result cap of
+`search.json`. The GET is issued on zenpy's session, not through
+`zenpy.search_export`, because zenpy also writes `type:ticket` into the query,
+which the export documentation says is an error. The export only yields ids:
+the tickets are then read in batches of 100 from
+`GET /api/v2/tickets/show_many.json?include=metric_sets,organizations`,
+which (a) reads from the ticket store rather than the search index, which lags
+by minutes, so tags (escalada's marker) and `updated_at` (the concurrency
+token) are current, and (b) sideloads the metric sets (first reply time: the
+ticket has no first-reply timestamp) and the requester organizations at one
+call per 100 tickets instead of one per ticket (see bench/zendesk_responded.py).
+Groups are listed once per read (one call per 100 groups).
+
+Writing. All of a ticket's actions go in one `PUT /api/v2/tickets/{id}.json`
+with `safe_update: true, updated_stamp: <updated_at as read>`: a ticket that
+changed since it was read answers 409, raised as ConflictError (the runner
+re-reads and re-evaluates). Tags are sent as the full new list computed from
+the tags just read (`tags` replaces every tag); the safe update makes a tag a
+human added meanwhile a 409, never a silent loss. A Zendesk update carries one
+comment, so a public reply (`ask_reason`) due together with an internal note
+makes two PUTs (see zendesk_translate.plan_writes).
+
+Transport. The shared ResilientAdapter is mounted on the session handed to
+zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so
+429/5xx/resets are retried in one place with an injected sleep; zenpy's own
+429 loop never sees a 429 (and `ratelimit_budget=1` makes it raise at once if
+it ever did).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Literal
+from urllib.parse import urlsplit
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Ticket as ZenpyTicket
+from zenpy.lib.exception import APIException
+from zenpy.lib.exception import ZenpyException
+
+from escalada.connectors import zendesk_config
+from escalada.connectors.base import ApplyResult
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Shard
+from escalada.connectors.http import mount_resilience
+from escalada.connectors.zendesk_translate import OPEN_STATUSES
+from escalada.connectors.zendesk_translate import PRIORITIES
+from escalada.connectors.zendesk_translate import Lookups
+from escalada.connectors.zendesk_translate import desk_error
+from escalada.connectors.zendesk_translate import plan_writes
+from escalada.connectors.zendesk_translate import split_url
+from escalada.connectors.zendesk_translate import to_ticket
+from escalada.connectors.zendesk_translate import zenpy_error
+from escalada.errors import DeskError
+from escalada.errors import EscaladaError
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.secrets import resolve
+from escalada.ticket import Action
+from escalada.ticket import Ticket
+
+log = logging.getLogger("escalada.zendesk")
+
+EXPORT_PAGE_MAX = 1000  # page[size] cap of the search export
+SHOW_MANY_MAX = 100  # ids per show_many call
+TIMEOUT = 30.0
+
+
+class ZendeskConnector:
+    """A Connector on Zendesk Support (see the module docstring)."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        environ: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] | None = None,
+        page_size: int = EXPORT_PAGE_MAX,
+    ) -> None:
+        self.desk = desk
+        self.policy = policy
+        self.page_size = min(page_size, EXPORT_PAGE_MAX)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        subdomain, domain = split_url(desk)
+        self.host = f"{subdomain}.{domain}"
+        missing = [key for key in ("email", "token") if key not in desk.auth]
+        if missing:
+            raise EscaladaError(
+                f"desk {desk.name!r}: auth lacks {' and '.join(missing)}",
+                hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}} "
+                "(an API token of an agent or admin)",
+            )
+        email = resolve(desk.auth["email"], environ=environ)
+        token = resolve(desk.auth["token"], environ=environ)
+        self.session = requests.Session()
+        self.client = Zenpy(
+            subdomain=subdomain,
+            domain=domain,
+            email=email,
+            token=token,
+            session=self.session,
+            timeout=TIMEOUT,
+            ratelimit_budget=1,
+            disable_cache=True,
+        )
+        self.adapter = mount_resilience(self.session, desk.name, sleep=sleep, jitter=jitter)
+        self._groups: dict[int, str] | None = None
+        self._me: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"ZendeskConnector(desk={self.desk.name!r}, host={self.host!r})"
+
+    @property
+    def calls(self) -> int:
+        return self.adapter.calls
+
+    # --- HTTP ------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """One call on zenpy's session: the JSON body, or one clear DeskError."""
+        url = path if path.startswith("https://") else f"https://{self.host}/api/v2/{path}"
+        if urlsplit(url).hostname != self.host:  # never send credentials to another host
+            raise DeskError(self.desk.name, operation, f"refusing to follow a link to {url}")
+        response = self.session.request(method, url, params=params, json=body, timeout=TIMEOUT)
+        if not response.ok:
+            raise desk_error(self.desk.name, operation, response)
+        return response.json() if response.content else None
+
+    @contextmanager
+    def zenpy_call(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except (APIException, ZenpyException, requests.HTTPError) as error:
+            raise zenpy_error(self.desk.name, operation, error) from None
+
+    # --- reading ---------------------------------------------------------------
+
+    def groups(self, *, refresh: bool = False) -> dict[int, str]:
+        """Group id -> name, listed once per candidate read (zenpy, cursor pages of 100)."""
+        if self._groups is None or refresh:
+            with self.zenpy_call("list groups"):
+                self._groups = {int(g.id): str(g.name) for g in self.client.groups()}
+        return self._groups
+
+    def me(self) -> dict[str, Any]:
+        if self._me is None:
+            with self.zenpy_call("read the API user (users/me)"):
+                user = self.client.users.me()
+            self._me = {"id": user.id, "role": user.role, "name": user.name}
+        return self._me
+
+    def query(self) -> str:
+        scope = (self.desk.scope or "").strip()
+        return f"{scope} status<solved".strip()
+
+    def export_ids(self, shard: Shard | None = None) -> Iterator[int]:
+        """Ids of the open tickets in scope, page by page, through the search export."""
+        params: Mapping[str, Any] | None = {
+            "query": self.query(),
+            "filter[type]": "ticket",
+            "page[size]": self.page_size,
+        }
+        url = "search/export.json"
+        while True:
+            page = self.request("GET", url, "search export", params=params)
+            for result in page.get("results") or []:
+                if result.get("result_type", "ticket") == "ticket" and (
+                    shard is None or shard.owns(str(result["id"]))
+                ):
+                    yield int(result["id"])
+            following = (page.get("links") or {}).get("next")
+            if not (page.get("meta") or {}).get("has_more") or not following:
+                return
+            url, params = following, None  # the next link carries every parameter
+
+    def show_many(self, ids: Sequence[int]) -> tuple[list[dict[str, Any]], Lookups]:
+        """Up to 100 tickets with their metric sets and organizations, in one call."""
+        data = self.request(
+            "GET",
+            "tickets/show_many.json",
+            "read tickets",
+            params={"ids": ",".join(map(str, ids)), "include": "metric_sets,organizations"},
+        )
+        lookups = Lookups(
+            groups=self.groups(),
+            organizations={int(o["id"]): str(o["name"]) for o in data.get("organizations") or []},
+            metric_sets={int(m["ticket_id"]): m for m in data.get("metric_sets") or []},
+        )
+        return list(data.get("tickets") or []), lookups
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        self.groups(refresh=True)
+        batch: list[int] = []
+        for ticket_id in self.export_ids(shard):
+            batch.append(ticket_id)
+            if len(batch) == SHOW_MANY_MAX:
+                yield from self._tickets(batch)
+                batch = []
+        if batch:
+            yield from self._tickets(batch)
+
+    def _tickets(self, ids: Sequence[int]) -> Iterator[Ticket]:
+        raws, lookups = self.show_many(ids)
+        for raw in raws:
+            if raw.get("status") not in OPEN_STATUSES:
+                continue  # solved since the search index saw it
+            ticket = to_ticket(self.desk, raw, lookups)
+            if self._wants_latest_comment(ticket):
+                from dataclasses import replace
+
+                ticket = replace(ticket, latest_comment=self.latest_comment(int(raw["id"])))
+            yield ticket
+
+    def _wants_latest_comment(self, ticket: Ticket) -> bool:
+        """Whether a `reason_from: latest_comment` trigger of the policy matches the ticket.
+
+        Without a policy the connector cannot tell, and reads no comments."""
+        if self.policy is None:
+            return False
+        from escalada.policy.conditions import matches
+
+        return any(
+            trigger.reason_from == "latest_comment"
+            and matches(trigger.condition, ticket, matrix=self.policy.matrix)
+            for path in self.policy.paths.values()
+            for trigger in path.triggers
+        )
+
+    def latest_comment(self, ticket_id: int) -> str | None:
+        """The latest public comment not written by escalada's own account."""
+        mine = self.me()["id"]
+        data = self.request(
+            "GET",
+            f"tickets/{ticket_id}/comments.json",
+            f"read comments of ticket {ticket_id}",
+            params={"sort_order": "desc", "page[size]": 10},
+        )
+        for comment in data.get("comments") or []:
+            if comment.get("public") and comment.get("author_id") != mine:
+                return str(comment.get("body") or "")
+        return None
+
+    # --- writing ---------------------------------------------------------------
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        before = self.calls
+        if ticket.revision is None:  # not read by candidates(): read it now
+            raws, lookups = self.show_many([int(ticket.key)])
+            if not raws:
+                raise DeskError(self.desk.name, f"read ticket {ticket.key}", "no such ticket")
+            ticket = to_ticket(self.desk, raws[0], lookups)
+        group_ids = {name: gid for gid, name in self.groups().items()}
+        writes = plan_writes(self.desk, ticket, actions, group_ids)
+        stamp = ticket.revision
+        written: list[str] = []
+        for write in writes:
+            stamp = self._put(int(ticket.key), write.body, stamp)
+            written.extend(write.actions)
+        order = [a.type for a in actions if a.type in written]
+        log.info("desk %s: ticket %s: wrote %s", self.desk.name, ticket.key, ", ".join(order))
+        return ApplyResult(
+            ticket=ticket.key, written=tuple(order), calls=self.calls - before, revision=stamp
+        )
+
+    def _put(self, ticket_id: int, body: Mapping[str, Any], stamp: str | None) -> str | None:
+        """One safe update through zenpy; returns the new updated_at."""
+        update = ZenpyTicket(id=ticket_id)
+        for name, value in body.items():
+            setattr(update, name, value)
+        update.safe_update = True
+        update.updated_stamp = stamp
+        with self.zenpy_call(f"update ticket {ticket_id}"):
+            audit = self.client.tickets.update(update)
+        return getattr(getattr(audit, "ticket", None), "updated_at", None)
+
+    # --- check -----------------------------------------------------------------
+
+    def check(self) -> list[CheckItem]:
+        name = self.desk.name
+        try:
+            user = self.me()
+        except EscaladaError as error:
+            hint = f" ({error.hint})" if error.hint else ""
+            return [CheckItem(name, "credentials", False, f"{error.message}{hint}")]
+        role = str(user.get("role"))
+        if user.get("id") is None or role not in ("agent", "admin"):
+            return [
+                CheckItem(
+                    name,
+                    "credentials",
+                    False,
+                    f"the API user has role {role!r}: use an agent's token "
+                    "(an admin's to reconcile SLA policies, schedules and fields)",
+                )
+            ]
+        items = [
+            CheckItem(name, "credentials", True, f"{user.get('name')} ({role})"),
+            CheckItem(
+                name,
+                "role admin (reconcile)",
+                role == "admin",
+                "admin"
+                if role == "admin"
+                else "agent: runs the runner, but `escalada apply` "
+                "needs an admin to manage SLA policies, schedules and field options",
+            ),
+        ]
+        fixed = f"Zendesk priorities are fixed: {', '.join(PRIORITIES)}"
+        for policy_name, value in self.desk.priorities.items():
+            ok = value in PRIORITIES
+            item = f"priority {policy_name} -> {value}"
+            items.append(CheckItem(name, item, ok, "" if ok else fixed))
+        try:
+            items.extend(zendesk_config.check_mapped(self))
+        except EscaladaError as error:
+            items.append(CheckItem(name, "mapped groups and fields", False, str(error)))
+        return items
+
+    # --- reconciler ------------------------------------------------------------
+
+    def desired_config(self, policy: Policy) -> list[ConfigObject]:
+        return zendesk_config.desired(self.desk, policy, now=self.clock())
+
+    def current_config(self) -> list[ConfigObject]:
+        return zendesk_config.current(self)
+
+    def write_config(
+        self, op: Literal["create", "update", "delete"], obj: ConfigObject
+    ) -> ConfigObject:
+        return zendesk_config.write(self, op, obj)
