@@ -52,7 +52,6 @@ from escalada.marker import decode
 from escalada.marker import retag
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-from escalada.policy.model import ValueMapping
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import Requester
@@ -102,8 +101,11 @@ class SandboxConnector:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._scope = parse_scope(desk)
         self._calls = 0
-        self._priority_of = {v: k for k, v in desk.priorities.items()}  # desk -> policy
+        # desk value -> policy name; a value missing from a mapping passes as is
+        self._priority_of = {v: k for k, v in desk.priorities.items()}
         self._team_of = {v: k for k, v in desk.teams.items()}
+        self._impact_of = {v: k for k, v in desk.impact.values.items()} if desk.impact else {}
+        self._urgency_of = {v: k for k, v in desk.urgency.values.items()} if desk.urgency else {}
         try:
             self._db = open_db(self.path)
         except StoreError as error:
@@ -124,6 +126,13 @@ class SandboxConnector:
 
     def close(self) -> None:
         self._db.close()
+
+    def __del__(self) -> None:
+        # The runner and the reconciler drop connectors without closing them;
+        # Python 3.13 warns about a connection left to the garbage collector.
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
 
     # --- tickets --------------------------------------------------------------
 
@@ -159,8 +168,8 @@ class SandboxConnector:
             description=row["description"],
             status=status,
             priority=self._policy_value(self._priority_of, row["priority"]),
-            impact=self._from_mapping("impact", row["impact"]),
-            urgency=self._from_mapping("urgency", row["urgency"]),
+            impact=self._policy_value(self._impact_of, row["impact"]),
+            urgency=self._policy_value(self._urgency_of, row["urgency"]),
             created=_required(from_text(row["created"])),
             updated=from_text(row["updated"]),
             responded=from_text(row["responded"]),
@@ -178,12 +187,6 @@ class SandboxConnector:
     @staticmethod
     def _policy_value(reverse: Mapping[str, str], value: str | None) -> str | None:
         return None if value is None else reverse.get(value, value)
-
-    def _from_mapping(self, which: Literal["impact", "urgency"], value: str | None) -> str | None:
-        mapping: ValueMapping | None = getattr(self.desk, which)
-        if value is None or mapping is None:
-            return value
-        return {v: k for k, v in mapping.values.items()}.get(value, value)
 
     def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
         """One transaction: a compare-and-set UPDATE on the revision read, then the notes.

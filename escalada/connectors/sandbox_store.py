@@ -89,7 +89,9 @@ def open_db(path: Path) -> sqlite3.Connection:
     """Open (creating on demand) a sandbox database; autocommit, explicit transactions."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+        # One connector uses its connection from one thread at a time, though not
+        # always the thread that opened it (a runner's worker pool).
+        conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"cannot open {path}: {error}") from None
     conn.row_factory = sqlite3.Row
