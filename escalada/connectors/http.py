@@ -94,14 +94,14 @@ class ResilientAdapter(HTTPAdapter):
         self.calls = 0  # attempts sent, retries included
         self.retries = 0
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
         timeout: Any = None,
         verify: bool | str = True,
         cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
     ) -> requests.Response:
         if verify is False:  # TLS verification is always on (DESIGN.md, Guarantees)
             verify = True
@@ -149,7 +149,7 @@ class ResilientAdapter(HTTPAdapter):
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
-        jittered = backoff * self.jitter()  # full jitter: spreads out runners that failed together
+        jittered = float(backoff * self.jitter())  # full jitter: spreads out runners that failed together
         return max(retry_after, jittered) if retry_after is not None else jittered
 
 
