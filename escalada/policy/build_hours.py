@@ -80,46 +80,60 @@ def parse_hours(doc: Document, path: tuple[str | int, ...], findings: list[Findi
         for text, at in items:
             parsed = parse_range(text)
             if isinstance(parsed, str):
-                findings.append(
-                    Finding(
-                        "error", "bad-hours", doc.where(*at), f"{key}: {parsed}", OVERNIGHT_HINT
+                hint = OVERNIGHT_HINT
+                if text is None and "," not in str(key):
+                    hint = (
+                        "in a flow mapping a comma ends the key: quote a day list, "
+                        '{"sat,sun": "10:00-16:00"}, or write hours as a block mapping'
                     )
+                findings.append(
+                    Finding("error", "bad-hours", doc.where(*at), f"{key}: {parsed}", hint)
                 )
                 continue
             for day in days:
                 written[day].append((*parsed, doc.where(*at)))
-    reported: set[tuple[Where, Where]] = set()  # a pair shared by several days, once
-    return tuple(_merge(day, ranges, findings, reported) for day, ranges in enumerate(written))
+    findings.extend(_overlaps(written))
+    return tuple(_merged(ranges) for ranges in written)
 
 
-def _merge(
-    day: int,
-    ranges: list[tuple[int, int, Where]],
-    findings: list[Finding],
-    reported: set[tuple[Where, Where]],
-) -> tuple[tuple[int, int], ...]:
-    merged: list[tuple[int, int, Where]] = []
-    for start, end, where in sorted(ranges, key=lambda r: (r[0], r[1])):
-        if merged and start < merged[-1][1]:
-            first, later = sorted((merged[-1][2], where), key=lambda w: (w.line, w.column))
-            if (first, later) not in reported and first != later:
-                reported.add((first, later))
-                findings.append(
-                    Finding(
-                        "error",
-                        "hours-overlap",
-                        later,
-                        f"on {DAYS[day]}, {_clock(start)}-{_clock(end)} overlaps "
-                        f"{_clock(merged[-1][0])}-{_clock(merged[-1][1])} (written at {first})",
-                        "each day's ranges must not overlap: join them into one range or "
-                        "drop the day from one of the day specs",
-                    )
-                )
+def _overlaps(written: list[list[tuple[int, int, Where]]]) -> list[Finding]:
+    """One finding per range that overlaps a range written before it, naming the days."""
+    found: dict[tuple[Where, Where], tuple[str, str, list[str]]] = {}
+    for day, ranges in enumerate(written):
+        for i, (start, end, where) in enumerate(ranges):
+            for other_start, other_end, other in ranges[:i]:
+                if start < other_end and other_start < end and where != other:
+                    first, later = sorted((other, where), key=lambda w: (w.line, w.column))
+                    spans = [
+                        f"{_clock(start)}-{_clock(end)}",
+                        f"{_clock(other_start)}-{_clock(other_end)}",
+                    ]
+                    if later != where:
+                        spans.reverse()
+                    entry = found.setdefault((later, first), (spans[0], spans[1], []))
+                    entry[2].append(DAYS[day])
+    return [
+        Finding(
+            "error",
+            "hours-overlap",
+            later,
+            f"{this} overlaps {that} (written at {first}) on {', '.join(days)}",
+            "each day's ranges must not overlap: join them into one range, or drop the "
+            "day from one of the day specs",
+        )
+        for (later, first), (this, that, days) in found.items()
+    ]
+
+
+def _merged(ranges: list[tuple[int, int, Where]]) -> tuple[tuple[int, int], ...]:
+    """Sorted ranges, with overlapping or touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end, _ in sorted(ranges, key=lambda r: (r[0], r[1])):
         if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2])
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
-            merged.append((start, end, where))
-    return tuple((start, end) for start, end, _ in merged)
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _clock(minute: int) -> str:

@@ -1,0 +1,48 @@
+"""The semantic checks: what JSON Schema cannot see. Each finding has a stable
+kebab-case code (listed in docs/readme-parts/policy-language.md), the position
+of the offending node, and a hint.
+
+The checks live in checks_*.py by topic; this module runs them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+
+from escalada.policy.checks_base import Context
+from escalada.policy.checks_desks import check_desks
+from escalada.policy.checks_matrix import check_matrix
+from escalada.policy.checks_matrix import check_matrix_count
+from escalada.policy.checks_matrix import check_names
+from escalada.policy.checks_paths import check_governing
+from escalada.policy.checks_paths import check_levels
+from escalada.policy.checks_paths import check_sla_shares
+from escalada.policy.checks_refs import check_calendars
+from escalada.policy.checks_refs import check_references
+from escalada.policy.checks_refs import check_rotations
+from escalada.policy.checks_refs import check_unused
+from escalada.policy.documents import Document
+from escalada.policy.documents import Finding
+from escalada.policy.model import Policy
+
+CHECKS: tuple[Callable[[Context], None], ...] = (
+    check_names,
+    check_matrix_count,
+    check_matrix,
+    check_calendars,
+    check_references,
+    check_rotations,
+    check_levels,
+    check_sla_shares,
+    check_governing,
+    check_desks,
+    check_unused,
+)
+
+
+def check_policy(policy: Policy, documents: Sequence[Document]) -> list[Finding]:
+    """Every semantic finding for a built policy, in file and line order."""
+    ctx = Context(policy, documents)
+    for check in CHECKS:
+        check(ctx)
+    return sorted(ctx.findings, key=lambda f: (f.where.file, f.where.line, f.where.column))

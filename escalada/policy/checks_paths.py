@@ -1,0 +1,216 @@
+"""Escalation paths: levels, thresholds, triggers, and which path governs a ticket.
+
+too-few-levels, first-level-threshold, thresholds-not-increasing, unreachable-level,
+goto-out-of-range, sla-share-without-target, ambiguous-paths, trigger-cycle, and
+`unused` for paths no ticket can reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalada.policy.checks_base import Context
+from escalada.policy.checks_base import name_where
+from escalada.policy.checks_overlap import EXCLUSION_RULE
+from escalada.policy.checks_overlap import allowed_values
+from escalada.policy.checks_overlap import atoms
+from escalada.policy.checks_overlap import exclusive
+from escalada.policy.checks_overlap import scales_of
+from escalada.policy.durations import format_duration
+from escalada.policy.model import EscalationPath
+
+
+def check_levels(ctx: Context) -> None:
+    for doc in ctx.of_kind("EscalationPath"):
+        path = ctx.policy.paths.get(doc.name or "")
+        if path is None or path.where != doc.start:
+            continue  # a duplicate: reported as such
+        spec = doc.data.get("spec") or {}
+        levels: list[Any] = spec.get("levels") or []
+        if len(levels) < 2:
+            ctx.error(
+                "too-few-levels",
+                doc.where_key("spec", "levels"),
+                f"path {path.name!r} has {len(levels)} level(s); it needs at least two",
+                "level 0 is where tickets start; add the level they escalate to",
+            )
+        first = levels[0] if levels and isinstance(levels[0], dict) else {}
+        for key in ("after", "at"):
+            if key in first:
+                ctx.error(
+                    "first-level-threshold",
+                    doc.where_key("spec", "levels", 0, key),
+                    f"path {path.name!r}: level 0 has `{key}:`, but level 0 is where "
+                    "tickets start and is never escalated to",
+                    "move the threshold to level 1, or insert the starting level first",
+                )
+        _check_thresholds(ctx, doc, path)
+        _check_goto(ctx, doc, path, levels)
+
+
+def _check_thresholds(ctx: Context, doc: Any, path: EscalationPath) -> None:
+    last_after: tuple[int, Any] | None = None
+    last_share: dict[str, tuple[int, float]] = {}
+    for level in path.levels[1:]:
+        i = level.index
+        if level.after is not None:
+            if last_after is not None and level.after <= last_after[1]:
+                ctx.error(
+                    "thresholds-not-increasing",
+                    doc.where("spec", "levels", i, "after"),
+                    f"path {path.name!r}: level {i} after {format_duration(level.after)} "
+                    f"is not later than level {last_after[0]}'s after "
+                    f"{format_duration(last_after[1])}",
+                    "`after:` counts from when the ticket was opened, so each level's "
+                    "must be longer than the one before",
+                )
+            last_after = (i, level.after)
+        if level.at is not None:
+            before = last_share.get(level.at.target)
+            if before is not None and level.at.percent <= before[1]:
+                ctx.error(
+                    "thresholds-not-increasing",
+                    doc.where("spec", "levels", i, "at"),
+                    f"path {path.name!r}: level {i} at {level.at.percent:g}% "
+                    f"{level.at.target} is not later than level {before[0]}'s "
+                    f"{before[1]:g}% {level.at.target}",
+                    "shares of the same SLA target must grow from level to level",
+                )
+            last_share[level.at.target] = (i, level.at.percent)
+
+
+def _check_goto(ctx: Context, doc: Any, path: EscalationPath, levels: list[Any]) -> None:
+    reached = {t.goto for t in path.triggers if isinstance(t.goto, int)}
+    has_next = any(t.goto == "next" for t in path.triggers)
+    for trigger_index, trigger in enumerate(path.triggers):
+        if isinstance(trigger.goto, int) and not 1 <= trigger.goto < len(path.levels):
+            ctx.error(
+                "goto-out-of-range",
+                doc.where("spec", "triggers", trigger_index, "goto"),
+                f"trigger {trigger.name!r} goes to level {trigger.goto}, but path "
+                f"{path.name!r} has levels 0 to {len(path.levels) - 1}",
+                f"use {_levels(len(path.levels))}, or `goto: next`",
+            )
+    for i, level in enumerate(levels[1:], start=1):
+        if not isinstance(level, dict) or "after" in level or "at" in level:
+            continue
+        if i in reached or has_next:
+            continue
+        ctx.warning(
+            "unreachable-level",
+            doc.where("spec", "levels", i),
+            f"path {path.name!r}: level {i} has neither `after:` nor `at:`, and no "
+            "trigger goes to it, so no ticket ever reaches it",
+            f"give it a threshold (after: 4h, at: 75% resolve) or add a trigger with goto: {i}",
+        )
+
+
+def check_sla_shares(ctx: Context) -> None:
+    """sla-share-without-target: `at: 75% resolve` where a priority has no such target."""
+    matrix = ctx.policy.matrix
+    if matrix is None:
+        return
+    targets = {t.path for p in ctx.policy.paths.values() for t in p.triggers if t.path}
+    for doc in ctx.of_kind("EscalationPath"):
+        path = ctx.policy.paths.get(doc.name or "")
+        if path is None or path.where != doc.start:
+            continue
+        names = list(matrix.priorities)
+        allowed = (
+            None
+            if path.name in targets
+            else allowed_values(atoms(path.match, scales_of(ctx.policy)), "priority")
+        )
+        if allowed is not None:
+            names = [n for n in names if n.casefold() in allowed]
+        for level in path.levels:
+            if level.at is None:
+                continue
+            lacking = [
+                n
+                for n in names
+                if getattr(matrix.priorities[n], f"{level.at.target}_within") is None
+            ]
+            if lacking:
+                ctx.error(
+                    "sla-share-without-target",
+                    doc.where("spec", "levels", level.index, "at"),
+                    f"path {path.name!r} level {level.index} is at {level.at.percent:g}% "
+                    f"{level.at.target}, but {', '.join(lacking)} can reach this path and "
+                    f"has no {level.at.target}_within",
+                    f"give those priorities a {level.at.target}_within, narrow the path's "
+                    "match to priorities that have one, or use `after:`",
+                )
+
+
+def check_governing(ctx: Context) -> None:
+    """ambiguous-paths; `unused` paths shadowed by a catch-all; trigger-cycle."""
+    paths = list(ctx.policy.paths.values())
+    scales = scales_of(ctx.policy)
+    docs = {
+        d.name: d
+        for d in ctx.of_kind("EscalationPath")
+        if d.name is not None and ctx.policy.paths[d.name].where == d.start
+    }
+    for i, second in enumerate(paths):
+        for first in paths[:i]:
+            if first.precedence == second.precedence and not exclusive(
+                first.match, second.match, scales
+            ):
+                doc = docs[second.name]
+                ctx.error(
+                    "ambiguous-paths",
+                    doc.where_key("spec", "precedence")
+                    if "precedence" in doc.data["spec"]
+                    else doc.where_key("spec"),
+                    f"paths {first.name!r} (at {name_where(docs[first.name])}) and "
+                    f"{second.name!r} both have precedence {second.precedence} and can match "
+                    "the same ticket",
+                    EXCLUSION_RULE,
+                )
+    targets = {t.path for p in paths for t in p.triggers if t.path}
+    for path in paths:
+        shadow = next(
+            (p for p in paths if p.precedence > path.precedence and p.match is None), None
+        )
+        if shadow is not None and path.name not in targets:
+            ctx.warning(
+                "unused",
+                name_where(docs[path.name]),
+                f"EscalationPath {path.name!r} is unused: {shadow.name!r} has a higher "
+                "precedence and matches every ticket, and no trigger leads here",
+                "raise its precedence, give the catch-all a match, or reach it with a "
+                f"trigger `path: {path.name}`",
+            )
+    _check_trigger_cycles(ctx, docs)
+
+
+def _check_trigger_cycles(ctx: Context, docs: dict[Any, Any]) -> None:
+    edges = {
+        name: {t.path for t in p.triggers if t.path is not None and t.path in ctx.policy.paths}
+        for name, p in ctx.policy.paths.items()
+    }
+    for name, path in ctx.policy.paths.items():
+        for i, trigger in enumerate(path.triggers):
+            if trigger.path is None or trigger.path not in edges:
+                continue
+            seen: set[str] = set()
+            todo = [trigger.path]
+            while todo:
+                current = todo.pop()
+                if current == name:
+                    ctx.warning(
+                        "trigger-cycle",
+                        docs[name].where("spec", "triggers", i, "path"),
+                        f"trigger {trigger.name!r} sends tickets from {name!r} to "
+                        f"{trigger.path!r}, and triggers lead from there back to "
+                        f"{name!r}: a ticket matching both can bounce between them",
+                        "make the conditions exclusive, or let only one path hand tickets over",
+                    )
+                    break
+                if current not in seen:
+                    seen.add(current)
+                    todo.extend(edges.get(current, ()))
+
+
+def _levels(count: int) -> str:
+    return "level 1" if count <= 2 else f"a level from 1 to {count - 1}"
