@@ -15,7 +15,7 @@ from escalada.policy.checks_base import get
 from escalada.policy.checks_base import suggest
 from escalada.policy.model import Desk
 
-# spec.options per desk type: option -> allowed values (None: any string, bool: a boolean)
+# spec.options per desk type: option -> allowed values (None: any value, bool: a boolean)
 DESK_OPTIONS: dict[str, dict[str, tuple[str, ...] | type | None]] = {
     "jira": {
         "team_field": None,
@@ -23,7 +23,7 @@ DESK_OPTIONS: dict[str, dict[str, tuple[str, ...] | type | None]] = {
         "comment_api": ("servicedesk", "platform"),
         "project": None,
     },
-    "zendesk": {"safe_update": bool},
+    "zendesk": {"safe_update": bool, "time_zones": None, "sla_filter": None},
     "servicenow": {"table": None, "marker_field": None},
     "sandbox": {"path": None},
 }
