@@ -1,0 +1,186 @@
+"""The Jira fake's issue edit (PUT issue): validate `fields` and `update` like
+Jira Cloud, then apply them all or nothing.
+
+A field may be set in `fields` or changed by ops in `update`, never both; a
+field that is not editable (or does not exist) is refused with Jira's
+"cannot be set" message; values are checked against the fake's priorities,
+users, groups and components."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from tests.fakes.jira import FakeIssue
+    from tests.fakes.jira import JiraFake
+
+SYSTEM_EDITABLE = frozenset(
+    {"summary", "description", "priority", "labels", "assignee", "components"}
+)
+OPS = frozenset({"add", "remove", "set"})
+Change = Callable[[], None]
+
+
+def _cannot_set(name: str) -> str:
+    return f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+
+
+def _label(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "Labels must be non-empty strings."
+    if " " in value:
+        return f"The label '{value}' contains spaces which is invalid."
+    if len(value) > 255:
+        return "The label must not exceed 255 characters."
+    return None
+
+
+def _set_value(
+    fake: JiraFake, issue: FakeIssue, name: str, value: Any
+) -> tuple[str | None, Change]:
+    """(error, change) for `fields: {name: value}`."""
+    fields = issue.fields
+
+    def put(new: Any) -> Change:
+        return lambda: fields.__setitem__(name, new)
+
+    if name == "summary":
+        ok = isinstance(value, str) and value.strip()
+        return (None if ok else "You must specify a summary of the issue."), put(value)
+    if name == "description":
+        ok = value is None or isinstance(value, str)
+        return (None if ok else "Operation value must be a string"), put(value)
+    if name == "priority":
+        found = None
+        if isinstance(value, dict) and set(value) <= {"id", "name"}:
+            found = next(
+                (
+                    p
+                    for p in fake.priorities
+                    if p["id"] == value.get("id") or p["name"] == value.get("name")
+                ),
+                None,
+            )
+        if found is None:
+            return "The priority selected is invalid.", put(None)
+        return None, put(fake.priority_ref(found["name"]))
+    if name == "assignee":
+        if value is None:
+            return None, put(None)
+        if not isinstance(value, dict) or set(value) != {"accountId"}:
+            return "Specify the user by accountId (GDPR strict mode: no name or key).", put(None)
+        user = fake.find_user(str(value["accountId"]))
+        if user is None:
+            return f"User '{value['accountId']}' cannot be assigned issues.", put(None)
+        return None, put(user)
+    if name == "labels":
+        if not isinstance(value, list):
+            return "Labels must be an array.", put(None)
+        problem = next((p for v in value if (p := _label(v))), None)
+        return problem, put(sorted(set(value)))
+    if name == "components":
+        return "Set components with update ops in this fake: use update.components.", put(None)
+    # a custom field
+    _, schema = fake.custom_fields[name]
+    if schema.get("type") == "group":
+        if value is None:
+            return None, put(None)
+        group = value.get("name") if isinstance(value, dict) else None
+        if isinstance(value, dict) and "groupId" in value:
+            group = next((n for n, g in fake.groups.items() if g == value["groupId"]), None)
+        if group not in fake.groups:
+            return f"Group '{group}' does not exist.", put(None)
+        found = {
+            "name": group,
+            "groupId": fake.groups[group],
+            "self": f"{fake.base_url}/rest/api/2/group?groupId={fake.groups[group]}",
+        }
+        return None, put(found)
+    return None, put(value)
+
+
+def _ops(fake: JiraFake, issue: FakeIssue, name: str, ops: Any) -> tuple[str | None, Change]:
+    """(error, change) for `update: {name: [ops]}`; labels and components take ops here."""
+    noop: Change = lambda: None  # noqa: E731
+    if name not in ("labels", "components"):
+        return f"Field '{name}' does not support update operations here.", noop
+    if not isinstance(ops, list) or not all(
+        isinstance(op, dict) and len(op) == 1 and set(op) <= OPS for op in ops
+    ):
+        return "Each operation must be an object with one of add, remove or set.", noop
+    if name == "labels":
+        current = list(issue.fields.get("labels") or [])
+        for op in ops:
+            ((verb, value),) = op.items()
+            values = value if verb == "set" else [value]
+            if verb == "set" and not isinstance(value, list):
+                return "The set operation takes an array of labels.", noop
+            problem = next((p for v in values if (p := _label(v))), None)
+            if problem:
+                return problem, noop
+            if verb == "set":
+                current = list(values)
+            elif verb == "add" and value not in current:
+                current.append(value)
+            elif verb == "remove" and value in current:
+                current.remove(value)  # removing an absent label is a no-op, as in Jira
+        return None, lambda: issue.fields.__setitem__("labels", sorted(set(current)))
+    names = [c["name"] for c in issue.fields.get("components") or ()]
+    known = fake.components.get(issue.project, [])
+    for op in ops:
+        ((verb, value),) = op.items()
+        if verb == "set":
+            return "Use add and remove for components in this fake.", noop
+        component = value.get("name") if isinstance(value, dict) else None
+        if component not in known:
+            return f"Component name '{component}' is not valid", noop
+        if verb == "add" and component not in names:
+            names.append(component)
+        elif verb == "remove" and component in names:
+            names.remove(component)
+    return None, lambda: issue.fields.__setitem__(
+        "components", [fake.component(issue.project, n) for n in names]
+    )
+
+
+def validate_edit(fake: JiraFake, issue: FakeIssue, data: Any) -> dict[str, Any] | None:
+    """Jira's 400 body for a bad edit, or None after applying a good one."""
+    if not isinstance(data, dict) or set(data) - {"fields", "update"}:
+        return {"errorMessages": ["The edit body takes fields and update only."], "errors": {}}
+    fields, update = data.get("fields") or {}, data.get("update") or {}
+    if not isinstance(fields, dict) or not isinstance(update, dict):
+        return {"errorMessages": ["fields and update must be objects."], "errors": {}}
+    problems: dict[str, str] = {}
+    changes: list[Change] = []
+    for name in sorted(set(fields) & set(update)):
+        problems[name] = f"Field '{name}' can be set in fields or changed in update, not both."
+    editable = SYSTEM_EDITABLE | set(fake.custom_fields)
+    for name, value in fields.items():
+        if name in problems:
+            continue
+        if name not in editable:
+            problems[name] = _cannot_set(name)
+            continue
+        problem, change = _set_value(fake, issue, name, value)
+        if problem:
+            problems[name] = problem
+        changes.append(change)
+    for name, ops in update.items():
+        if name in problems:
+            continue
+        if name not in editable:
+            problems[name] = _cannot_set(name)
+            continue
+        problem, change = _ops(fake, issue, name, ops)
+        if problem:
+            problems[name] = problem
+        changes.append(change)
+    if not fields and not update:
+        return {"errorMessages": ["Nothing to update: give fields or update."], "errors": {}}
+    if problems:
+        return {"errorMessages": [], "errors": problems}
+    for change in changes:
+        change()
+    return None
