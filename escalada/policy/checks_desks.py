@@ -22,6 +22,7 @@ DESK_OPTIONS: dict[str, dict[str, tuple[str, ...] | type | None]] = {
         "team_mode": ("field", "component", "assignee"),
         "comment_api": ("servicedesk", "platform"),
         "project": None,
+        "manage_priorities": bool,
     },
     "zendesk": {"safe_update": bool, "time_zones": None, "sla_filter": None},
     "servicenow": {"table": None, "marker_field": None},
