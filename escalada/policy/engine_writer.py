@@ -10,8 +10,9 @@ evaluating a ticket right after its actions were applied yields no actions.
 - Stakeholder update while escalated (level >= 1), in wall time: due when
   now >= (updated or since) + the priority's `update_every`; one update
   however many were missed; the mark records updated=now.
-- A reason request (ask_reason) sets `asked`, which sticks until the state is
-  cleared, so a requester is asked once.
+- A reason request (ask_reason) sets `asked`, which sticks while the ticket
+  stays on its path, so a requester is asked once (a ticket that moves to
+  another path starts afresh there).
 - Leaving the path (resolved, closed, no path matches, or another path governs
   at level 0) clears the state, only when the ticket carries one.
 """
@@ -96,14 +97,15 @@ class Writer:
         team = ev.teams.resolve(path.levels[level].team, now)
         below = held or 0
         escalate = level > below
-        asking = bool(asks) and not old.asked
+        asked = old.asked and held is not None  # asked once per stay on a path
+        asking = bool(asks) and not asked
         update_due = False
         if escalate:
             new = EscalationState(
                 path=path.name,
                 level=level,
                 since=now,
-                asked=old.asked or asking,
+                asked=asked or asking,
                 history=old.history + (f"{path.name}:{level}",),
             )
         elif held is not None:
@@ -116,7 +118,7 @@ class Writer:
                 new = replace(old, asked=True if asking else old.asked)
                 if update_due:
                     new = replace(new, updated=now)
-        elif asking or old.asked:
+        elif asking:
             new = EscalationState(path=path.name, level=0, asked=True)
         else:
             new = NOT_ESCALATED
