@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from typing import Any
@@ -233,8 +234,6 @@ class ZendeskConnector:
                 continue  # solved since the search index saw it
             ticket = to_ticket(self.desk, raw, lookups)
             if self._wants_latest_comment(ticket):
-                from dataclasses import replace
-
                 ticket = replace(ticket, latest_comment=self.latest_comment(int(raw["id"])))
             yield ticket
 
@@ -294,8 +293,9 @@ class ZendeskConnector:
         update = ZenpyTicket(id=ticket_id)
         for name, value in body.items():
             setattr(update, name, value)
-        update.safe_update = True
-        update.updated_stamp = stamp
+        if self.desk.options.get("safe_update", True):
+            update.safe_update = True
+            update.updated_stamp = stamp
         with self.zenpy_call(f"update ticket {ticket_id}"):
             audit = self.client.tickets.update(update)
         return getattr(getattr(audit, "ticket", None), "updated_at", None)

@@ -162,6 +162,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         self.organizations: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.writes: Counter[int] = Counter()  # ticket PUTs that changed a ticket
+        self.index: dict[int, dict[str, Any]] | None = None  # a lagging search index, if frozen
         self.conflicts = 0
         self.me_id = self.add_user("escalada", role="agent", email=email)
         self.users[self.me_id]["role"] = "admin"
@@ -259,6 +260,15 @@ class ZendeskFake(AdminRoutes, FakeServer):
             ticket[key] = sorted(set(value)) if key == "tags" else value
         ticket["updated_at"] = self.tick()
 
+    def freeze_index(self) -> None:
+        """Searches see the tickets as they are now until reindex(): Zendesk's search
+        index lags the ticket store by minutes."""
+        self.index = json.loads(json.dumps(self.tickets, default=str))
+        self.index = {int(k): v for k, v in self.index.items()}
+
+    def reindex(self) -> None:
+        self.index = None
+
     def _comment(
         self, ticket_id: int, text: str, public: bool, author: int, at: str
     ) -> dict[str, Any]:
@@ -338,6 +348,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         self.route("GET", r"/api/v2/tickets/(\d+)\.json", self._show, name="ticket")
         self.route("PUT", r"/api/v2/tickets/(\d+)\.json", self._update, name="update")
         self.route("GET", r"/api/v2/tickets/(\d+)/comments\.json", self._comments, name="comments")
+        self.route("GET", r"/api/v2/tickets/(\d+)/metrics\.json", self._metrics, name="metrics")
 
     def _me(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         return reply(200, {"user": {**self.users[self.me_id], "role": self.role}})
@@ -401,8 +412,9 @@ class ZendeskFake(AdminRoutes, FakeServer):
             if match["key"] == "status" and match["value"] not in STATUSES:
                 raise QueryError(f"{term!r}: unknown status")
             tests.append((match["neg"] == "-", match["key"], match["op"], match["value"]))
+        tickets = self.tickets if self.index is None else self.index
         return sorted(
-            (t for t in self.tickets.values() if all(_term(t, *test) for test in tests)),
+            (t for t in tickets.values() if all(_term(t, *test) for test in tests)),
             key=lambda t: (t["created_at"], t["id"]),
         )
 
@@ -491,6 +503,12 @@ class ZendeskFake(AdminRoutes, FakeServer):
     def _show(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         ticket = self.tickets.get(int(match[1]))
         return reply(200, {"ticket": ticket}) if ticket else reply(404, self.error_body(404))
+
+    def _metrics(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        ticket_id = int(match[1])
+        if ticket_id not in self.tickets:
+            return reply(404, self.error_body(404))
+        return reply(200, {"ticket_metric": self.metric_set(ticket_id)})
 
     def _comments(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         ticket_id = int(match[1])

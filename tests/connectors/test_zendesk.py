@@ -1,0 +1,477 @@
+"""The Zendesk connector through zenpy against the stateful fake: what the
+contract does not cover (query shape, the 1,000-result cap, sideloads, the
+lagging search index, the two-PUT split, secrets, zenpy's retry loops, check)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import pytest
+import responses
+import zenpy.lib.api
+
+from escalada.connectors import connect
+from escalada.connectors.base import Shard
+from escalada.connectors.http import DeskUnavailable
+from escalada.connectors.zendesk_translate import split_url
+from escalada.errors import ConflictError
+from escalada.errors import DeskError
+from escalada.errors import EscaladaError
+from escalada.marker import encode
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import FieldCondition
+from escalada.policy.model import Level
+from escalada.policy.model import Policy
+from escalada.policy.model import Trigger
+from escalada.ticket import Action
+from escalada.ticket import EscalationState
+from tests.connectors.contract import NOW
+from tests.connectors.contract import OPENED
+from tests.connectors.harness_zendesk import ENVIRON
+from tests.connectors.harness_zendesk import ZendeskHarness
+from tests.connectors.harness_zendesk import zendesk_desk
+from tests.fakes.zendesk import ZendeskFake
+
+TOKEN = ENVIRON["ZENDESK_API_TOKEN"]
+STATE = EscalationState(path="critical-outage", level=1, since=NOW)
+
+
+@pytest.fixture
+def h():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield ZendeskHarness(ZendeskFake(mock))
+
+
+def sent(h, route):
+    """The requests the fake served on one route (method + path regex)."""
+    return [c.request for c in h.fake.mock.calls if route(c.request)]
+
+
+def puts(h):
+    return [
+        json.loads(c.request.body)
+        for c in h.fake.mock.calls
+        if c.request.method == "PUT" and "/tickets/" in c.request.url
+    ]
+
+
+def params(request):
+    return parse_qs(urlsplit(request.url).query)
+
+
+# --- construction ------------------------------------------------------------------
+
+
+def test_url_is_split_into_subdomain_and_domain():
+    assert split_url(zendesk_desk()) == ("acme", "zendesk.com")
+    assert split_url(zendesk_desk(url="https://acme.zendesk.eu/")) == ("acme", "zendesk.eu")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://acme.zendesk.com", "https://zendesk.com", "https://acme.zendesk.com/agent"]
+)
+def test_a_url_that_is_not_an_account_url_is_one_clear_error(url):
+    with pytest.raises(EscaladaError) as caught:
+        connect(zendesk_desk(url=url), environ=ENVIRON)
+    assert "https://SUBDOMAIN.zendesk.com" in str(caught.value)
+
+
+def test_missing_auth_names_what_to_write():
+    desk = zendesk_desk(auth={"email": zendesk_desk().auth["email"]})
+    with pytest.raises(EscaladaError, match="auth lacks token") as caught:
+        connect(desk, environ=ENVIRON)
+    assert "ZENDESK_API_TOKEN" in (caught.value.hint or "")
+
+
+def test_missing_variable_is_named():
+    with pytest.raises(EscaladaError, match="ZENDESK_API_TOKEN is not set"):
+        connect(zendesk_desk(), environ={"ZENDESK_EMAIL": "a@b.c"})
+
+
+def test_our_adapter_is_the_one_zenpy_uses(h):
+    connector = h.connector()
+    assert connector.client.tickets.session is connector.session
+    assert connector.session.get_adapter("https://acme.zendesk.com/api/v2") is connector.adapter
+    assert connector.adapter.max_retries.total == 0  # not zenpy's Retry(total=3)
+
+
+def test_a_429_never_reaches_zenpys_sleep_loop(h, monkeypatch):
+    def forbidden(seconds):
+        raise AssertionError("zenpy slept")
+
+    monkeypatch.setattr(zenpy.lib.api, "sleep", forbidden)
+    key = h.add_ticket(title="Busy desk", created=OPENED)
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    h.fake.inject("429", method="PUT", times=2, retry_after=7)
+    connector.apply(ticket, [Action("comment", reason="after two 429s")])
+    assert h.sleeps.count(7) == 2
+    assert "after two 429s" in h.view(key).notes[-1]
+    h.fake.inject("429", method="PUT", times=100, retry_after=3)
+    with pytest.raises(DeskUnavailable):
+        connector.apply(next(connector.candidates()), [Action("comment", reason="never")])
+
+
+def test_secrets_stay_out_of_reprs_errors_and_logs(h, caplog):
+    caplog.set_level(logging.DEBUG)
+    h.add_ticket(title="Secret test", created=OPENED)
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    connector.apply(ticket, [Action("comment", reason="noted")])
+    h.fake.token = "rotated"
+    with pytest.raises(DeskError) as caught:
+        list(connector.candidates())
+    basic = base64.b64encode(f"{ENVIRON['ZENDESK_EMAIL']}/token:{TOKEN}".encode()).decode()
+    for text in (repr(connector), str(caught.value), caplog.text):
+        assert TOKEN not in text and basic not in text
+    assert caught.value.status == 401
+    assert "credentials" in (caught.value.hint or "")
+
+
+# --- candidates ----------------------------------------------------------------------
+
+
+def test_export_query_shape(h):
+    h.add_ticket(title="One", created=OPENED)
+    list(h.connector().candidates())
+    (export,) = sent(h, lambda r: "/search/export" in r.url)
+    assert params(export) == {
+        "query": ["type:incident status<solved"],
+        "filter[type]": ["ticket"],
+        "page[size]": ["1000"],
+    }
+    (show,) = sent(h, lambda r: "show_many" in r.url)
+    assert params(show)["include"] == ["metric_sets,organizations"]
+
+
+def test_reads_past_the_1000_result_cap_that_search_json_has(h):
+    created = [OPENED + timedelta(seconds=i) for i in range(1050)]
+    wanted = {h.add_ticket(title=f"T{i}", created=at) for i, at in enumerate(created)}
+    connector = h.connector()
+    before = h.calls
+    assert {t.key for t in connector.candidates()} == wanted
+    assert h.fake.calls["export"] == 2 and h.fake.calls["show_many"] == 11
+    assert h.fake.calls["search"] == 0
+    assert h.calls - before == 2 + 11 + 1  # export pages, show_many batches, the group list
+    # What the connector avoids: search.json stops at 1,000; page 11 is a 422 that
+    # zenpy logs and swallows, so 50 tickets would silently go missing
+    found = list(connector.client.search("status<solved", type="ticket"))
+    assert len(found) == 1000 and h.fake.calls["search"] == 11
+
+
+def test_zenpys_search_export_puts_type_in_the_query_which_the_export_refuses(h):
+    h.add_ticket(title="One", created=OPENED)
+    connector = h.connector()
+    with pytest.raises(Exception, match="use filter\\[type\\]"):
+        list(connector.client.search_export("status<solved", type="ticket"))
+
+
+def test_tickets_are_read_fresh_not_from_the_lagging_search_index(h):
+    """The marker written in the last cycle is seen even while the index is stale,
+    so a level is never announced twice."""
+    key = h.add_ticket(title="Core switch down", created=OPENED)
+    connector = h.connector()
+    h.fake.freeze_index()
+    connector.apply(next(connector.candidates()), [Action("mark", reason="l1", state=STATE)])
+    ticket = next(connector.candidates())
+    assert ticket.key == key and ticket.escalation == STATE
+    assert ticket.revision == h.fake.tickets[int(key)]["updated_at"]
+
+
+def test_a_ticket_solved_since_it_was_indexed_is_skipped(h):
+    key = h.add_ticket(title="Fixed meanwhile", created=OPENED)
+    other = h.add_ticket(title="Still open", created=OPENED)
+    h.fake.freeze_index()
+    h.edit(key, status="resolved")
+    assert [t.key for t in h.connector().candidates()] == [other]
+
+
+def test_responded_organization_vip_impact_urgency_from_one_read(h):
+    key = h.add_ticket(
+        title="VPN down",
+        created=OPENED,
+        vip=True,
+        organization="Acme",
+        impact="extensive",
+        urgency="critical",
+        team="network-l2",
+    )
+    h.fake.replied[int(key)] = OPENED + timedelta(minutes=12, seconds=30)
+    quiet = h.add_ticket(title="No reply yet", created=OPENED)
+    tickets = {t.key: t for t in h.connector().candidates()}
+    ticket = tickets[key]
+    assert ticket.responded == OPENED + timedelta(minutes=12, seconds=30)
+    assert (ticket.impact, ticket.urgency, ticket.team) == ("extensive", "critical", "network-l2")
+    assert ticket.requester.organization == "Acme" and ticket.requester.vip
+    assert ticket.url == f"https://acme.zendesk.com/agent/tickets/{key}"
+    assert tickets[quiet].responded is None and not tickets[quiet].requester.vip
+    assert h.fake.calls["metrics"] == 0  # no call per ticket
+
+
+def test_responded_falls_back_to_minutes_when_seconds_are_absent():
+    from escalada.connectors.zendesk_translate import responded_at
+
+    raw = {"created_at": "2026-11-23T08:00:00Z"}
+    metric = {"reply_time_in_minutes": {"calendar": 7, "business": 3}}
+    assert responded_at(raw, metric) == OPENED + timedelta(minutes=7)
+    assert responded_at(raw, {"reply_time_in_minutes": {"calendar": None}}) is None
+
+
+def test_shard_filters_before_the_show_many_reads(h):
+    keys = [h.add_ticket(title=f"T{i}", created=OPENED) for i in range(30)]
+    shard = Shard(0, 3)
+    owned = [k for k in keys if shard.owns(k)]
+    got = [t.key for t in h.connector().candidates(shard=shard)]
+    assert sorted(got) == sorted(owned)
+    (show,) = sent(h, lambda r: "show_many" in r.url)
+    assert sorted(params(show)["ids"][0].split(",")) == sorted(owned)
+
+
+def test_latest_comment_is_read_only_where_a_reason_from_trigger_matches(h):
+    asked = h.add_ticket(title="Please escalate", created=OPENED, tags=["escalate"])
+    h.add_ticket(title="Quiet", created=OPENED)
+    ticket_id = int(asked)
+    h.fake.comments[ticket_id].append(
+        h.fake._comment(ticket_id, "The whole office is offline", True, h.fake.requester_id, "x")
+    )
+    h.fake.comments[ticket_id].append(
+        h.fake._comment(ticket_id, "our own reply", True, h.fake.me_id, "y")
+    )
+    trigger = Trigger(
+        name="requested",
+        condition=FieldCondition("tags", "contains", "escalate"),
+        goto="next",
+        reason_from="latest_comment",
+    )
+    path = EscalationPath("p", None, 0, (Level(0, "service-desk"),), (trigger,))
+    policy = Policy(None, {}, {}, {}, {"p": path}, {}, {})
+    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
+    tickets = {t.key: t for t in connector.candidates()}
+    assert tickets[asked].latest_comment == "The whole office is offline"
+    assert h.fake.calls["comments"] == 1
+    (comments,) = sent(h, lambda r: "/comments" in r.url)
+    assert params(comments)["sort_order"] == ["desc"]
+    assert all(t.latest_comment is None for k, t in tickets.items() if k != asked)
+
+
+def test_a_next_link_to_another_host_is_not_followed(h):
+    with pytest.raises(DeskError, match="refusing to follow"):
+        h.connector().request("GET", "https://evil.example.com/api/v2/x.json", "follow")
+
+
+# --- apply ---------------------------------------------------------------------------
+
+
+def test_one_safe_update_carries_every_action(h):
+    key = h.add_ticket(title="Core switch down", created=OPENED, priority="P2", tags=["outage"])
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    actions = [
+        Action("assign", reason="to L2", team="network-l2"),
+        Action("set_priority", reason="matrix", priority="P1"),
+        Action("comment", reason="No response within 15m"),
+        Action("mark", reason="level 1", state=STATE),
+    ]
+    result = connector.apply(ticket, actions)
+    (body,) = puts(h)
+    group = h.fake.group_id("Network L2")
+    assert body == {
+        "ticket": {
+            "id": int(key),
+            "group_id": group,
+            "priority": "urgent",
+            "tags": sorted({"outage", *encode(STATE)}),
+            "comment": {
+                "body": "No response within 15m\n\nescalada-marker: " + " ".join(encode(STATE)),
+                "public": False,
+            },
+            "safe_update": True,
+            "updated_stamp": ticket.revision,
+        }
+    }
+    assert result.revision == h.fake.tickets[int(key)]["updated_at"] != ticket.revision
+
+
+def test_a_tag_a_human_added_after_the_read_makes_the_write_conflict_not_vanish(h):
+    key = h.add_ticket(title="Flaky wifi", created=OPENED, tags=["wifi"])
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    h.edit(key, tags=["wifi", "floor-3"])
+    with pytest.raises(ConflictError) as caught:
+        connector.apply(ticket, [Action("mark", reason="l1", state=STATE)])
+    assert caught.value.status == 409 and "Safe Update" in str(caught.value)
+    assert h.view(key).tags == {"wifi", "floor-3"}
+    fresh = next(connector.candidates())  # what the runner does: re-read, re-evaluate
+    connector.apply(fresh, [Action("mark", reason="l1", state=STATE)])
+    assert h.view(key).tags == {"wifi", "floor-3", *encode(STATE)}
+
+
+def test_safe_update_can_be_switched_off(h):
+    h.desk = replace(h.desk, options={"safe_update": False})
+    key = h.add_ticket(title="Last writer wins", created=OPENED)
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    h.edit(key, title="Edited")
+    connector.apply(ticket, [Action("comment", reason="written anyway")])
+    assert "safe_update" not in puts(h)[0]["ticket"]
+
+
+def test_a_reply_and_a_note_are_two_puts_the_reply_last(h):
+    key = h.add_ticket(title="Escalate please", created=OPENED, tags=["escalate"])
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    asked = replace(STATE, asked=True)
+    result = connector.apply(
+        ticket,
+        [
+            Action("comment", reason="level 1: no response"),
+            Action("ask_reason", reason="Why should this be escalated?"),
+            Action("mark", reason="l1", state=asked),
+        ],
+    )
+    first, second = puts(h)
+    assert first["ticket"]["comment"]["public"] is False
+    assert "escalada-asked" not in first["ticket"]["tags"]
+    assert second["ticket"]["comment"] == {"body": "Why should this be escalated?", "public": True}
+    assert "escalada-asked" in second["ticket"]["tags"]
+    assert second["ticket"]["updated_stamp"] != first["ticket"]["updated_stamp"]
+    assert result.written == ("comment", "ask_reason", "mark") and result.calls == 2
+    assert h.view(key).escalation == asked
+
+
+def test_when_the_reply_put_conflicts_the_next_run_asks_again(h):
+    key = h.add_ticket(title="Escalate please", created=OPENED, tags=["escalate"])
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    h.fake.inject("409", method="PUT", after=1)
+    with pytest.raises(ConflictError):
+        connector.apply(
+            ticket,
+            [
+                Action("comment", reason="level 1"),
+                Action("ask_reason", reason="Why?"),
+                Action("mark", reason="l1", state=replace(STATE, asked=True)),
+            ],
+        )
+    view = h.view(key)
+    assert view.escalation == STATE  # escalated, but not marked as asked
+    assert view.replies == ()
+
+
+def test_a_reply_alone_is_one_public_put(h):
+    h.add_ticket(title="Escalate please", created=OPENED, tags=["escalate"])
+    connector = h.connector()
+    connector.apply(
+        next(connector.candidates()),
+        [
+            Action("ask_reason", reason="Why?"),
+            Action("mark", reason="asked", state=EscalationState(asked=True)),
+        ],
+    )
+    (body,) = puts(h)
+    assert body["ticket"]["comment"]["public"] is True
+    assert "escalada-asked" in body["ticket"]["tags"]
+
+
+def test_an_unmapped_team_fails_before_any_write(h):
+    h.add_ticket(title="Nowhere to go", created=OPENED)
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    with pytest.raises(EscaladaError, match="team 'duty-managers' has no Zendesk group"):
+        connector.apply(ticket, [Action("assign", reason="x", team="duty-managers")])
+    assert puts(h) == []
+
+
+def test_a_refused_value_is_one_clear_error_with_zendesks_details(h):
+    h.add_ticket(title="Group deleted", created=OPENED)
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    del h.fake.groups[h.fake.group_id("Network L2")]
+    with pytest.raises(DeskError) as caught:
+        connector.apply(ticket, [Action("assign", reason="x", team="network-l2")])
+    assert caught.value.status == 422
+    assert "RecordInvalid" in str(caught.value) and "group: Group: is invalid" in str(caught.value)
+
+
+def test_the_fake_refuses_unknown_attributes(h):
+    key = h.add_ticket(title="Strict fake", created=OPENED)
+    response = h.connector().session.put(
+        f"https://acme.zendesk.com/api/v2/tickets/{key}.json",
+        json={"ticket": {"additional_tags": ["x"]}},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "RecordInvalid"
+    assert "additional_tags" in response.json()["details"]["base"][0]["description"]
+
+
+def test_a_ticket_not_read_by_candidates_is_read_before_the_write(h):
+    key = h.add_ticket(title="Read first", created=OPENED, tags=["keep"])
+    connector = h.connector()
+    ticket = replace(next(connector.candidates()), revision=None, tags=frozenset())
+    connector.apply(ticket, [Action("mark", reason="l1", state=STATE)])
+    assert h.view(key).tags == {"keep", *encode(STATE)}
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def items(h, connector=None):
+    return {i.item: i for i in (connector or h.connector()).check()}
+
+
+def test_check_passes_on_a_well_mapped_desk(h):
+    found = items(h)
+    assert all(i.ok for i in found.values()), [i for i in found.values() if not i.ok]
+    assert {"credentials", "group Network L2", f"impact field {h.impact_field}"} <= set(found)
+
+
+def test_check_reports_bad_credentials_without_raising(h):
+    h.fake.token = "rotated"
+    (item,) = h.connector().check()
+    assert item.item == "credentials" and not item.ok
+    assert "HTTP 401" in item.detail and "token" in item.detail
+
+
+def test_check_reports_roles(h):
+    h.fake.role = "agent"
+    found = items(h)
+    assert found["credentials"].ok and not found["role admin (reconcile)"].ok
+    h.fake.role = "end-user"
+    (item,) = h.connector().check()
+    assert not item.ok and "end-user" in item.detail
+
+
+def test_check_reports_missing_groups_fields_options_and_priorities(h):
+    del h.fake.groups[h.fake.group_id("IT Management")]
+    h.fake.ticket_fields[h.impact_field]["custom_field_options"].pop()
+    h.desk = replace(
+        h.desk,
+        priorities={**h.desk.priorities, "P4": "lowest"},
+        fields={"vip": "vip", "region": "999"},
+    )
+    found = items(h)
+    assert not found["group IT Management"].ok
+    assert "missing option values min" in found[f"impact field {h.impact_field}"].detail
+    assert not found["field region 999"].ok
+    assert not found["priority P4 -> lowest"].ok
+    assert found["group Network L2"].ok
+
+
+def test_check_survives_the_desk_being_down(h):
+    h.fake.inject("503", times=1000)
+    (item,) = h.connector().check()
+    assert not item.ok and "503" in item.detail
+
+
+def test_network_errors_surface_as_desk_errors(h):
+    h.add_ticket(title="Reset", created=OPENED)
+    h.fake.inject("reset", times=1000)
+    with pytest.raises(DeskUnavailable) as caught:
+        list(h.connector().candidates())
+    assert "ConnectionError after 5 attempts" in str(caught.value)
