@@ -17,6 +17,7 @@ from escalada.policy.checks_matrix import check_names
 from escalada.policy.checks_paths import check_governing
 from escalada.policy.checks_paths import check_levels
 from escalada.policy.checks_paths import check_sla_shares
+from escalada.policy.checks_paths import check_templates
 from escalada.policy.checks_refs import check_calendars
 from escalada.policy.checks_refs import check_references
 from escalada.policy.checks_refs import check_rotations
@@ -34,6 +35,7 @@ CHECKS: tuple[Callable[[Context], None], ...] = (
     check_rotations,
     check_levels,
     check_sla_shares,
+    check_templates,
     check_governing,
     check_desks,
     check_unused,

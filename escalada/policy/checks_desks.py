@@ -25,7 +25,18 @@ DESK_OPTIONS: dict[str, dict[str, tuple[str, ...] | type | None]] = {
         "manage_priorities": bool,
     },
     "zendesk": {"safe_update": bool, "time_zones": None, "sla_filter": None},
-    "servicenow": {"table": None, "marker_field": None},
+    "servicenow": {
+        "table": None,
+        "marker_field": None,
+        "page_size": None,
+        "responded_field": None,
+        "states": None,
+        "tags_field": None,
+        "vip_field": None,
+        "organization_field": None,
+        "manage_priority_lookup": bool,
+        "user": None,
+    },
     "sandbox": {"path": None},
 }
 

@@ -24,6 +24,7 @@ from escalada.policy.model import Policy
 # Fields that hold several values at once: `in` on them is not a set of
 # alternatives for one value. `fields.<name>` may be a multi-select, so it counts.
 MULTI_VALUED = ("tags",)
+ONE_OF = "one of"  # not a condition operator, so never confused with one
 
 EXCLUSION_RULE = (
     "paths of equal precedence must provably match different tickets: the same "
@@ -37,7 +38,7 @@ EXCLUSION_RULE = (
 class Atom:
     negated: bool
     field: str
-    op: str  # "in" for equals/in on a single-valued field
+    op: str  # ONE_OF for equals/in/gte/lte that pin a single-valued field to a set
     value: Hashable
 
 
@@ -59,14 +60,15 @@ Scales = Mapping[str, Sequence[str]]  # priority/impact/urgency values, highest 
 
 
 def _atom(cond: FieldCondition, negated: bool, scales: Scales) -> Atom:
-    if cond.op in ("equals", "in") and _single_valued(cond.field):
+    plain = not isinstance(cond.value, list | tuple | dict) or cond.op == "in"
+    if cond.op in ("equals", "in") and _single_valued(cond.field) and plain:
         values = cond.value if cond.op == "in" else (cond.value,)
-        return Atom(negated, cond.field, "in", frozenset(_freeze(v) for v in values))
+        return Atom(negated, cond.field, ONE_OF, frozenset(_freeze(v) for v in values))
     scale = list(scales.get(cond.field, ()))
     if cond.op in ("gte", "lte") and cond.value in scale:  # gte P2: P2 or higher
         index = scale.index(cond.value)
         values = scale[: index + 1] if cond.op == "gte" else scale[index:]
-        return Atom(negated, cond.field, "in", frozenset(_freeze(v) for v in values))
+        return Atom(negated, cond.field, ONE_OF, frozenset(_freeze(v) for v in values))
     if cond.op == "exists" and cond.value is False:
         return Atom(not negated, cond.field, "exists", True)
     return Atom(negated, cond.field, cond.op, _freeze(cond.value))
@@ -84,13 +86,15 @@ def atoms(cond: Condition | None, scales: Scales, negated: bool = False) -> list
         return [atom for item in cond.items for atom in atoms(item, scales, negated)]
     # any (or not all): only a union of `in` on one field says something
     alternatives = [atoms(item, scales, negated) for item in cond.items]
+    if len(alternatives) == 1:
+        return alternatives[0]
     if alternatives and all(
-        len(a) == 1 and a[0].op == "in" and not a[0].negated for a in alternatives
+        len(a) == 1 and a[0].op == ONE_OF and not a[0].negated for a in alternatives
     ):
         fields = {a[0].field for a in alternatives}
         if len(fields) == 1:
             union: frozenset[Hashable] = frozenset().union(*(a[0].value for a in alternatives))  # type: ignore[arg-type]
-            return [Atom(False, fields.pop(), "in", union)]
+            return [Atom(False, fields.pop(), ONE_OF, union)]
     return []
 
 
@@ -98,13 +102,13 @@ def allowed_values(found: list[Atom], field: str) -> frozenset[Hashable] | None:
     """The values `field` may take under these atoms; None when unconstrained."""
     allowed: frozenset[Hashable] | None = None
     for atom in found:
-        if atom.field == field and atom.op == "in" and not atom.negated:
+        if atom.field == field and atom.op == ONE_OF and not atom.negated:
             values: frozenset[Hashable] = atom.value  # type: ignore[assignment]
             allowed = values if allowed is None else allowed & values
     if allowed is None:
         return None
     for atom in found:
-        if atom.field == field and atom.op == "in" and atom.negated:
+        if atom.field == field and atom.op == ONE_OF and atom.negated:
             allowed = allowed - atom.value  # type: ignore[operator]
     return allowed
 
@@ -113,7 +117,7 @@ def exclusive(first: Condition | None, second: Condition | None, scales: Scales)
     """True only when no ticket can match both conditions."""
     found = atoms(first, scales) + atoms(second, scales)
     for atom in found:
-        if atom.op == "in" and allowed_values(found, atom.field) == frozenset():
+        if atom.op == ONE_OF and allowed_values(found, atom.field) == frozenset():
             return True
         if Atom(not atom.negated, atom.field, atom.op, atom.value) in found:
             return True

@@ -1,15 +1,17 @@
 """Escalation paths: levels, thresholds, triggers, and which path governs a ticket.
 
 too-few-levels, first-level-threshold, thresholds-not-increasing, unreachable-level,
-goto-out-of-range, sla-share-without-target, ambiguous-paths, trigger-cycle, and
-`unused` for paths no ticket can reach."""
+goto-out-of-range, sla-share-without-target, ambiguous-paths, trigger-cycle,
+unknown-placeholder, and `unused` for paths no ticket can reach."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from escalada.policy.checks_base import Context
 from escalada.policy.checks_base import name_where
+from escalada.policy.checks_base import suggest
 from escalada.policy.checks_overlap import EXCLUSION_RULE
 from escalada.policy.checks_overlap import allowed_values
 from escalada.policy.checks_overlap import atoms
@@ -17,6 +19,13 @@ from escalada.policy.checks_overlap import exclusive
 from escalada.policy.checks_overlap import scales_of
 from escalada.policy.durations import format_duration
 from escalada.policy.model import EscalationPath
+from escalada.policy.templates import PLACEHOLDERS
+from escalada.policy.templates import unknown_placeholders
+
+_IDENTIFIER = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
+_PLACEHOLDER_LIST = (
+    "placeholders are " + ", ".join(f"${name}" for name in PLACEHOLDERS) + "; $$ is a literal $"
+)
 
 
 def check_levels(ctx: Context) -> None:
@@ -214,3 +223,31 @@ def _check_trigger_cycles(ctx: Context, docs: dict[Any, Any]) -> None:
 
 def _levels(count: int) -> str:
     return "level 1" if count <= 2 else f"a level from 1 to {count - 1}"
+
+
+def check_templates(ctx: Context) -> None:
+    """unknown-placeholder: a `$name` in a level message or trigger reason that no
+    escalation provides (it would be written to the ticket as typed)."""
+    for doc in ctx.of_kind("EscalationPath"):
+        spec = doc.data.get("spec") or {}
+        texts = [
+            (("spec", "levels", i, "message"), level.get("message"))
+            for i, level in enumerate(spec.get("levels") or ())
+            if isinstance(level, dict)
+        ] + [
+            (("spec", "triggers", i, "reason"), trigger.get("reason"))
+            for i, trigger in enumerate(spec.get("triggers") or ())
+            if isinstance(trigger, dict)
+        ]
+        for at, text in texts:
+            if not isinstance(text, str):
+                continue
+            for name in unknown_placeholders(text):
+                if not _IDENTIFIER.match(name):
+                    continue  # `$5` is a price, not a placeholder
+                ctx.error(
+                    "unknown-placeholder",
+                    doc.where(*at),
+                    f"path {doc.name!r}: ${name} is not a placeholder",
+                    suggest(name, list(PLACEHOLDERS), _PLACEHOLDER_LIST),
+                )

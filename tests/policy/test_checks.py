@@ -4,14 +4,30 @@ tests/policy/bad/ that yields exactly the findings its `# expect:` lines name.""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from escalada.policy.build import build_policy
 from escalada.policy.checks import check_policy
+from escalada.policy.checks_base import suggest
+from escalada.policy.checks_overlap import exclusive
+from escalada.policy.conditions import matches
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
+from escalada.policy.model import AllOf
+from escalada.policy.model import AnyOf
+from escalada.policy.model import FieldCondition
+from escalada.policy.model import NotOf
+from escalada.policy.model import Priority
+from escalada.policy.model import PriorityMatrix
+from escalada.ticket import Requester
+from escalada.ticket import Ticket
 from tests.policy.test_build import _documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +90,163 @@ def test_the_example_policy_validates_with_zero_findings():
         "Desk",
     }
     assert validate(docs) == []
+
+
+# --- which paths can match the same ticket ------------------------------------
+
+MATRIX = PriorityMatrix(
+    name="m",
+    impact=("high", "low"),
+    urgency=("high", "low"),
+    cells={},
+    priorities={
+        name: Priority(name, name, None, None, None, "24x7", rank)
+        for rank, name in enumerate(("P1", "P2", "P3"))
+    },
+)
+SCALES = {"priority": ("P1", "P2", "P3"), "impact": ("high", "low"), "urgency": ("high", "low")}
+
+
+def cond(field: str, op: str, value: object) -> FieldCondition:
+    return FieldCondition(field, op, tuple(value) if op == "in" else value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        (None, None, False),
+        (None, cond("priority", "equals", "P1"), False),
+        (cond("priority", "equals", "P1"), cond("priority", "equals", "P2"), True),
+        (cond("priority", "equals", "P1"), cond("priority", "equals", "p1"), False),
+        (cond("priority", "in", ["P1", "P2"]), cond("priority", "in", ["P2", "P3"]), False),
+        (cond("priority", "gte", "P1"), cond("priority", "lte", "P2"), True),
+        (cond("priority", "gte", "P2"), cond("priority", "lte", "P2"), False),
+        (cond("priority", "equals", ["P1"]), cond("priority", "equals", "P1"), False),
+        (cond("tags", "in", ["a"]), cond("tags", "in", ["b"]), False),
+        (cond("fields.tier", "in", ["gold"]), cond("fields.tier", "in", ["silver"]), False),
+        (cond("tags", "contains", "a"), NotOf(cond("tags", "contains", "a")), True),
+        (cond("team", "exists", True), cond("team", "exists", False), True),
+        (
+            AllOf((cond("priority", "in", ["P1", "P2"]), cond("tags", "contains", "a"))),
+            AllOf(
+                (NotOf(cond("priority", "equals", "P1")), NotOf(cond("priority", "equals", "P2")))
+            ),
+            True,
+        ),
+        (
+            AnyOf((cond("status", "equals", "open"), cond("status", "equals", "pending"))),
+            cond("status", "in", ["resolved"]),
+            True,
+        ),
+        (
+            AnyOf((cond("status", "equals", "open"), cond("tags", "contains", "x"))),
+            cond("status", "in", ["resolved"]),
+            False,
+        ),
+        (
+            NotOf(AnyOf((cond("impact", "equals", "high"), cond("impact", "equals", "low")))),
+            cond("impact", "in", ["low"]),
+            True,
+        ),
+        (NotOf(AllOf((cond("impact", "equals", "high"),))), cond("impact", "equals", "high"), True),
+    ],
+)
+def test_exclusive_proves_only_what_it_can(first, second, expected):
+    assert exclusive(first, second, SCALES) is expected
+    assert exclusive(second, first, SCALES) is expected
+
+
+_FIELD_CONDITIONS = st.one_of(
+    st.builds(
+        cond,
+        st.just("priority"),
+        st.sampled_from(["equals", "gte", "lte"]),
+        st.sampled_from(["P1", "P2", "P3", "P9"]),
+    ),
+    st.builds(
+        cond,
+        st.just("priority"),
+        st.just("in"),
+        st.lists(st.sampled_from(["P1", "P2", "P3"]), max_size=3),
+    ),
+    st.builds(
+        cond,
+        st.just("status"),
+        st.sampled_from(["equals", "in"]),
+        st.sampled_from(["open", "pending"]).map(lambda v: v),
+    ),
+    st.builds(
+        cond,
+        st.just("impact"),
+        st.sampled_from(["equals", "gte", "lte"]),
+        st.sampled_from(["high", "low"]),
+    ),
+    st.builds(
+        cond, st.just("tags"), st.sampled_from(["contains", "equals"]), st.sampled_from(["a", "b"])
+    ),
+    st.builds(cond, st.just("tags"), st.just("in"), st.lists(st.sampled_from(["a", "b"]))),
+    st.builds(cond, st.just("requester.vip"), st.just("equals"), st.booleans()),
+    st.builds(cond, st.just("team"), st.just("exists"), st.booleans()),
+    st.builds(cond, st.just("team"), st.sampled_from(["equals", "in"]), st.just(["x"])),
+)
+CONDITIONS = st.recursive(
+    _FIELD_CONDITIONS,
+    lambda inner: st.one_of(
+        st.builds(AllOf, st.lists(inner, min_size=1, max_size=3).map(tuple)),
+        st.builds(AnyOf, st.lists(inner, min_size=1, max_size=3).map(tuple)),
+        st.builds(NotOf, inner),
+    ),
+    max_leaves=6,
+)
+TICKETS = st.builds(
+    Ticket,
+    desk=st.just("d"),
+    key=st.just("T-1"),
+    title=st.just("t"),
+    created=st.just(datetime(2026, 1, 1, tzinfo=timezone.utc)),
+    status=st.sampled_from(["open", "pending", "resolved"]),
+    priority=st.sampled_from(["P1", "P2", "P3", None]),
+    impact=st.sampled_from(["high", "low", None]),
+    team=st.sampled_from(["x", None]),
+    tags=st.frozensets(st.sampled_from(["a", "b"])),
+    requester=st.builds(Requester, vip=st.booleans()),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CONDITIONS, CONDITIONS, st.lists(TICKETS, min_size=1, max_size=8))
+def test_exclusive_is_sound_against_the_engine(first, second, tickets):
+    """Whenever the check says two matches exclude each other, the engine agrees."""
+    if exclusive(first, second, SCALES):
+        for ticket in tickets:
+            assert not (
+                matches(first, ticket, matrix=MATRIX) and matches(second, ticket, matrix=MATRIX)
+            )
+
+
+# --- hints ---------------------------------------------------------------------
+
+
+def test_suggest_names_the_closest_then_the_choices_then_how_to_define():
+    assert suggest("ofice", ["office", "emea"]) == "did you mean 'office'?"
+    assert suggest("p1", ["P1", "P2"]) == "did you mean 'P1'?"
+    assert suggest("zzz", ["P1", "P2"], "add it") == "known: P1, P2; or add it"
+    assert suggest("zzz", [], "define a Team") == "define a Team"
+    many = [f"name-{i}" for i in range(30)]
+    assert suggest("zzz", many, "add it") == "add it"
+
+
+def test_findings_come_sorted_by_position(tmp_path):
+    docs = load_dir(BAD / "base", BAD / "unknown-team.yaml")
+    policy, _ = build_policy(docs)
+    findings = check_policy(policy, docs)
+    positions = [(f.where.line, f.where.column) for f in findings]
+    assert positions == sorted(positions) and len(findings) == 4
+
+
+def test_a_duplicate_document_is_reported_once_not_checked_twice():
+    docs = load_dir(BAD / "base")
+    twice = docs + [d for d in docs if d.kind == "EscalationPath"]
+    policy, _ = build_policy(twice)
+    codes = [f.code for f in check_policy(policy, twice)]
+    assert codes == ["duplicate-name"]
