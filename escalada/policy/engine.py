@@ -15,9 +15,11 @@ and the benchmark. The rules, in the order they apply:
    most once). A resolved or closed ticket, or one no path matches, is on no
    path.
 3. Level: the highest level whose time rule fell due (see `engine_levels`);
-   a firing `goto: N` trigger lifts it to N; a ticket moved by a `path:` trigger
-   enters at level 1 of the target path, or its highest due level when higher
-   (bringing compliance in means now). `goto: next` puts it one level above
+   a firing `goto: N` trigger lifts it to N. A ticket moved by a `path:`
+   trigger enters the target path at its highest due level (level 0 when none
+   is due: that level's team is who the path brings in) and the move is
+   announced at once, with that level's actions, because bringing compliance
+   in means now; it stays there while the trigger holds. `goto: next` puts it one level above
    where the rules and `goto: N` triggers put it, and keeps it there while the
    request stands (so it is announced once: relative to the stored level it
    would climb on every run). A ticket never descends on its path.
@@ -82,6 +84,7 @@ class Source:
     level: int
     rule: str
     trigger: str | None = None
+    moved_from: str | None = None  # a path trigger moved the ticket from this path
 
 
 class Evaluator:
@@ -184,9 +187,10 @@ class Evaluator:
         scheduled = schedule_level(plans, ticket, now, clocks)
         top = len(path.levels) - 1
         sources = [Source(scheduled, plans[scheduled].rule)] if scheduled else []
+        moved = None
         if moved_by is not None:
-            entry = min(top, max(1, scheduled))
-            sources.append(Source(entry, moved_by[1], moved_by[0]))
+            moved = Source(scheduled, moved_by[1], moved_by[0], moved_by[2])
+            sources.append(moved)
         nexts: list[tuple[Trigger, str]] = []
         for compiled in self._triggers[path.name]:
             trigger = compiled.trigger
@@ -230,14 +234,15 @@ class Evaluator:
             level=level,
             held=held if on_path else None,
             source=_best(sources, level),
+            moved=moved,
             asks=asks,
             next_=next_,
         )
 
     def _select(
         self, ticket: Ticket, priority: str | None, trace: Trace | None
-    ) -> tuple[EscalationPath | None, tuple[str, str] | None, list[str]]:
-        """(governing path, (trigger, rule) that moved it there or None, triggers asking)."""
+    ) -> tuple[EscalationPath | None, tuple[str, str, str] | None, list[str]]:
+        """(governing path, (trigger, rule, from path) that moved it there, triggers asking)."""
         asks: list[str] = []
         chosen = None
         for path, holds in self._paths:
@@ -275,7 +280,7 @@ class Evaluator:
             if trace is not None:
                 trace.fired(chosen.name, trigger, f"moved to path {target.name}")
                 trace.moves.append(f"{chosen.name} -> {target.name} ({trigger.name})")
-            moved_by = (trigger.name, rule)
+            moved_by = (trigger.name, rule, chosen.name)
             chosen = target
         return chosen, moved_by, asks
 

@@ -88,6 +88,7 @@ class Writer:
         level: int,
         held: int | None,
         source: Source | None,
+        moved: Source | None,
         asks: list[str],
         next_: NextStep | None,
     ) -> Decision:
@@ -96,7 +97,9 @@ class Writer:
         priority = ev.priority(outcome.effective)
         team = ev.teams.resolve(path.levels[level].team, now)
         below = held or 0
-        escalate = level > below
+        # a path trigger's move is announced even at level 0 of the new path
+        arrived = moved is not None and held is None
+        escalate = level > below or arrived
         asked = old.asked and held is not None  # asked once per stay on a path
         asking = bool(asks) and not asked
         update_due = False
@@ -134,9 +137,10 @@ class Writer:
         level_spec = path.levels[level]
         if escalate:
             self._escalation_values(
-                values, ticket, now, path, plans, clocks, level, below, source, priority
+                values, ticket, now, path, plans, clocks, level, held, source, moved, priority
             )
-            reason = render(level_spec.message or DEFAULTS["escalate"], values)
+            default = DEFAULTS["move" if arrived else "escalate"]
+            reason = render(level_spec.message or default, values)
             if "assign" in level_spec.actions:
                 actions.append(Action("assign", reason, team=team.name))
             if "comment" in level_spec.actions:
@@ -184,11 +188,13 @@ class Writer:
         plans: tuple[LevelPlan, ...],
         clocks: Clocks,
         level: int,
-        below: int,
+        held: int | None,
         source: Source | None,
+        moved: Source | None,
         priority: Priority | None,
     ) -> None:
         plan = plans[level]
+        below = held or 0
         by_time = source is None or source.trigger is None
         elapsed_sla = clocks.elapsed(self.ev.priority_ruler(priority), now)
         if by_time and plan.ruler is not None:
@@ -197,10 +203,17 @@ class Writer:
             elapsed = elapsed_sla
         named = by_time and plan.level.at is not None
         left, target = sla_texts(priority, plan.target, elapsed_sla, named_in_rule=named)
-        before = ", ".join(f"L{i} {path.levels[i].team}" for i in range(below + 1))
         old = ticket.escalation
-        if old.path is not None and old.path.casefold() != path.name.casefold():
-            before = f"L{old.level} on {old.path}, then {before}"
+        elsewhere = f"L{old.level} on {old.path}" if held is None and old.path else None
+        rule = source.rule if source else plan.rule
+        if moved is not None and held is None:
+            before = elsewhere or f"L0 on {moved.moved_from}"
+            if source is not moved:
+                rule = f"{moved.rule}; {rule}"
+        else:
+            before = ", ".join(f"L{i} {path.levels[i].team}" for i in range(below + 1))
+            if elsewhere:
+                before = f"{elsewhere}, then {before}"
         skipped = []
         for index in range(below + 1, level):
             text = f"L{index} {path.levels[index].team}"
@@ -210,7 +223,7 @@ class Writer:
                 text += f" (due {stamp(due)})"
             skipped.append(text)
         values.update(
-            rule=source.rule if source else plan.rule,
+            rule=rule,
             elapsed=human(elapsed),
             left=left,
             target=target,

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, str] = {
         '$left). $key "$title" $priority, impact $impact, requester $organization. '
         "Before: $before.$skipped"
     ),
+    "move": (
+        "Moved to path $path at level $level ($team): $rule ($elapsed business time elapsed, "
+        '$left). $key "$title" $priority, impact $impact, requester $organization. '
+        "Before: $before.$skipped"
+    ),
     "set_priority": (
         "Priority set to $priority (was $written_priority): impact $impact x urgency "
         "$urgency gives $priority in the $matrix matrix."

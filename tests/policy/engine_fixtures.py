@@ -159,9 +159,9 @@ def compliance() -> EscalationPath:
         match=field("tags", "contains", "privacy"),
         precedence=50,
         levels=(
-            Level(0, "service-desk"),
-            Level(1, "compliance", after=4 * H, actions=("assign", "comment", "notify")),
-            Level(2, "compliance-officer", after=8 * H),
+            Level(0, "compliance", actions=("assign", "comment", "notify")),
+            Level(1, "compliance-officer", after=2 * H, unless="responded"),
+            Level(2, "it-management", after=8 * H, unless="resolved"),
         ),
     )
 

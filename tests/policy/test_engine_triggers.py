@@ -68,34 +68,63 @@ def test_goto_beyond_the_top_is_held_at_the_top() -> None:
 # --- functional: path X ----------------------------------------------------------
 
 
-def test_functional_escalation_moves_to_level_1_of_the_target_path() -> None:
+def test_functional_escalation_brings_in_the_target_path_at_once() -> None:
     t = ticket(description="A breach of personal data is suspected")
     d = decide(t, "2026-11-23T09:05:00Z")
-    assert (d.path, d.level, d.team) == ("compliance", 1, "compliance")
-    assert types(d) == ["assign", "comment", "mark", "notify"]
+    assert (d.path, d.level, d.team) == ("compliance", 0, "compliance")
+    assert types(d) == ["assign", "comment", "mark", "notify"]  # level 0's actions
     reason = d.actions[0].reason
     assert reason.startswith(
-        "Escalated to level 1 (compliance) on compliance: functional escalation from "
-        "critical-outage by trigger data-protection: Possible personal-data incident"
+        "Moved to path compliance at level 0 (compliance): functional escalation from "
+        "critical-outage by trigger data-protection: Possible personal-data incident (5m "
+        "business time elapsed, 3h55m left on the 4h resolve target for P1)."
     )
-    assert new_state(d).path == "compliance"
-    assert d.next == NextStep(2, at("2026-11-23T17:00:00Z"))
+    assert reason.endswith("Before: L0 on critical-outage.")
+    assert d.actions[3].channels == ("dpo",)
+    assert new_state(d) == EscalationState(
+        "compliance", 0, at("2026-11-23T09:05:00Z"), history=("compliance:0",)
+    )
+    assert d.next == NextStep(1, at("2026-11-23T11:00:00Z"))
     held = replace(t, escalation=new_state(d))
     assert decide(held, "2026-11-23T09:30:00Z").actions == ()  # held there by the trigger
+    climbed = decide(held, "2026-11-23T11:00:00Z")
+    assert (climbed.path, climbed.level) == ("compliance", 1)
+
+
+def test_functional_escalation_from_an_escalated_ticket_names_where_it_was() -> None:
+    t = ticket(
+        description="GDPR request ignored",
+        escalation=state("critical-outage", 1, "2026-11-23T09:15:00Z"),
+    )
+    reason = decide(t, "2026-11-23T09:40:00Z").actions[0].reason
+    assert reason.endswith("Before: L1 on critical-outage.")
 
 
 def test_functional_escalation_of_an_old_ticket_goes_to_its_highest_due_level() -> None:
     t = ticket(description="GDPR request ignored")
     d = decide(t, "2026-11-23T18:00:00Z")
     assert (d.path, d.level) == ("compliance", 2)
+    assert "Skipped: L1 compliance-officer (due 2026-11-23 11:00Z)." in d.actions[0].reason
+
+
+def test_functional_escalation_with_a_jump_on_the_target_path() -> None:
+    t = ticket(description="GDPR request ignored", requester=Requester("Acme AB", vip=True))
+    target = compliance()
+    vip = Trigger("vip", field("requester.vip", "equals", True), goto=2, reason="VIP")
+    ev = Evaluator(policy(critical_outage(), replace(target, triggers=(vip,)), standard()))
+    d = decide(t, "2026-11-23T09:05:00Z", ev)
+    assert (d.path, d.level) == ("compliance", 2)
+    assert "by trigger data-protection: Possible personal-data incident; trigger vip: VIP" in (
+        d.actions[0].reason
+    )
 
 
 def test_when_the_trigger_stops_the_ticket_returns_to_its_matching_path() -> None:
-    t = ticket(escalation=state("compliance", 1, "2026-11-23T09:05:00Z"))
+    t = ticket(escalation=state("compliance", 0, "2026-11-23T09:05:00Z"))
     d = decide(t, "2026-11-23T09:30:00Z")
     assert (d.path, d.level) == ("critical-outage", 1)
     assert new_state(d).path == "critical-outage"
-    assert "Before: L1 on compliance, then L0 service-desk." in d.actions[0].reason
+    assert "Before: L0 on compliance, then L0 service-desk." in d.actions[0].reason
 
 
 def test_path_trigger_loops_are_followed_once() -> None:
@@ -115,7 +144,7 @@ def test_path_trigger_loops_are_followed_once() -> None:
         )
     )
     d = decide(ticket(), "2026-11-23T09:05:00Z", Evaluator(policy(forth, back)))
-    assert (d.path, d.level) == ("compliance", 1)
+    assert (d.path, d.level) == ("compliance", 0)
 
 
 def test_path_trigger_to_an_unknown_path_is_ignored() -> None:
