@@ -128,6 +128,7 @@ class JiraFake(FakeServer):
         self.service_desks = {"SD"}  # projects whose issues are JSM requests
         self.users: list[dict[str, Any]] = [self.user(BOT_ACCOUNT, "escalada bot", EMAIL)]
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.cursors: dict[str, list[str]] = {}  # query signature -> matching keys, in order
         self.searches: list[dict[str, Any]] = []  # what each search asked, for assertions
         self.edits: list[tuple[str, Any]] = []  # (key, PUT body) as received
         self.clock = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -417,9 +418,6 @@ class JiraFake(FakeServer):
             return reply(400, errors(["maxResults must be a number."]))
         cap = IDS_PAGE_CAP if set(wanted) <= {"id", "key"} else self.fields_page_cap
         size = max(0, min(limit, cap))
-        found = [i for i in self.issues.values() if predicate(i.as_search())]
-        for name, ascending in reversed(order):
-            found.sort(key=lambda i, n=name: sort_key(i.as_search(), n), reverse=not ascending)
         signature = hashlib.sha1(json.dumps([asked["jql"], wanted]).encode()).hexdigest()[:12]
         offset = 0
         if asked["nextPageToken"]:
@@ -429,6 +427,14 @@ class JiraFake(FakeServer):
                 offset = int(token["o"])
             except (ValueError, KeyError, AssertionError, TypeError):
                 return reply(400, errors(["The provided next page token is invalid or expired."]))
+        if offset == 0 or signature not in self.cursors:
+            found = [i for i in self.issues.values() if predicate(i.as_search())]
+            for name, ascending in reversed(order):
+                found.sort(key=lambda i, n=name: sort_key(i.as_search(), n), reverse=not ascending)
+            # Later pages read this result, like a server-side cursor, so a read of
+            # N issues stays linear; an issue deleted meanwhile is skipped.
+            self.cursors[signature] = [i.key for i in found]
+        found = [self.issues[k] for k in self.cursors[signature] if k in self.issues]
         page = found[offset : offset + size]
         self.searches.append({**asked, "returned": len(page)})
         result: dict[str, Any] = {
