@@ -64,6 +64,7 @@ from escalada.connectors.zendesk_translate import OPEN_STATUSES
 from escalada.connectors.zendesk_translate import PRIORITIES
 from escalada.connectors.zendesk_translate import Lookups
 from escalada.connectors.zendesk_translate import desk_error
+from escalada.connectors.zendesk_translate import needs_fresh_reads
 from escalada.connectors.zendesk_translate import plan_writes
 from escalada.connectors.zendesk_translate import split_url
 from escalada.connectors.zendesk_translate import to_ticket
@@ -181,8 +182,8 @@ class ZendeskConnector:
         scope = (self.desk.scope or "").strip()
         return f"{scope} status<solved".strip()
 
-    def export_ids(self, shard: Shard | None = None) -> Iterator[int]:
-        """Ids of the open tickets in scope, page by page, through the search export."""
+    def export(self, shard: Shard | None = None) -> Iterator[dict[str, Any]]:
+        """The open tickets in scope (as the search index has them), page by page."""
         params: Mapping[str, Any] | None = {
             "query": self.query(),
             "filter[type]": "ticket",
@@ -195,7 +196,7 @@ class ZendeskConnector:
                 if result.get("result_type", "ticket") == "ticket" and (
                     shard is None or shard.owns(str(result["id"]))
                 ):
-                    yield int(result["id"])
+                    yield result
             following = (page.get("links") or {}).get("next")
             if not (page.get("meta") or {}).get("has_more") or not following:
                 return
@@ -217,18 +218,21 @@ class ZendeskConnector:
         return list(data.get("tickets") or []), lookups
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
-        self.groups(refresh=True)
-        batch: list[int] = []
-        for ticket_id in self.export_ids(shard):
-            batch.append(ticket_id)
+        groups = self.groups(refresh=True)
+        fresh = needs_fresh_reads(self.desk, self.policy)
+        batch: list[dict[str, Any]] = []
+        for raw in self.export(shard):
+            if not fresh:  # the export's own data will do (see needs_fresh_reads)
+                yield from self._tickets([raw], Lookups(groups))
+                continue
+            batch.append(raw)
             if len(batch) == SHOW_MANY_MAX:
-                yield from self._tickets(batch)
+                yield from self._tickets(*self.show_many([int(r["id"]) for r in batch]))
                 batch = []
         if batch:
-            yield from self._tickets(batch)
+            yield from self._tickets(*self.show_many([int(r["id"]) for r in batch]))
 
-    def _tickets(self, ids: Sequence[int]) -> Iterator[Ticket]:
-        raws, lookups = self.show_many(ids)
+    def _tickets(self, raws: Sequence[Mapping[str, Any]], lookups: Lookups) -> Iterator[Ticket]:
         for raw in raws:
             if raw.get("status") not in OPEN_STATUSES:
                 continue  # solved since the search index saw it

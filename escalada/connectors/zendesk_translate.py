@@ -23,7 +23,12 @@ from escalada.connectors.http import error_for_status
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
+from escalada.policy.model import AllOf
+from escalada.policy.model import AnyOf
 from escalada.policy.model import Desk
+from escalada.policy.model import FieldCondition
+from escalada.policy.model import NotOf
+from escalada.policy.model import Policy
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import Status
@@ -145,6 +150,34 @@ def _mapped(mapping: Any, custom: Mapping[str, Any]) -> str | None:
         return None
     value = custom.get(str(mapping.field))
     return _reverse(mapping.values).get(str(value)) if value is not None else None
+
+
+def needs_fresh_reads(desk: Desk, policy: Policy | None) -> bool:
+    """Whether candidates need the show_many re-read (one call per 100 tickets).
+
+    It brings what the search export lacks: the metric sets (`responded`), the
+    organization names, and data newer than the search index. Skipped only when
+    the policy is known and uses neither `unless: responded` nor
+    `requester.organization`, and safe updates are on (a write based on a stale
+    index then fails with 409 instead of repeating an escalation)."""
+    if policy is None or not desk.options.get("safe_update", True):
+        return True
+    conditions: list[Any] = []
+    for path in policy.paths.values():
+        if any(level.unless == "responded" for level in path.levels):
+            return True
+        conditions.append(path.match)
+        conditions.extend(trigger.condition for trigger in path.triggers)
+    while conditions:
+        condition = conditions.pop()
+        if isinstance(condition, FieldCondition):
+            if condition.field == "requester.organization":
+                return True
+        elif isinstance(condition, (AllOf, AnyOf)):
+            conditions.extend(condition.items)
+        elif isinstance(condition, NotOf):
+            conditions.append(condition.item)
+    return False
 
 
 # --- actions -> ticket PUT bodies ---------------------------------------------

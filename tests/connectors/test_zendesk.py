@@ -27,6 +27,7 @@ from escalada.marker import encode
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import Level
+from escalada.policy.model import NotOf
 from escalada.policy.model import Policy
 from escalada.policy.model import Trigger
 from escalada.ticket import Action
@@ -258,6 +259,39 @@ def test_latest_comment_is_read_only_where_a_reason_from_trigger_matches(h):
     (comments,) = sent(h, lambda r: "/comments" in r.url)
     assert params(comments)["sort_order"] == ["desc"]
     assert all(t.latest_comment is None for k, t in tickets.items() if k != asked)
+
+
+def _policy(*levels, match=None):
+    path = EscalationPath("p", match, 0, (Level(0, "service-desk"), *levels))
+    return Policy(None, {}, {}, {}, {"p": path}, {}, {})
+
+
+def test_without_responded_or_organization_the_export_data_is_enough(h):
+    keys = {h.add_ticket(title=f"T{i}", created=OPENED) for i in range(150)}
+    policy = _policy(Level(1, "network-l2", after=timedelta(hours=1), unless="resolved"))
+    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
+    before = h.calls
+    assert {t.key for t in connector.candidates()} == keys
+    assert h.calls - before == 1 + 1  # one export page and the group list: no show_many
+    unsafe = replace(h.desk, options={"safe_update": False})
+    list(connect(unsafe, environ=ENVIRON, sleep=h.sleeps.append, policy=policy).candidates())
+    assert h.fake.calls["show_many"] == 2  # without safe updates, stale data is not trusted
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        _policy(Level(1, "network-l2", after=timedelta(minutes=15), unless="responded")),
+        _policy(match=NotOf(FieldCondition("requester.organization", "equals", "Acme"))),
+        None,
+    ],
+    ids=["unless-responded", "organization-condition", "no-policy"],
+)
+def test_responded_or_organization_needs_the_show_many_read(h, policy):
+    h.add_ticket(title="T", created=OPENED)
+    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
+    list(connector.candidates())
+    assert h.fake.calls["show_many"] == 1
 
 
 def test_a_next_link_to_another_host_is_not_followed(h):
