@@ -15,30 +15,34 @@ from escalada.policy.checks_base import get
 from escalada.policy.checks_base import suggest
 from escalada.policy.model import Desk
 
-# spec.options per desk type: option -> allowed values (None: any value, bool: a boolean)
-DESK_OPTIONS: dict[str, dict[str, tuple[str, ...] | type | None]] = {
+# spec.options per desk type: option -> what it takes (a tuple: one of these values;
+# a type: a value of that type; None: anything). Kept in step with each connector's
+# own option parser (tests/policy/test_checks.py compares the names).
+OptionSpec = tuple[str, ...] | type | None
+DESK_OPTIONS: dict[str, dict[str, OptionSpec]] = {
     "jira": {
-        "team_field": None,
+        "team_field": str,
         "team_mode": ("field", "component", "assignee"),
         "comment_api": ("servicedesk", "platform"),
-        "project": None,
+        "project": str,
         "manage_priorities": bool,
     },
-    "zendesk": {"safe_update": bool, "time_zones": None, "sla_filter": None},
+    "zendesk": {"safe_update": bool, "time_zones": dict, "sla_filter": dict},
     "servicenow": {
-        "table": None,
-        "marker_field": None,
-        "page_size": None,
-        "responded_field": None,
-        "states": None,
+        "table": str,
+        "marker_field": str,
+        "page_size": int,
+        "responded_field": str,
+        "states": dict,
         "tags_field": None,
         "vip_field": None,
         "organization_field": None,
         "manage_priority_lookup": bool,
-        "user": None,
+        "user": str,
     },
-    "sandbox": {"path": None},
+    "sandbox": {"path": str},
 }
+_TYPE_WORDS = {bool: "true or false", str: "a string", int: "a whole number", dict: "a mapping"}
 
 
 def needed_teams(ctx: Context) -> set[str]:
@@ -113,33 +117,54 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
     allowed = DESK_OPTIONS.get(desk.type, {})
     for key, value in desk.options.items():
         where = doc.where("spec", "options", key)
+        spec = allowed.get(key)
         if key not in allowed:
             ctx.error(
                 "desk-option",
                 doc.where_key("spec", "options", key),
                 f"desk {desk.name!r}: {desk.type} desks have no option {key!r}",
-                suggest(key, list(allowed), f"{desk.type} desks take no options"),
+                suggest(
+                    key, list(allowed), None if allowed else f"{desk.type} desks take no options"
+                ),
             )
-        elif allowed[key] is bool and not isinstance(value, bool):
+        elif isinstance(spec, tuple) and value not in spec:
             ctx.error(
                 "desk-option",
                 where,
                 f"desk {desk.name!r}: {key} is {value!r}",
-                f"write {key}: true or {key}: false (a YAML boolean, no quotes)",
+                f"use one of: {', '.join(spec)}",
             )
-        elif isinstance(choices := allowed[key], tuple) and value not in choices:
+        elif isinstance(spec, type) and (
+            not isinstance(value, spec) or (spec is int and isinstance(value, bool))
+        ):
             ctx.error(
                 "desk-option",
                 where,
                 f"desk {desk.name!r}: {key} is {value!r}",
-                f"use one of: {', '.join(choices)}",
+                f"{key} takes {_TYPE_WORDS[spec]}" + (" (no quotes)" if spec is bool else ""),
             )
-    if desk.options.get("team_mode") == "field" and not desk.options.get("team_field"):
+    if desk.type == "jira":
+        _check_jira_options(ctx, doc, desk)
+
+
+def _check_jira_options(ctx: Context, doc: Any, desk: Desk) -> None:
+    """The team mode's companion option (the connector refuses to start without it)."""
+    mode = desk.options.get("team_mode", "field")
+    where = doc.where_key("spec", "options") if desk.options else doc.where_key("spec", "type")
+    if mode == "field" and desk.teams and not desk.options.get("team_field"):
         ctx.error(
             "desk-option",
-            doc.where("spec", "options", "team_mode"),
-            f"desk {desk.name!r}: team_mode field needs team_field",
-            "name the custom field that holds the team, e.g. team_field: customfield_10050",
+            where,
+            f"desk {desk.name!r}: team_mode field (the default) needs team_field",
+            "name the group picker custom field that holds the team, "
+            "e.g. options: {team_field: customfield_10050}",
+        )
+    if mode == "component" and not desk.options.get("project"):
+        ctx.error(
+            "desk-option",
+            where,
+            f"desk {desk.name!r}: team_mode component needs project",
+            "name the project key the components belong to, e.g. project: OPS",
         )
 
 

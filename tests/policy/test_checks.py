@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from escalada.policy.build import build_policy
 from escalada.policy.checks import check_policy
 from escalada.policy.checks_base import suggest
+from escalada.policy.checks_desks import DESK_OPTIONS
 from escalada.policy.checks_overlap import exclusive
 from escalada.policy.conditions import matches
 from escalada.policy.documents import Document
@@ -250,3 +251,13 @@ def test_a_duplicate_document_is_reported_once_not_checked_twice():
     policy, _ = build_policy(twice)
     codes = [f.code for f in check_policy(policy, twice)]
     assert codes == ["duplicate-name"]
+
+
+def test_desk_options_match_the_connectors_own_parsers():
+    """validate must not import the desk client libraries, so the option names are
+    listed in checks_desks; this keeps them in step with the connectors."""
+    from escalada.connectors.jira_translate import JiraOptions
+    from escalada.connectors.servicenow_translate import OPTIONS
+
+    assert set(DESK_OPTIONS["jira"]) == set(JiraOptions.__dataclass_fields__)
+    assert set(DESK_OPTIONS["servicenow"]) == set(OPTIONS)
