@@ -1,5 +1,6 @@
-"""The Jira fake's issue edit (PUT issue): validate `fields` and `update` like
-Jira Cloud, then apply them all or nothing.
+"""The Jira fake's issue routes: GET, the edit (PUT: validate `fields` and
+`update` like Jira Cloud, then apply them all or nothing) and comments
+(platform and JSM).
 
 A field may be set in `fields` or changed by ops in `update`, never both; a
 field that is not editable (or does not exist) is refused with Jira's
@@ -8,9 +9,19 @@ users, groups and components."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
+
+import requests
+
+from tests.fakes.base import Reply
+from tests.fakes.base import body
+from tests.fakes.base import query
+from tests.fakes.base import reply
+from tests.fakes.jira_admin import REST
+from tests.fakes.jira_admin import errors
 
 if TYPE_CHECKING:
     from tests.fakes.jira import FakeIssue
@@ -184,3 +195,122 @@ def validate_edit(fake: JiraFake, issue: FakeIssue, data: Any) -> dict[str, Any]
     for change in changes:
         change()
     return None
+
+
+class IssueRoutes:
+    if TYPE_CHECKING:
+        base_url: str
+        granted: set[str]
+        issues: dict[str, FakeIssue]
+        service_desks: set[str]
+        users: list[dict[str, Any]]
+        clock: Any
+        edits: list[tuple[str, Any]]
+
+        def next_id(self) -> str: ...
+        def tick(self) -> str: ...
+        def error_body(self, status: int, message: str | None = None) -> Any: ...
+        def render(self, issue: FakeIssue, wanted: Any) -> dict[str, Any]: ...
+
+    # --- issues ----------------------------------------------------------------
+
+    def _issue(self, match: re.Match[str]) -> FakeIssue | None:
+        return self.issues.get(match["key"])
+
+    def _get_issue(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        issue = self._issue(match)
+        if issue is None:
+            return reply(404, self.error_body(404))
+        wanted = [f for v in query(request).get("fields", ["*all"]) for f in v.split(",")]
+        return reply(200, self.render(issue, wanted))
+
+    def _edit(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        issue = self._issue(match)
+        if issue is None:
+            return reply(404, self.error_body(404))
+        if "EDIT_ISSUES" not in self.granted:
+            return reply(
+                403, errors(["You do not have permission to edit issues in this project."])
+            )
+        data = body(request)
+        self.edits.append((issue.key, data))
+        problem = validate_edit(self, issue, data)  # type: ignore[arg-type]
+        if problem is not None:
+            return reply(400, problem)
+        issue.fields["updated"] = self.tick()
+        return 204, {}, ""
+
+    def _add_comment(self, issue: FakeIssue, text: str, public: bool) -> dict[str, Any]:
+        created = self.tick()
+        comment = {
+            "self": f"{self.base_url}{REST}/issue/{issue.id}/comment/{len(issue.comments) + 1}",
+            "id": self.next_id(),
+            "author": self.users[0],
+            "body": text,
+            "created": created,
+            "updated": created,
+            "jsdPublic": public,
+            "_public": public,
+        }
+        issue.comments.append(comment)
+        issue.fields["updated"] = created
+        return comment
+
+    def _comment(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        issue = self._issue(match)
+        if issue is None:
+            return reply(404, self.error_body(404))
+        data = body(request)
+        if not isinstance(data, dict) or set(data) - {"body", "visibility", "properties"}:
+            return reply(400, errors(["Unrecognized field in the comment."]))
+        if not isinstance(data.get("body"), str) or not data["body"].strip():
+            return reply(400, errors(comment="Comment body can not be empty!"))
+        internal = any(
+            p.get("key") == "sd.public.comment" and (p.get("value") or {}).get("internal") is True
+            for p in data.get("properties") or ()
+        )
+        comment = self._add_comment(issue, data["body"], public=not internal)
+        return reply(201, {k: v for k, v in comment.items() if k != "_public"})
+
+    def _sd_comment(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        issue = self._issue(match)
+        if issue is None or issue.project not in self.service_desks:
+            message = (
+                f"The request '{match['key']}' could not be found or you do not have permission."
+            )
+            return reply(
+                404,
+                {
+                    "errorMessage": message,
+                    "i18nErrorMessage": {"i18nKey": "sd.request.error.notfound", "parameters": []},
+                },
+            )
+        data = body(request)
+        if not isinstance(data, dict) or set(data) - {"body", "public"}:
+            return reply(400, {"errorMessage": "Unrecognized field in the comment request."})
+        if (
+            not isinstance(data.get("body"), str)
+            or not data["body"].strip()
+            or not isinstance(data.get("public"), bool)
+        ):
+            return reply(
+                400, {"errorMessage": "A comment needs a non-empty body and public: true|false."}
+            )
+        comment = self._add_comment(issue, data["body"], public=data["public"])
+        millis = int(self.clock.timestamp() * 1000)
+        return reply(
+            201,
+            {
+                "id": comment["id"],
+                "body": comment["body"],
+                "public": data["public"],
+                "author": self.users[0],
+                "created": {
+                    "iso8601": self.clock.isoformat(),
+                    "jira": comment["created"],
+                    "friendly": "Today",
+                    "epochMillis": millis,
+                },
+                "_links": {"self": f"{self.base_url}/rest/servicedeskapi/comment/{comment['id']}"},
+            },
+        )

@@ -1,5 +1,5 @@
-"""The slice of JQL the Jira fake understands: what escalada generates and the
-scopes its tests write.
+"""The Jira fake's search/jql route, and the slice of JQL it understands: what
+escalada generates and the scopes its tests write.
 
     clause   := field ("=" | "!=") value
     field    := project | issuetype | status | statusCategory | labels | priority
@@ -11,11 +11,30 @@ Errors carry Jira's messages; an empty query or one with only ORDER BY is
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
+
+import requests
+
+from tests.fakes.base import Reply
+from tests.fakes.base import body
+from tests.fakes.base import first
+from tests.fakes.base import query
+from tests.fakes.base import reply
+from tests.fakes.jira_admin import REST
+from tests.fakes.jira_admin import SYSTEM_FIELDS
+from tests.fakes.jira_admin import errors
+
+if TYPE_CHECKING:
+    from tests.fakes.jira import FakeIssue
 
 Issue = Mapping[str, Any]  # {"key": ..., "project": ..., "fields": {...}}
 Predicate = Callable[[Issue], bool]
@@ -188,3 +207,102 @@ def sort_key(issue: Issue, field: str) -> Any:
         project, number = str(issue["key"]).rsplit("-", 1)
         return (project, int(number))
     return str(issue["fields"].get(field) or "")
+
+
+IDS_PAGE_CAP = 5000
+FIELDS_PAGE_CAP = 100
+
+
+class SearchRoutes:
+    if TYPE_CHECKING:
+        base_url: str
+        issues: dict[str, FakeIssue]
+        fields_page_cap: int
+        cursors: dict[str, list[str]]
+        searches: list[dict[str, Any]]
+        custom_fields: dict[str, Any]
+
+    # --- search ----------------------------------------------------------------
+
+    def _search(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        if request.method == "GET":
+            params = query(request)
+            asked = {
+                "jql": first(request, "jql"),
+                "fields": [f for value in params.get("fields", []) for f in value.split(",") if f],
+                "maxResults": first(request, "maxResults"),
+                "nextPageToken": first(request, "nextPageToken"),
+            }
+        else:
+            data = body(request)
+            if not isinstance(data, dict):
+                return reply(400, errors(["Request body is not a JSON object."]))
+            allowed = {"jql", "fields", "maxResults", "nextPageToken", "expand", "properties"}
+            allowed |= {"fieldsByKeys", "failFast", "reconcileIssues"}
+            for name in data:
+                if name not in allowed:
+                    return reply(400, errors([f'Unrecognized field "{name}"']))
+            asked = {k: data.get(k) for k in ("jql", "fields", "maxResults", "nextPageToken")}
+            if asked["fields"] is not None and not isinstance(asked["fields"], list):
+                return reply(400, errors(["fields must be an array of strings."]))
+        try:
+            predicate, order = compile_jql(str(asked["jql"] or ""))
+        except JqlError as error:
+            return reply(400, errors([str(error)]))
+        wanted = list(asked["fields"] or ["id"])  # this endpoint's default is the id only
+        try:
+            limit = 50 if asked["maxResults"] in (None, "") else int(asked["maxResults"])
+        except ValueError:
+            return reply(400, errors(["maxResults must be a number."]))
+        cap = IDS_PAGE_CAP if set(wanted) <= {"id", "key"} else self.fields_page_cap
+        size = max(0, min(limit, cap))
+        signature = hashlib.sha1(json.dumps([asked["jql"], wanted]).encode()).hexdigest()[:12]
+        offset = 0
+        if asked["nextPageToken"]:
+            try:
+                token = json.loads(base64.urlsafe_b64decode(str(asked["nextPageToken"])))
+                assert token["s"] == signature
+                offset = int(token["o"])
+            except (ValueError, KeyError, AssertionError, TypeError):
+                return reply(400, errors(["The provided next page token is invalid or expired."]))
+        if offset == 0 or signature not in self.cursors:
+            found = [i for i in self.issues.values() if predicate(i.as_search())]
+            for name, ascending in reversed(order):
+                found.sort(key=lambda i, n=name: sort_key(i.as_search(), n), reverse=not ascending)
+            # Later pages read this result, like a server-side cursor, so a read of
+            # N issues stays linear; an issue deleted meanwhile is skipped.
+            self.cursors[signature] = [i.key for i in found]
+        found = [self.issues[k] for k in self.cursors[signature] if k in self.issues]
+        page = found[offset : offset + size]
+        self.searches.append({**asked, "returned": len(page)})
+        result: dict[str, Any] = {
+            "issues": [self.render(issue, wanted) for issue in page],
+            "isLast": offset + size >= len(found),
+        }
+        if not result["isLast"]:
+            token_text = json.dumps({"o": offset + size, "s": signature}).encode()
+            result["nextPageToken"] = base64.urlsafe_b64encode(token_text).decode()
+        return reply(200, result)
+
+    def render(self, issue: FakeIssue, wanted: Sequence[str]) -> dict[str, Any]:
+        known = set(SYSTEM_FIELDS) | set(self.custom_fields)
+        names = known if "*all" in wanted else [f for f in wanted if f in known]
+        fields = {}
+        for name in names:
+            if name == "comment":
+                comments = [{k: v for k, v in c.items() if k != "_public"} for c in issue.comments]
+                fields[name] = {
+                    "comments": comments,
+                    "maxResults": len(comments),
+                    "total": len(comments),
+                    "startAt": 0,
+                }
+            else:
+                fields[name] = issue.fields.get(name)
+        return {
+            "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+            "id": issue.id,
+            "self": f"{self.base_url}{REST}/issue/{issue.id}",
+            "key": issue.key,
+            "fields": fields,
+        }

@@ -1,0 +1,237 @@
+"""The Jira fake's administration endpoints: permissions, priorities (with the
+asynchronous delete task), groups, components and users. Mixed into JiraFake."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+from typing import Any
+
+import requests
+
+from tests.fakes.base import Reply
+from tests.fakes.base import body
+from tests.fakes.base import first
+from tests.fakes.base import query
+from tests.fakes.base import reply
+
+ADMIN_ONLY = "Administrator privileges are required."
+PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS", "ASSIGN_ISSUES", "ADMINISTER")
+REST = "/rest/api/2"
+ICON_URLS = frozenset(
+    f"/images/icons/priorities/{name}.png"
+    for name in ("blocker", "critical", "high", "highest", "low", "lowest", "major", "medium")
+    + ("minor", "trivial")
+)
+
+SYSTEM_FIELDS = {
+    "summary": ("Summary", {"type": "string", "system": "summary"}),
+    "description": ("Description", {"type": "string", "system": "description"}),
+    "status": ("Status", {"type": "status", "system": "status"}),
+    "priority": ("Priority", {"type": "priority", "system": "priority"}),
+    "labels": ("Labels", {"type": "array", "items": "string", "system": "labels"}),
+    "created": ("Created", {"type": "datetime", "system": "created"}),
+    "updated": ("Updated", {"type": "datetime", "system": "updated"}),
+    "resolutiondate": ("Resolved", {"type": "datetime", "system": "resolutiondate"}),
+    "assignee": ("Assignee", {"type": "user", "system": "assignee"}),
+    "components": ("Component/s", {"type": "array", "items": "component", "system": "components"}),
+    "comment": ("Comment", {"type": "comments-page", "system": "comment"}),
+    "issuetype": ("Issue Type", {"type": "issuetype", "system": "issuetype"}),
+    "project": ("Project", {"type": "project", "system": "project"}),
+}
+
+
+def errors(messages: Any = (), **by_field: str) -> dict[str, Any]:
+    """Jira's error body."""
+    return {"errorMessages": list(messages), "errors": dict(by_field)}
+
+
+class AdminRoutes:
+    if TYPE_CHECKING:
+        base_url: str
+        granted: set[str]
+        priorities: list[dict[str, Any]]
+        issues: dict[str, Any]
+        tasks: dict[str, dict[str, Any]]
+        groups: dict[str, str]
+        components: dict[str, list[str]]
+        users: list[dict[str, Any]]
+
+        def next_id(self) -> str: ...
+        def priority_ref(self, name: str) -> dict[str, Any]: ...
+        def component(self, project: str, name: str) -> dict[str, Any]: ...
+        def _priority(
+            self, pid: str, name: str, color: str, icon: str, text: str
+        ) -> dict[str, Any]: ...
+
+    def _permissions(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        wanted = first(request, "permissions")
+        if not wanted:
+            return reply(400, errors(["The 'permissions' query parameter is required."]))
+        keys = wanted.split(",")
+        unknown = [k for k in keys if k not in PERMISSIONS]
+        if unknown:
+            return reply(400, errors([f"Unrecognized permission key(s): {', '.join(unknown)}"]))
+        return reply(
+            200,
+            {
+                "permissions": {
+                    k: {
+                        "id": str(i),
+                        "key": k,
+                        "name": k.title(),
+                        "type": "PROJECT",
+                        "havePermission": k in self.granted,
+                    }
+                    for i, k in enumerate(keys)
+                }
+            },
+        )
+
+    # --- priorities, groups, components, users ---------------------------------
+
+    def _priority_body(
+        self, data: Any, *, creating: bool, pid: str | None = None
+    ) -> dict[str, Any] | None:
+        """Jira's 400 body for a bad priority body, or None when it is valid."""
+        if not isinstance(data, dict):
+            return errors(["Request body is not a JSON object."])
+        unknown = set(data) - {"name", "description", "statusColor", "iconUrl", "avatarId"}
+        if unknown:
+            return errors([f'Unrecognized field "{sorted(unknown)[0]}"'])
+        if not data:
+            return errors(["At least one field must be set."])
+        problems: dict[str, str] = {}
+        if creating or "name" in data:
+            name = data.get("name")
+            if not isinstance(name, str) or not name.strip() or len(name) > 60:
+                problems["name"] = "The priority name must be between 1 and 60 characters."
+            elif any(
+                p["name"].casefold() == name.casefold() and p["id"] != pid for p in self.priorities
+            ):
+                problems["name"] = f"The priority name '{name}' is already used."
+        if creating or "statusColor" in data:
+            if not re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})", str(data.get("statusColor"))):
+                problems["statusColor"] = "The status color must be a 3- or 6-digit hex color."
+        if len(str(data.get("description") or "")) > 255:
+            problems["description"] = "The description must be at most 255 characters."
+        if creating and ("iconUrl" in data) == ("avatarId" in data):
+            problems["iconUrl"] = "Either iconUrl or avatarId must be defined, but not both."
+        if "iconUrl" in data and data["iconUrl"] not in ICON_URLS:
+            problems["iconUrl"] = "The icon URL must be one of the built-in priority icons."
+        return errors(**problems) if problems else None
+
+    def _admin(self) -> Reply | None:
+        if "ADMINISTER" in self.granted:
+            return None
+        return reply(
+            403,
+            errors(["You are not authorized to perform this action. " + ADMIN_ONLY]),
+        )
+
+    def _create_priority(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        data = body(request)
+        refused = self._admin() or (
+            (400, {"Content-Type": "application/json"}, json.dumps(problem))
+            if (problem := self._priority_body(data, creating=True))
+            else None
+        )
+        if refused:
+            return refused
+        pid = self.next_id()
+        icon = data.get("iconUrl") or f"/secure/viewavatar?avatarId={data['avatarId']}"
+        self.priorities.append(
+            self._priority(
+                pid, data["name"], data["statusColor"], icon, data.get("description") or ""
+            )
+        )
+        return reply(201, {"id": pid})
+
+    def _find_priority(self, pid: str) -> dict[str, Any] | None:
+        return next((p for p in self.priorities if p["id"] == pid), None)
+
+    def _update_priority(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        found = self._find_priority(match["id"])
+        if found is None:
+            return reply(404, errors([f"The priority with ID {match['id']} does not exist."]))
+        data = body(request)
+        refused = self._admin()
+        problem = self._priority_body(data, creating=False, pid=match["id"])
+        if refused or problem:
+            return refused or reply(400, problem)
+        for name in ("name", "description", "statusColor"):
+            if name in data:
+                found[name] = data[name]
+        return 204, {}, ""
+
+    def _delete_priority(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        found = self._find_priority(match["id"])
+        if found is None:
+            return reply(404, errors([f"The priority with ID {match['id']} does not exist."]))
+        refused = self._admin()
+        if refused:
+            return refused
+        self.priorities.remove(found)
+        fallback = self.priority_ref("Medium")
+        for issue in self.issues.values():
+            if (issue.fields.get("priority") or {}).get("id") == found["id"]:
+                issue.fields["priority"] = fallback
+        task = self.next_id()
+        self.tasks[task] = {
+            "self": f"{self.base_url}{REST}/task/{task}",
+            "id": task,
+            "description": f"Deleting priority {found['name']}",
+            "status": "COMPLETE",
+            "result": None,
+            "submittedBy": 10000,
+            "progress": 100,
+            "elapsedRuntime": 12,
+        }
+        return 303, {"Location": self.tasks[task]["self"]}, ""
+
+    def _task(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        task = self.tasks.get(match["id"])
+        if task is None:
+            return reply(404, errors([f"Task {match['id']} does not exist."]))
+        return reply(200, task)
+
+    def _groups(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        names = query(request).get("groupName", [])
+        start = int(first(request, "startAt", "0") or 0)
+        limit = min(int(first(request, "maxResults", "50") or 50), 50)
+        found = [
+            {"name": n, "groupId": g}
+            for n, g in sorted(self.groups.items())
+            if not names or n in names
+        ]
+        page = found[start : start + limit]
+        return reply(
+            200,
+            {
+                "maxResults": limit,
+                "startAt": start,
+                "total": len(found),
+                "isLast": start + limit >= len(found),
+                "values": page,
+            },
+        )
+
+    def _components(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        if match["key"] not in self.components:
+            return reply(404, errors([f"No project could be found with key '{match['key']}'."]))
+        return reply(200, [self.component(match["key"], n) for n in self.components[match["key"]]])
+
+    def _user_search(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        text = (first(request, "query") or "").casefold()
+        if not text:
+            return reply(400, errors(["The query parameter 'query' is required."]))
+        found = [
+            u
+            for u in self.users
+            if any(
+                str(u.get(k, "")).casefold().startswith(text)
+                for k in ("displayName", "emailAddress", "accountId")
+            )
+        ]
+        return reply(200, found)
