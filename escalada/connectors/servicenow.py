@@ -95,7 +95,7 @@ class ServiceNowConnector:
         self._instance = (desk.url or "").rstrip("/")
         session.auth, self._user = authenticate(desk, session, self._instance, environ)
         session.hooks["response"].append(self._remember)
-        self._client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
+        self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
         self._failure: tuple[int, str] | None = None  # the last error response seen
         self._batch_failure: tuple[int, str] | None = None
         self._groups: dict[str, str] | None = None  # group name -> sys_id
@@ -107,6 +107,11 @@ class ServiceNowConnector:
     @property
     def calls(self) -> int:
         return self._adapter.calls
+
+    @property
+    def user(self) -> str | None:
+        """The account name under Basic auth (None under OAuth)."""
+        return self._user
 
     # --- plumbing -------------------------------------------------------------
 
@@ -122,7 +127,7 @@ class ServiceNowConnector:
                     self._batch_failure = (served["status_code"], _message(text))
 
     @contextlib.contextmanager
-    def _call(self, operation: str) -> Iterator[None]:
+    def call(self, operation: str) -> Iterator[None]:
         self._failure = self._batch_failure = None
         try:
             yield
@@ -137,7 +142,7 @@ class ServiceNowConnector:
                 self.desk.name, operation, status, detail, hint=HINTS.get(status)
             )
 
-    def _query(
+    def rows(
         self,
         table: str,
         query: str,
@@ -149,7 +154,7 @@ class ServiceNowConnector:
         """Every matching row (pysnc pages by offset, ordered by sys_id)."""
         # rewindable=False would save memory, but pysnc 1.2.1 then drops the last row
         # of the first page (it clears results[current - 1] at current 0).
-        record = self._client.GlideRecord(table, batch_size=self.options.page_size)
+        record = self.client.GlideRecord(table, batch_size=self.options.page_size)
         record.fields = list(fields)
         if query:
             record.add_encoded_query(query)
@@ -157,7 +162,7 @@ class ServiceNowConnector:
             record.batch_size = limit
             record.limit = limit
         rows = []
-        with self._call(operation):
+        with self.call(operation):
             record.query()
             for current in record:
                 rows.append({f: _pair(current, f) for f in ["sys_id", *fields]})
@@ -171,7 +176,7 @@ class ServiceNowConnector:
         comments = self.policy is not None and any(
             t.reason_from for p in self.policy.paths.values() for t in p.triggers
         )
-        rows = self._query(
+        rows = self.rows(
             self.options.table,
             tr.candidate_query(self.desk, self.options),
             tr.read_fields(self.desk, self.options, with_comments=comments),
@@ -199,15 +204,17 @@ class ServiceNowConnector:
                 f"^valueSTARTSWITH{NOTE_PREFIX}^ORDERBYDESCsys_created_on"
             )
             fields = ("element_id", "sys_created_on", "value")
-            for row in self._query("sys_journal_field", query, fields, "read work-note markers"):
+            for row in self.rows("sys_journal_field", query, fields, "read work-note markers"):
                 found.append((row["element_id"][0], row["sys_created_on"][0], row["value"][0]))
         return tr.latest_markers(found)
 
     def _group_ids(self) -> dict[str, str]:
         """The sys_id of every mapped group, looked up once per connector."""
+        if self._groups is None and not self.desk.teams:
+            self._groups = {}
         if self._groups is None:
             names = sorted({tr.query_safe(g, "group") for g in self.desk.teams.values()})
-            rows = self._query(
+            rows = self.rows(
                 "sys_user_group",
                 f"nameIN{','.join(names)}^active=true",
                 ["name"],
@@ -232,7 +239,7 @@ class ServiceNowConnector:
 
     def _priority_cells(self) -> tr.Cells:
         if self._cells is None:
-            rows = self._query(
+            rows = self.rows(
                 "dl_u_priority",
                 "active=true",
                 ["impact", "urgency", "priority"],
@@ -249,9 +256,9 @@ class ServiceNowConnector:
             return ApplyResult(ticket.key, (), 0, ticket.revision)
         before = self.calls
         sys_id, _, mod_count = (ticket.revision or "").partition(":")
-        record = self._client.GlideRecord(self.options.table)
+        record = self.client.GlideRecord(self.options.table)
         record.fields = ["sys_id", "number", "sys_mod_count", "sys_updated_on", *touched]
-        with self._call(f"re-read {ticket.key}"):
+        with self.call(f"re-read {ticket.key}"):
             found = record.get(sys_id) if sys_id else record.get("number", ticket.key)
         if not found:
             raise ConflictError(self.desk.name, f"write {ticket.key}", "the ticket was deleted")
@@ -276,7 +283,7 @@ class ServiceNowConnector:
         for name, value in write.fields.items():
             record.set_value(name, value)
         if record.changes():
-            with self._call(f"PATCH {self.options.table} {ticket.key}"):
+            with self.call(f"PATCH {self.options.table} {ticket.key}"):
                 record.update()
             self._verify(ticket.key, record, write.fields)
         revision = f"{record.get_value('sys_id')}:{record.get_value('sys_mod_count')}"

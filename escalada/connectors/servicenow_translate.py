@@ -201,7 +201,12 @@ def parse_time(value: str) -> datetime | None:
 
 
 def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:
-    return {desk_value: name for name, desk_value in mapping.items()}
+    """Desk value -> policy name; where several names share a desk value, the first
+    written (the highest, in a matrix's order) reads back."""
+    out: dict[str, str] = {}
+    for name, desk_value in mapping.items():
+        out.setdefault(desk_value, name)
+    return out
 
 
 def to_ticket(
@@ -325,11 +330,12 @@ def policy_cells(desk: Desk, policy: Policy | None) -> Cells | None:
 
 def choose_cell(target: str, cells: Cells, impact: str, urgency: str) -> tuple[str, str] | None:
     """Impact and urgency that give `target`, changing as few of the two as possible
-    (the instance derives priority from them; priority itself is read-only)."""
+    (the instance derives priority from them; priority itself is read-only by default)."""
     fits = [cell for cell, priority in cells.items() if priority == target]
     if not fits:
         return None
-    return min(fits, key=lambda cell: (cell[0] != impact) + (cell[1] != urgency))
+    # ties keep the impact (the assessed business effect) and change the urgency
+    return min(fits, key=lambda c: ((c[0] != impact) + (c[1] != urgency), c[0] != impact, c))
 
 
 def fields_touched(desk: Desk, options: Options, actions: Sequence[Action]) -> list[str]:
