@@ -269,10 +269,11 @@ def check_unused(ctx: Context) -> None:
         ("Team", policy.teams, used_teams, "no path level or rotation names it"),
         ("Channel", policy.channels, used_channels, "no team notifies it"),
     ):
-        for name, item in names.items():
-            if name not in used and item.where.line > 0:
-                doc = next(d for d in ctx.of_kind(kind) if d.name == name)
-                ctx.warning("unused", name_where(doc), f"{kind} {name!r} is unused: {by}", hint)
+        docs = {d.name: d for d in reversed(list(ctx.of_kind(kind)))}  # the first of a name
+        for name in names:
+            if name not in used and name in docs:
+                where = name_where(docs[name])
+                ctx.warning("unused", where, f"{kind} {name!r} is unused: {by}", hint)
     for doc in ctx.of_kind("PriorityMatrix"):
         if policy.matrix is None or doc.name != policy.matrix.name:
             continue

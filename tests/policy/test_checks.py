@@ -261,3 +261,12 @@ def test_desk_options_match_the_connectors_own_parsers():
 
     assert set(DESK_OPTIONS["jira"]) == set(JiraOptions.__dataclass_fields__)
     assert set(DESK_OPTIONS["servicenow"]) == set(OPTIONS)
+
+
+def test_the_example_desks_pass_their_connectors_option_parsers():
+    from escalada.connectors.jira_translate import JiraOptions
+    from escalada.connectors.servicenow_translate import parse_options
+
+    policy, _ = build_policy(load_dir(EXAMPLE))
+    assert JiraOptions.of(policy.desks["jira-prod"]).team_field == "customfield_10050"
+    assert parse_options(policy.desks["servicenow-prod"]).table == "incident"
