@@ -186,7 +186,7 @@ class Evaluator:
         clocks = Clocks(ticket.created)
         scheduled = schedule_level(plans, ticket, now, clocks)
         top = len(path.levels) - 1
-        sources = [Source(scheduled, plans[scheduled].rule)] if scheduled else []
+        sources = [Source(scheduled, plans[scheduled].fired)] if scheduled else []
         moved = None
         if moved_by is not None:
             moved = Source(scheduled, moved_by[1], moved_by[0], moved_by[2])

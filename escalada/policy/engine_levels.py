@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
 
 from escalada.policy.calendars import BusinessClock
 from escalada.policy.durations import format_duration
@@ -67,6 +68,11 @@ class LevelPlan:
     def index(self) -> int:
         return self.level.index
 
+    @property
+    def fired(self) -> str:
+        """The rule as a reason says it once it fell due."""
+        return f"{self.rule} passed" if self.level.at is not None else self.rule
+
 
 def build_plans(
     path: EscalationPath, priority: Priority | None, ruler: Callable[[str], Ruler]
@@ -96,9 +102,7 @@ def build_plans(
             else:
                 plan_ruler = ruler(sla_calendar)
                 threshold = within * (level.at.percent / 100)
-                rule = (
-                    f"{share} {format_duration(within)} {target} target for {priority.name} passed"
-                )
+                rule = f"{share} {format_duration(within)} {target} target for {priority.name}"
         plans.append(LevelPlan(level, plan_ruler, threshold, rule, target, level.unless))
     return tuple(plans)
 
@@ -216,6 +220,9 @@ def human(delta: timedelta) -> str:
 
 def stamp(moment: datetime) -> str:
     """A UTC instant for people and reasons: `2026-11-23 09:55Z`."""
-    from datetime import timezone
-
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 in UTC with a `Z`: 2026-11-23T12:00:00Z."""
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

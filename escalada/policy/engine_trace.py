@@ -61,6 +61,7 @@ class Assessment:
     elapsed: tuple[tuple[str, timedelta], ...]  # business time since opening, per calendar
     held: int | None  # the level stored on the ticket for this path
     decision: Decision
+    shift: str | None = None  # how a rotation picked the decision's team
 
 
 @dataclass
@@ -121,7 +122,15 @@ class Trace:
             elapsed=tuple(elapsed),
             held=self.held,
             decision=decision,
+            shift=self._shift(evaluator),
         )
+
+    def _shift(self, evaluator: Evaluator) -> str | None:
+        if self.path is None:
+            return None
+        named = self.path.levels[min(self.level, len(self.path.levels) - 1)].team
+        resolved = evaluator.teams.resolve(named, self.now)
+        return f"rotation {resolved.team}: {resolved.shift}" if resolved.shift else None
 
     def _levels(self, decision: Decision) -> list[LevelStatus]:
         below = self.held or 0

@@ -205,7 +205,7 @@ class Writer:
         left, target = sla_texts(priority, plan.target, elapsed_sla, named_in_rule=named)
         old = ticket.escalation
         elsewhere = f"L{old.level} on {old.path}" if held is None and old.path else None
-        rule = source.rule if source else plan.rule
+        rule = source.rule if source else plan.fired
         if moved is not None and held is None:
             before = elsewhere or f"L0 on {moved.moved_from}"
             if source is not moved:
