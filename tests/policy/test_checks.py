@@ -4,6 +4,7 @@ tests/policy/bad/ that yields exactly the findings its `# expect:` lines name.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
@@ -270,3 +271,75 @@ def test_the_example_desks_pass_their_connectors_option_parsers():
     policy, _ = build_policy(load_dir(EXAMPLE))
     assert JiraOptions.of(policy.desks["jira-prod"]).team_field == "customfield_10050"
     assert parse_options(policy.desks["servicenow-prod"]).table == "incident"
+
+
+# --- no policy makes validation crash ----------------------------------------------
+
+
+def _paths(data, path=()):
+    yield path
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _paths(value, (*path, i))
+
+
+def _mutated(data, path, draw):
+    """`data` with the node at `path` replaced by another of the same JSON type
+    (the schema checks types, so this is what can reach the checks)."""
+    if not path:
+        node = data
+        if isinstance(node, bool):
+            return draw(st.booleans())
+        if isinstance(node, int):
+            return draw(st.integers(-3, 10**6))
+        if isinstance(node, str):
+            return draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "x",
+                        "P9",
+                        "desk",
+                        "24x7",
+                        "0m",
+                        "mon-sun",
+                        "(",
+                        "99% resolve",
+                        "25:00-26:00",
+                        "next",
+                        node.upper(),
+                    ]
+                )
+            )
+        if isinstance(node, list):
+            return draw(st.sampled_from([[], node[:1], node[::-1], node + node[:1]]))
+        if isinstance(node, dict):
+            keys = list(node)
+            drop = draw(st.sampled_from(keys)) if keys else None
+            return {k: v for k, v in node.items() if k != drop}
+        return node
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: (_mutated(v, rest, draw) if k == head else v) for k, v in data.items()}
+    return [(_mutated(v, rest, draw) if i == head else v) for i, v in enumerate(data)]
+
+
+EXAMPLE_DOCS = load_dir(EXAMPLE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_no_mutation_of_the_example_makes_build_or_checks_raise(data):
+    docs = list(EXAMPLE_DOCS)
+    for _ in range(data.draw(st.integers(1, 4))):
+        index = data.draw(st.integers(0, len(docs) - 1))
+        doc = docs[index]
+        spots = [p for p in _paths(doc.data) if p[:1] == ("spec",) or p == ("metadata", "name")]
+        spot = data.draw(st.sampled_from(spots))
+        docs[index] = replace(doc, data=_mutated(doc.data, spot, data.draw))
+    policy, findings = build_policy(docs)
+    findings += check_policy(policy, docs)
+    assert all(f.code and f.message for f in findings)
