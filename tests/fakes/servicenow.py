@@ -149,7 +149,7 @@ class ServiceNowFake(FakeServer):
         unknown = set(values) - set(columns)
         assert not unknown, f"{table} has no columns {sorted(unknown)}"
         sys_id = str(values.pop("sys_id", "")) or uuid.uuid4().hex
-        row = {name: "" for name in columns}
+        row = {name: "false" if kind == "bool" else "" for name, kind in columns.items()}
         row.update(sys_id=sys_id, sys_created_on=self.stamp(), sys_updated_on=self.stamp())
         row["sys_mod_count"] = "0"
         if table == "incident":
@@ -187,6 +187,7 @@ class ServiceNowFake(FakeServer):
     # --- plumbing -------------------------------------------------------------
 
     def _seed(self) -> None:
+        self.insert("sys_user", user_name=USER, name="Escalada Integration", active=True)
         for name, element, value, label in BASE_CHOICES:
             self.insert("sys_choice", name=name, element=element, value=value, label=label)
         for impact, urgency, priority in BASE_PRIORITY_LOOKUP:
