@@ -74,8 +74,8 @@ SEARCH_PAGE = 5000  # search/jql's documented ceiling; the server clamps it per 
 Hints = Mapping[int, str]
 
 HINT_401 = (
-    "the credentials were refused: check the email and API token the Desk's auth names "
-    "(an Atlassian API token from id.atlassian.com, not a password)"
+    "the credentials were refused: check the email and API token named in the Desk's auth; "
+    "the token is an Atlassian API token from id.atlassian.com, not a password"
 )
 READ_HINTS: Hints = {
     400: "Jira refused the candidate query: try spec.scope in Jira's issue search",
