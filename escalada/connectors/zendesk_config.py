@@ -125,6 +125,17 @@ def desired(desk: Desk, policy: Policy, *, now: datetime) -> list[ConfigObject]:
             note=" ".join(notes),
         )
     )
+    # The reconciler shows the notes of verify-only objects in the plan: one per
+    # thing an admin must know or do by hand.
+    objects.extend(
+        ConfigObject("sla", f"{matrix.name} note {i}", verify_only=True, note=note)
+        for i, note in enumerate(notes, 1)
+    )
+    objects.extend(
+        ConfigObject("schedule", f"{s.name} time zone", verify_only=True, note=s.note)
+        for s in schedules
+        if s.note
+    )
     return objects
 
 

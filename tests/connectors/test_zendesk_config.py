@@ -138,6 +138,15 @@ def test_an_unmapped_time_zone_is_a_clear_note_and_write_refuses(h):
     with pytest.raises(EscaladaError, match="no Zendesk time zone"):
         h.connector().write_config("create", schedule)
     assert h.fake.schedules == {}
+    the_plan, _ = plan(h, make_policy(h.desk, oslo))
+    assert any(n.startswith("schedule/office time zone: ") for n in the_plan.desks[0].notes)
+
+
+def test_what_zendesk_cannot_hold_is_a_note_in_the_plan(h):
+    the_plan, _ = plan(h)
+    notes = the_plan.desks[0].notes
+    assert any("cannot name a schedule" in n and "'office [escalada]'" in n for n in notes)
+    assert any("enforced by the runner" in n for n in notes)
 
 
 def test_options_time_zones_maps_a_zone(h):
