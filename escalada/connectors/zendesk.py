@@ -284,7 +284,8 @@ class ZendeskConnector:
         stamp = ticket.revision
         written: list[str] = []
         for write in writes:
-            stamp = self._put(int(ticket.key), write.body, stamp)
+            if write.body:  # e.g. a marker already as wanted: nothing to send
+                stamp = self._put(int(ticket.key), write.body, stamp)
             written.extend(write.actions)
         order = [a.type for a in actions if a.type in written]
         log.info("desk %s: ticket %s: wrote %s", self.desk.name, ticket.key, ", ".join(order))

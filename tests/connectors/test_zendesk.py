@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 import responses
 import zenpy.lib.api
 
@@ -442,6 +443,38 @@ def test_the_fake_refuses_unknown_attributes(h):
     assert response.status_code == 400
     assert response.json()["error"] == "RecordInvalid"
     assert "additional_tags" in response.json()["details"]["base"][0]["description"]
+
+
+def test_nothing_to_change_makes_no_call(h):
+    h.add_ticket(title="Already marked", created=OPENED, tags=list(encode(STATE)))
+    connector = h.connector()
+    ticket = next(connector.candidates())
+    result = connector.apply(ticket, [Action("mark", reason="same", state=STATE)])
+    assert result.calls == 0 and result.revision == ticket.revision and puts(h) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("query=status<solved&page[size]=10", "filter[type] is required"),
+        ("query=status<solved&filter[type]=ticket&page[size]=1001", "between 1 and 1000"),
+        ("query=status<solved type:ticket&filter[type]=ticket", "use filter[type]"),
+        ("query=status<done&filter[type]=ticket", "unknown status"),
+        ("query=assignee:me&filter[type]=ticket", "unsupported search term"),
+    ],
+)
+def test_the_fake_export_refuses_what_zendesk_refuses(h, query, error):
+    response = h.connector().session.get(
+        f"https://acme.zendesk.com/api/v2/search/export.json?{query}"
+    )
+    assert response.status_code == 400 and error in response.json()["description"]
+
+
+def test_the_fake_refuses_wrong_credentials_with_zendesks_body(h):
+    response = requests.get(
+        "https://acme.zendesk.com/api/v2/users/me.json", auth=("escalada@acme.test/token", "x")
+    )
+    assert (response.status_code, response.json()) == (401, {"error": "Couldn't authenticate you"})
 
 
 def test_a_ticket_not_read_by_candidates_is_read_before_the_write(h):
