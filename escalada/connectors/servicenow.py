@@ -34,6 +34,7 @@ import requests
 from pysnc import ServiceNowClient
 from pysnc import exceptions as sn_errors
 
+from escalada.connectors import servicenow_options as opts
 from escalada.connectors import servicenow_translate as tr
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
@@ -81,7 +82,7 @@ class ServiceNowConnector:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.desk = desk
-        self.options = tr.parse_options(desk)
+        self.options = opts.parse_options(desk)
         self.policy = policy
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         if not (desk.url or "").startswith("https://"):
@@ -178,8 +179,8 @@ class ServiceNowConnector:
         )
         rows = self.rows(
             self.options.table,
-            tr.candidate_query(self.desk, self.options),
-            tr.read_fields(self.desk, self.options, with_comments=comments),
+            opts.candidate_query(self.desk, self.options),
+            opts.read_fields(self.desk, self.options, with_comments=comments),
             f"read candidates from {self.options.table}",
         )
         owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
@@ -213,7 +214,7 @@ class ServiceNowConnector:
         if self._groups is None and not self.desk.teams:
             self._groups = {}
         if self._groups is None:
-            names = sorted({tr.query_safe(g, "group") for g in self.desk.teams.values()})
+            names = sorted({opts.query_safe(g, "group") for g in self.desk.teams.values()})
             rows = self.rows(
                 "sys_user_group",
                 f"nameIN{','.join(names)}^active=true",

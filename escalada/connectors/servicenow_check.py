@@ -14,9 +14,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from escalada.connectors.base import CheckItem
-from escalada.connectors.servicenow_translate import impact_field
-from escalada.connectors.servicenow_translate import query_safe
-from escalada.connectors.servicenow_translate import urgency_field
+from escalada.connectors.servicenow_options import impact_field
+from escalada.connectors.servicenow_options import query_safe
+from escalada.connectors.servicenow_options import urgency_field
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 

@@ -24,9 +24,9 @@ from datetime import timedelta
 from typing import Any
 
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.servicenow_translate import NEW_STATE
-from escalada.connectors.servicenow_translate import STAMP
-from escalada.connectors.servicenow_translate import Options
+from escalada.connectors.servicenow_options import NEW_STATE
+from escalada.connectors.servicenow_options import STAMP
+from escalada.connectors.servicenow_options import Options
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import Calendar
 from escalada.policy.model import Desk

@@ -20,7 +20,7 @@ from escalada.connectors.servicenow_config import SLA_SUFFIX
 from escalada.connectors.servicenow_config import lookup_name
 from escalada.connectors.servicenow_config import sla_attrs
 from escalada.connectors.servicenow_config import sla_record
-from escalada.connectors.servicenow_translate import query_safe
+from escalada.connectors.servicenow_options import query_safe
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 

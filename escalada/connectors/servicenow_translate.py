@@ -11,184 +11,26 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timezone
 from typing import Any
 
 from escalada import marker
+from escalada.connectors.servicenow_options import NEW_STATE
+from escalada.connectors.servicenow_options import STAMP
+from escalada.connectors.servicenow_options import Options
+from escalada.connectors.servicenow_options import impact_field
+from escalada.connectors.servicenow_options import urgency_field
 from escalada.errors import DeskError
-from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import NOT_ESCALATED
-from escalada.ticket import STATUSES
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
-from escalada.ticket import Status
 from escalada.ticket import Ticket
 
 Row = Mapping[str, tuple[str, str]]  # field -> (value, display value)
-
-MAX_PAGE = 10_000  # rows per Table API call (desk-apis.md §3.2)
-STAMP = "%Y-%m-%d %H:%M:%S"  # Table API date-times, UTC
-# Base-system incident states (desk-apis.md §3.5): 6 Resolved, 7 Closed, 8 Canceled.
-DEFAULT_STATES: Mapping[str, Status] = {
-    "1": "open",
-    "2": "open",
-    "3": "pending",
-    "6": "resolved",
-    "7": "closed",
-    "8": "closed",
-}
-NEW_STATE = "1"
-OPTIONS = (
-    "table",
-    "marker_field",
-    "page_size",
-    "responded_field",
-    "states",
-    "tags_field",
-    "vip_field",
-    "organization_field",
-    "manage_priority_lookup",
-    "user",
-)
-_UNSAFE = ("^", ",")  # an encoded query cannot carry these inside a value
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """`spec.options` of a servicenow Desk, validated."""
-
-    table: str = "incident"
-    marker_field: str | None = None
-    page_size: int = MAX_PAGE
-    responded_field: str | None = None
-    states: Mapping[str, Status] = field(default_factory=lambda: dict(DEFAULT_STATES))
-    tags_field: str | None = "sys_tags"
-    vip_field: str | None = "caller_id.vip"
-    organization_field: str | None = "caller_id.company"
-    manage_priority_lookup: bool = False
-    user: str | None = None  # the account name for `desks check` under OAuth
-
-    @property
-    def done_states(self) -> tuple[str, ...]:
-        return tuple(v for v, s in self.states.items() if s in ("resolved", "closed"))
-
-
-def parse_options(desk: Desk) -> Options:
-    raw = dict(desk.options)
-    where = str(desk.where) if desk.where.line else f"desk {desk.name!r}"
-    unknown = sorted(set(raw) - set(OPTIONS))
-    if unknown:
-        raise EscaladaError(
-            f"unknown servicenow option(s) {', '.join(unknown)}",
-            where=where,
-            hint=f"known options: {', '.join(OPTIONS)}",
-        )
-    size = raw.get("page_size", MAX_PAGE)
-    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE:
-        raise EscaladaError(
-            f"options.page_size {size!r} is out of range",
-            where=where,
-            hint=f"ServiceNow returns at most {MAX_PAGE} rows per call; use 1..{MAX_PAGE}",
-        )
-    states = raw.get("states", DEFAULT_STATES)
-    if not isinstance(states, Mapping) or any(s not in STATUSES for s in states.values()):
-        raise EscaladaError(
-            f"options.states {states!r} must map state values to {', '.join(STATUSES)}",
-            where=where,
-            hint='e.g. states: {"1": open, "2": open, "3": pending, "6": resolved, "7": closed}',
-        )
-    for name in ("table", "marker_field", "responded_field", "tags_field", "user"):
-        if name in raw and raw[name] is not None and not isinstance(raw[name], str):
-            raise EscaladaError(f"options.{name} must be a string", where=where)
-    for name in ("vip_field", "organization_field"):
-        if name in raw and raw[name] is not None and not isinstance(raw[name], str):
-            raise EscaladaError(f"options.{name} must be a field name or null", where=where)
-    values = {k: v for k, v in raw.items() if k not in ("states", "page_size")}
-    return Options(
-        **values,
-        page_size=size,
-        states={str(k): v for k, v in states.items()},
-    )
-
-
-def query_safe(value: str, what: str) -> str:
-    if any(c in value for c in _UNSAFE):
-        raise EscaladaError(
-            f"{what} {value!r} contains '^' or ',', which an encoded query cannot carry",
-            hint="rename it on the desk or map another value",
-        )
-    return value
-
-
-def candidate_query(desk: Desk, options: Options) -> str:
-    """The Desk's scope AND active AND not resolved/closed/canceled.
-
-    `active=true` is indexed and drops closed and canceled incidents cheaply;
-    resolved incidents stay active in the base system, so the state filter is
-    needed too. pysnc appends ORDERBYsys_id: a unique key, so offset paging
-    never repeats or skips a row between pages (unless rows leave the result
-    set mid-read: the runner reads every page before writing)."""
-    scope = (desk.scope or "").strip()
-    if scope.endswith("^EQ"):  # what the UI's "copy query" adds
-        scope = scope[: -len("^EQ")]
-    for part in ("^NQ", "ORDERBY", "^EQ"):
-        if part in scope or scope.startswith(part.lstrip("^")):
-            raise EscaladaError(
-                f"desk {desk.name!r}: spec.scope contains {part.lstrip('^')}",
-                where=str(desk.where) if desk.where.line else None,
-                hint="the scope is ANDed with escalada's own conditions and ordering: "
-                "write it without ^NQ (a new OR query) and without ORDERBY",
-            )
-    terms = [scope] if scope else []
-    terms.append("active=true")
-    if options.done_states:
-        terms.append(f"stateNOT IN{','.join(options.done_states)}")
-    return "^".join(terms)
-
-
-def read_fields(desk: Desk, options: Options, *, with_comments: bool) -> list[str]:
-    """Only what a Ticket needs; every field a write may touch is re-read before it."""
-    names = [
-        "number",
-        "short_description",
-        "description",
-        "state",
-        impact_field(desk),
-        urgency_field(desk),
-        "priority",
-        "assignment_group",
-        "assigned_to",
-        "opened_at",
-        "sys_updated_on",
-        "sys_mod_count",
-        "resolved_at",
-    ]
-    for optional in (
-        options.tags_field,
-        options.vip_field,
-        options.organization_field,
-        options.responded_field,
-        options.marker_field,
-    ):
-        if optional:
-            names.append(optional)
-    names.extend(desk.fields.values())
-    if with_comments:
-        names.append("comments")
-    return list(dict.fromkeys(names))
-
-
-def impact_field(desk: Desk) -> str:
-    return (desk.impact.field if desk.impact else None) or "impact"
-
-
-def urgency_field(desk: Desk) -> str:
-    return (desk.urgency.field if desk.urgency else None) or "urgency"
 
 
 def parse_time(value: str) -> datetime | None:

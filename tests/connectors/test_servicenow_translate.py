@@ -7,11 +7,11 @@ from datetime import timezone
 
 import pytest
 
-from escalada.connectors.servicenow_translate import candidate_query
+from escalada.connectors.servicenow_options import candidate_query
+from escalada.connectors.servicenow_options import parse_options
 from escalada.connectors.servicenow_translate import choose_cell
 from escalada.connectors.servicenow_translate import latest_entry
 from escalada.connectors.servicenow_translate import latest_markers
-from escalada.connectors.servicenow_translate import parse_options
 from escalada.connectors.servicenow_translate import plan_write
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
