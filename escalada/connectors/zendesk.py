@@ -190,12 +190,15 @@ class ZendeskConnector:
             "page[size]": self.page_size,
         }
         url = "search/export.json"
+        seen: set[int] = set()  # a ticket listed twice would be written twice
         while True:
             page = self.request("GET", url, "search export", params=params)
             for result in page.get("results") or []:
-                if result.get("result_type", "ticket") == "ticket" and (
-                    shard is None or shard.owns(str(result["id"]))
-                ):
+                ticket_id = int(result["id"])
+                if result.get("result_type", "ticket") != "ticket" or ticket_id in seen:
+                    continue
+                seen.add(ticket_id)
+                if shard is None or shard.owns(str(ticket_id)):
                     yield result
             following = (page.get("links") or {}).get("next")
             if not (page.get("meta") or {}).get("has_more") or not following:

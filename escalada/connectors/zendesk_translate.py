@@ -69,7 +69,11 @@ def parse_time(text: Any) -> datetime | None:
 
 
 def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:
-    return {desk: policy for policy, desk in mapping.items()}
+    """desk value -> policy name; where two share a desk value, the first written wins."""
+    found: dict[str, str] = {}
+    for policy, desk in mapping.items():
+        found.setdefault(desk, policy)
+    return found
 
 
 def _custom_values(raw: Mapping[str, Any]) -> dict[str, Any]:
