@@ -22,9 +22,12 @@ Choices (the README part docs/readme-parts/desk-jira.md explains them for users)
   with the `sd.public.comment` property). If a note fails after the PUT, the
   marker labels are put back, so the next cycle announces the level again rather
   than never.
-- Concurrency: Jira has no conditional issue update. Label ops touch only
-  escalada's tokens, so labels people add or remove meanwhile survive; summary
-  and description are never sent; priority and team are last-writer-wins.
+- Concurrency: Jira has no conditional issue update. Before writing, one GET
+  re-reads the issue's labels: if escalada's marker there differs from the one
+  read (search results lag behind recent writes; another runner moved it), the
+  write is refused with ConflictError, so a level is not announced twice. Label
+  ops touch only escalada's tokens, so labels people change meanwhile survive;
+  summary and description are never sent; priority and team are last-writer-wins.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from escalada.connectors.jira_translate import to_ticket
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
+from escalada.marker import is_marker
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.secrets import resolve
@@ -284,6 +288,8 @@ class JiraConnector:
         write = plan_write(
             ticket, actions, desk=self.desk, options=self.options, account_id=self.account_id
         )
+        if write.edit is not None or write.note is not None or write.reply is not None:
+            self._guard(ticket)
         if write.edit is not None:
             operation = f"edit {ticket.key}"
             self.request("PUT", f"issue/{ticket.key}", operation, body=write.edit, hints=EDIT_HINTS)
@@ -297,6 +303,28 @@ class JiraConnector:
                 self._undo(ticket.key, write.undo)
             raise
         return ApplyResult(ticket.key, write.written, self.calls - before)
+
+    def _guard(self, ticket: Ticket) -> None:
+        """Refuse to write on a stale marker: search results lag behind recent writes, and
+        a second runner may have moved the ticket. One GET of the labels, which is current."""
+        fresh = self.get_json(
+            f"issue/{ticket.key}",
+            f"re-read {ticket.key}",
+            params={"fields": "labels"},
+            hints=EDIT_HINTS,
+        )
+        labels = (fresh.get("fields") or {}).get("labels") or ()
+        now = {str(label) for label in labels if is_marker(str(label))}
+        read = {tag for tag in ticket.tags if is_marker(tag)}
+        if now != read:
+            raise ConflictError(
+                self.desk.name,
+                f"edit {ticket.key}",
+                f"its escalada labels changed since it was read ({', '.join(sorted(now)) or 'none'}"
+                f" now, {', '.join(sorted(read)) or 'none'} then)",
+                hint="the next cycle re-reads it; if this repeats, two runners share tickets "
+                "(give each its own --shard)",
+            )
 
     def _undo(self, key: str, body: Mapping[str, Any]) -> None:
         try:

@@ -4,7 +4,7 @@ Teams live in a group picker custom field, VIP in a checkbox, the organization
 in JSM's Organizations field, impact and urgency in select fields; internal
 notes and replies go through the JSM service desk API. A candidate read costs
 serverInfo and the field list (the library's field cache) besides its pages; an
-assign + comment + mark is one PUT and one comment POST."""
+assign + comment + mark re-reads the labels, then makes one PUT and one comment POST."""
 
 from __future__ import annotations
 
@@ -87,8 +87,8 @@ def seed(fake: JiraFake) -> None:
 class JiraHarness:
     name = "jira"
     read_overhead = 2  # serverInfo (client start) + the field list (the library's field cache)
-    apply_calls = 2  # PUT issue (team field + labels) + POST the internal note
-    on_conflict = "overwrite"  # Jira has no conditional update; label ops keep others' labels
+    apply_calls = 3  # GET the labels (stale-marker guard), PUT issue (team + labels), POST the note
+    on_conflict = "overwrite"  # a title edit is no conflict: only escalada's labels are compared
     faults: frozenset[str] = frozenset(FAULTS)
 
     def __init__(self, mock: responses.RequestsMock) -> None:

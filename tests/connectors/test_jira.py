@@ -80,7 +80,8 @@ def read(connector, **kwargs):
 
 
 def post_bodies(fake, route):
-    return [json.loads(call.request.body) for call in fake.mock.calls if route in call.request.url]
+    calls = fake.mock.calls
+    return [json.loads(c.request.body) for c in calls if route in c.request.url and c.request.body]
 
 
 # --- construction and reading ---------------------------------------------------
@@ -252,7 +253,7 @@ def test_one_put_carries_priority_team_and_labels(fake):
     ]
     result = connector.apply(ticket, actions)
     assert result.written == ("set_priority", "assign", "comment", "mark")
-    assert result.calls == 2
+    assert result.calls == 3  # the labels re-read, the PUT, the note
     ((_, edit),) = fake.edits
     assert edit["fields"] == {"priority": {"name": "High"}, TEAM_FIELD: {"name": "network-l2"}}
     assert edit["update"] == {
@@ -274,7 +275,7 @@ def test_clear_removes_only_escalada_labels(fake):
     )
     connector = make()
     result = connector.apply(read(connector)[key], [Action("clear", "left", state=NOT_ESCALATED)])
-    assert result.calls == 1
+    assert result.calls == 2
     assert fake.edits[0][1] == {
         "update": {"labels": [{"remove": "escalada-asked"}, {"remove": "escalada-p-2"}]}
     }
@@ -368,6 +369,23 @@ def test_a_non_jsm_issue_points_at_the_platform_comment_api(fake):
         connector.apply(read(connector)[key], [Action("comment", "note")])
     assert caught.value.status == 404
     assert "comment_api: platform" in (caught.value.hint or "")
+
+
+def test_a_stale_marker_is_a_conflict_and_nothing_is_written(fake):
+    """Search results lag behind writes: the labels re-read before writing are current."""
+    key = add(fake, 1)[0]
+    connector = make()
+    ticket = read(connector)[key]
+    fake.issues[key].fields["labels"] = ["escalada-p-1", "vpn"]  # written after the read
+    state = EscalationState(path="p", level=1, since=NOW)
+    with pytest.raises(ConflictError) as caught:
+        connector.apply(ticket, [Action("comment", "c"), Action("mark", "m", state=state)])
+    assert "escalada-p-1 now, none then" in str(caught.value)
+    assert not fake.edits and not fake.issues[key].comments
+    fresh = read(connector)[key]
+    fake.issues[key].fields["labels"].append("hardware")  # people's labels do not conflict
+    connector.apply(fresh, [Action("comment", "c")])
+    assert len(fake.issues[key].comments) == 1
 
 
 def test_a_conflicting_update_is_a_conflict_error(fake):
