@@ -108,8 +108,8 @@ class ZendeskConnector:
         if missing:
             raise EscaladaError(
                 f"desk {desk.name!r}: auth lacks {' and '.join(missing)}",
-                hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}} "
-                "(an API token of an agent or admin)",
+                hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
+                "an API token of an agent or admin",
             )
         email = resolve(desk.auth["email"], environ=environ)
         token = resolve(desk.auth["token"], environ=environ)

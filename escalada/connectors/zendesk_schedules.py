@@ -91,7 +91,7 @@ def zendesk_time_zone(desk: Desk, calendar: Calendar) -> tuple[str | None, str |
     return None, (
         f"calendar {calendar.name!r}: time zone {calendar.timezone} has no Zendesk time-zone "
         f"name in escalada's table{suggestion}. Add it to the Desk: options: {{time_zones: "
-        f"{{{calendar.timezone}: <Zendesk name>}}}} (Zendesk uses Rails names such as 'Stockholm')"
+        f"{{{calendar.timezone}: <Zendesk name>}}}}; Zendesk uses Rails names such as 'Stockholm'"
     )
 
 

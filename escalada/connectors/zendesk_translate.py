@@ -57,7 +57,7 @@ def split_url(desk: Desk) -> tuple[str, str]:
         raise EscaladaError(
             f"desk {desk.name!r}: url {url!r} is not a Zendesk account URL",
             where=str(desk.where) if desk.where.line else None,
-            hint="write it as https://SUBDOMAIN.zendesk.com (https, no path)",
+            hint="write it as https://SUBDOMAIN.zendesk.com: https, nothing after the host",
         )
     return labels[0], ".".join(labels[1:])
 
@@ -283,11 +283,12 @@ def _write(
 
 _HINTS = {
     401: "Zendesk refused the credentials: check the email and API token named in the Desk's "
-    "auth, and that token access is enabled (Admin Center > Apps and integrations > APIs)",
+    "auth, and that token access is enabled in Admin Center > Apps and integrations > APIs",
     403: "the account lacks a permission: the runner needs an agent who can see and edit the "
-    "tickets in scope; `escalada apply` needs an admin (SLA policies, schedules, fields)",
+    "tickets in scope; `escalada apply` needs an admin for SLA policies, schedules and fields",
     404: "not found: check the Desk's url and the mapped ids; run `escalada desks check`",
-    409: "the ticket changed on Zendesk since it was read (safe update); the runner re-reads it",
+    409: "the ticket changed on Zendesk since it was read, so the safe update was refused; "
+    "the runner re-reads it",
 }
 
 
