@@ -44,7 +44,12 @@ def mark(decision: Decision) -> EscalationState:
 
 def test_before_the_first_threshold_nothing_happens() -> None:
     d = decide(ticket(), "2026-11-23T09:10:00Z")
-    assert (d.path, d.level, d.team, d.priority) == ("critical-outage", 0, "service-desk-emea", "P1")
+    assert (d.path, d.level, d.team, d.priority) == (
+        "critical-outage",
+        0,
+        "service-desk-emea",
+        "P1",
+    )
     assert d.actions == ()
     assert d.next == NextStep(1, at("2026-11-23T09:15:00Z"))
 
@@ -74,8 +79,8 @@ def test_reason_gives_what_a_recipient_needs() -> None:
     assert types(d) == ["comment", "mark", "notify"]  # level 2: default comment + notify
     assert d.actions[0].reason == (
         "Escalated to level 2 (network-architects) on critical-outage: 75% of the 4h resolve "
-        "target for P1 passed (3h02m business time elapsed, 58m left). SD-123 \"VPN down for "
-        "Stockholm office\" P1, impact extensive, requester Acme AB. Before: L0 service-desk, "
+        'target for P1 passed (3h02m business time elapsed, 58m left). SD-123 "VPN down for '
+        'Stockholm office" P1, impact extensive, requester Acme AB. Before: L0 service-desk, '
         "L1 network-l2."
     )
 
