@@ -21,12 +21,17 @@ from escalada.connectors.jira import JiraConnector
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
+from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import AllOf
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import Level
 from escalada.policy.model import Policy
+from escalada.policy.model import Priority
+from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import Team
 from escalada.policy.model import Trigger
+from escalada.runner import run_cycle
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
@@ -420,6 +425,55 @@ def test_unmapped_values_are_refused_before_any_call(fake):
     with pytest.raises(EscaladaError, match="priority 'P9' has no Jira mapping"):
         connector.apply(ticket, [Action("set_priority", "r", priority="P9")])
     assert fake.total_calls == before
+
+
+def test_the_runner_escalates_once_then_climbs(fake):
+    hour = timedelta(hours=1)
+    desk = jira_desk()
+    priorities = {
+        name: Priority(name, name, hour / 4, 4 * hour, None, "24x7", rank)
+        for rank, name in enumerate(("P1", "P2", "P3", "P4"))
+    }
+    levels = (
+        Level(0, "service-desk"),
+        Level(1, "network-l2", after=hour / 4, unless="responded", actions=("assign", "comment")),
+        Level(2, "it-management", after=2 * hour, unless="resolved"),
+    )
+    path = EscalationPath(
+        "critical-outage", FieldCondition("tags", "contains", "outage"), 1, levels
+    )
+    policy = Policy(
+        PriorityMatrix("m", ("a",), ("b",), {}, priorities),
+        {"24x7": BUILTIN_24X7},
+        {name: Team(name) for name in ("service-desk", "network-l2", "it-management")},
+        {},
+        {path.name: path},
+        {desk.name: desk},
+        {},
+    )
+    key = fake.add_issue(
+        summary="Core switch down", created=NOW - hour, priority="Highest", labels=["outage"]
+    )
+    fake.add_issue(summary="Printer jam", created=NOW - hour, priority="Low")
+
+    def cycle(at):
+        report = run_cycle(policy, now=at, connect=lambda d: make(d, policy=policy), notifier=None)
+        (desk_report,) = report.desks
+        assert desk_report.failed is None and desk_report.errors == 0
+        return desk_report
+
+    first = cycle(NOW)
+    assert (first.seen, first.escalated, first.calls) == (2, 1, 6)  # 3 to read, 3 to write
+    issue = fake.issues[key]
+    assert issue.fields[TEAM_FIELD]["name"] == "network-l2"
+    assert "escalada-critical-outage-1" in issue.fields["labels"]
+    again = cycle(NOW)
+    assert (again.escalated, again.calls) == (0, 3)  # the same moment: nothing to write
+    later = cycle(NOW + 2 * hour)
+    assert later.escalated == 1
+    assert "escalada-critical-outage-2" in issue.fields["labels"]
+    assert "escalada-critical-outage-1" not in issue.fields["labels"]
+    assert [c["_public"] for c in issue.comments] == [False, False]
 
 
 # --- credentials, secrets, options ------------------------------------------------
