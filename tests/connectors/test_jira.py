@@ -22,7 +22,6 @@ from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import BUILTIN_24X7
-from escalada.policy.model import AllOf
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import Level
@@ -30,7 +29,6 @@ from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
 from escalada.policy.model import Team
-from escalada.policy.model import Trigger
 from escalada.runner import run_cycle
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
@@ -43,7 +41,6 @@ from tests.connectors.harness_jira import VIP_FIELD
 from tests.connectors.harness_jira import jira_desk
 from tests.connectors.harness_jira import seed
 from tests.fakes.jira import BASE
-from tests.fakes.jira import BOT_ACCOUNT
 from tests.fakes.jira import TOKEN
 from tests.fakes.jira import JiraFake
 
@@ -161,58 +158,6 @@ def test_done_and_out_of_scope_issues_stay_on_the_server(fake):
     assert set(tickets) == set(keep)
     assert tickets[keep[2]].status == "pending"
     assert fake.searches[0]["returned"] == 3
-
-
-def test_normalizes_priority_by_id_sla_response_and_requester(fake):
-    desk = jira_desk()
-    desk = replace(desk, priorities={**desk.priorities, "P1": "1"})  # mapped by id
-    stop = {"iso8601": "2026-11-23T08:12:00+0000", "epochMillis": 1795421520000}
-    key = fake.add_issue(
-        summary="Payroll down",
-        created=OPENED,
-        priority="Highest",
-        labels=["payroll", "escalada-critical-outage-1"],
-        assignee=BOT_ACCOUNT,
-        description="Since 07:50",
-        custom={
-            RESPONDED_FIELD: {"completedCycles": [{"stopTime": stop}], "ongoingCycle": None},
-            VIP_FIELD: [{"value": "VIP", "id": "10100"}],
-            ORG_FIELD: [{"id": "3", "name": "Acme"}, {"id": "4", "name": "Other"}],
-            "customfield_10004": {"value": "Extensive", "id": "10200"},
-        },
-    )
-    ticket = read(make(desk))[key]
-    assert ticket.priority == "P1"
-    assert ticket.responded == datetime(2026, 11, 23, 8, 12, tzinfo=timezone.utc)
-    assert (ticket.requester.vip, ticket.requester.organization) == (True, "Acme")
-    assert ticket.impact == "extensive" and ticket.urgency is None
-    assert ticket.assignee == "escalada bot"
-    assert ticket.escalation.path == "critical-outage" and ticket.escalation.level == 1
-    assert ticket.url == f"{BASE}/browse/{key}"
-    assert ticket.fields["organization"] == ["Acme", "Other"]
-    assert ticket.latest_comment is None
-
-
-def test_a_date_time_field_can_hold_the_first_response(fake):
-    key = fake.add_issue(
-        summary="x", created=OPENED, custom={RESPONDED_FIELD: "2026-11-23T09:30:00.000+0100"}
-    )
-    assert read(make())[key].responded == datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
-
-
-def test_latest_comment_is_read_only_when_a_trigger_needs_it(fake):
-    key = add(fake, 1)[0]
-    fake.issues[key].comments.append({"body": "please escalate: payroll", "_public": True})
-    trigger = Trigger(
-        name="requested",
-        condition=FieldCondition("tags", "contains", "escalate"),
-        goto="next",
-        reason_from="latest_comment",
-    )
-    path = EscalationPath("p", AllOf(()), 1, (Level(0, "service-desk"),), (trigger,))
-    policy = Policy(None, {}, {}, {}, {"p": path}, {}, {})
-    assert read(make(policy=policy))[key].latest_comment == "please escalate: payroll"
-    assert "comment" in post_bodies(fake, "/search/jql")[-1]["fields"]
 
 
 def test_shards_filter_client_side(fake):
@@ -505,24 +450,6 @@ def test_retries_are_logged_without_headers_or_token(fake, caplog):
 def test_a_missing_variable_is_named(fake):
     with pytest.raises(EscaladaError, match="JIRA_API_TOKEN is not set"):
         read(connect(jira_desk(), environ={"JIRA_EMAIL": "x"}))
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"team_mode": "group"}, "team_mode is 'group'"),
-        ({"team_field": None}, "team_mode field needs team_field"),
-        ({"team_mode": "component", "project": None}, "component needs project"),
-        ({"comment_api": "email"}, "comment_api is 'email'"),
-        ({"manage_priorities": "yes"}, "manage_priorities must be true or false"),
-        ({"page_size": 10}, "no 'page_size'"),
-    ],
-)
-def test_bad_options_are_user_errors(fake, options, message):
-    desk = jira_desk()
-    desk = replace(desk, options={k: v for k, v in {**desk.options, **options}.items() if v})
-    with pytest.raises(EscaladaError, match=message):
-        JiraConnector(desk, environ=ENVIRON)
 
 
 # --- the fake refuses what Jira refuses ---------------------------------------------
