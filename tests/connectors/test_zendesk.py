@@ -96,6 +96,13 @@ def test_missing_variable_is_named():
         connect(zendesk_desk(), environ={"ZENDESK_EMAIL": "a@b.c"})
 
 
+def test_validation_knows_the_options_the_connector_reads():
+    from escalada.connectors.zendesk_translate import OPTIONS
+    from escalada.policy.checks_desks import DESK_OPTIONS
+
+    assert set(DESK_OPTIONS["zendesk"]) == set(OPTIONS)
+
+
 def test_our_adapter_is_the_one_zenpy_uses(h):
     connector = h.connector()
     assert connector.client.tickets.session is connector.session
