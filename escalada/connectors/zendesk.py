@@ -17,8 +17,8 @@ Groups are listed once per read (one call per 100 groups).
 
 Writing. All of a ticket's actions go in one `PUT /api/v2/tickets/{id}.json`
 with `safe_update: true, updated_stamp: <updated_at as read>`: a ticket that
-changed since it was read answers 409, raised as ConflictError (the runner
-re-reads and re-evaluates). Tags are sent as the full new list computed from
+changed since it was read answers 409, raised as ConflictError (the runner's
+next cycle re-reads and re-evaluates it). Tags are sent as the full new list computed from
 the tags just read (`tags` replaces every tag); the safe update makes a tag a
 human added meanwhile a 409, never a silent loss. A Zendesk update carries one
 comment, so a public reply (`ask_reason`) due together with an internal note

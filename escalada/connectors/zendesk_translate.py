@@ -289,7 +289,7 @@ _HINTS = {
     "tickets in scope; `escalada apply` needs an admin for SLA policies, schedules and fields",
     404: "not found: check the Desk's url and the mapped ids; run `escalada desks check`",
     409: "the ticket changed on Zendesk since it was read, so the safe update was refused; "
-    "the runner re-reads it",
+    "the next cycle re-reads it",
 }
 
 
