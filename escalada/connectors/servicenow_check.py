@@ -34,8 +34,12 @@ def run_checks(sn: ServiceNowConnector) -> list[CheckItem]:
     try:
         found = sn.rows("sys_user", who, ["user_name"], "check credentials", limit=1)
     except DeskError as error:
-        return [failed(desk, "credentials", error)]
-    if user and not found:
+        if error.status != 403:
+            return [failed(desk, "credentials", error)]
+        found = None  # logged in, but may not read sys_user
+    if found is None:
+        detail = "logged in (the account may not read sys_user, so its name is unconfirmed)"
+    elif user and not found:
         detail = f"logged in, but sys_user has no user_name {user!r} visible to this account"
     else:
         detail = f"authenticated as {user}" if user else "authenticated (OAuth client)"

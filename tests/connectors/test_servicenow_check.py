@@ -56,6 +56,13 @@ def test_refused_credentials_stop_the_check_with_the_fix(h: ServiceNowHarness) -
     assert not ok and "User Not Authenticated" in detail and "credentials" in detail
 
 
+def test_no_read_access_to_sys_user_still_proves_the_login(h: ServiceNowHarness) -> None:
+    h.fake.denied.add(("GET", "sys_user"))
+    found = results(h)
+    assert found["credentials"][0] and "may not read sys_user" in found["credentials"][1]
+    assert found["read incident"][0]
+
+
 def test_no_read_access_to_incidents(h: ServiceNowHarness) -> None:
     h.fake.denied.add(("GET", "incident"))
     ok, detail = results(h)["read incident"]
