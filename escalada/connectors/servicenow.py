@@ -24,6 +24,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import timezone
@@ -46,7 +47,6 @@ from escalada.connectors.servicenow_session import authenticate
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
-from escalada.marker import NOTE_PREFIX
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
@@ -173,41 +173,45 @@ class ServiceNowConnector:
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
         """Every page is read before the first ticket is yielded (offset paging)."""
+        from escalada.connectors.servicenow_journal import latest_comments
+        from escalada.connectors.servicenow_journal import note_markers
+
         self._group_ids()
-        comments = self.policy is not None and any(
-            t.reason_from for p in self.policy.paths.values() for t in p.triggers
-        )
         rows = self.rows(
             self.options.table,
             opts.candidate_query(self.desk, self.options),
-            opts.read_fields(self.desk, self.options, with_comments=comments),
+            opts.read_fields(self.desk, self.options),
             f"read candidates from {self.options.table}",
         )
         owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
-        markers = {} if self.options.marker_field else self._note_markers(owned)
-        for row in owned:
-            yield tr.to_ticket(
-                self.desk,
-                self.options,
-                row,
-                instance=self._instance,
-                escalation=markers.get(row["sys_id"][0]),
+        ids = [row["sys_id"][0] for row in owned]
+        markers = {} if self.options.marker_field else note_markers(self, ids)
+        tickets = [
+            tr.to_ticket(
+                self.desk, self.options, row, instance=self._instance, escalation=markers.get(i)
             )
+            for i, row in zip(ids, owned, strict=True)
+        ]
+        asking = [i for i, ticket in zip(ids, tickets, strict=True) if self._wants_reason(ticket)]
+        comments = latest_comments(self, asking) if asking else {}
+        for sys_id, ticket in zip(ids, tickets, strict=True):
+            if sys_id in comments:
+                ticket = replace(ticket, latest_comment=comments[sys_id])
+            yield ticket
 
-    def _note_markers(self, rows: Sequence[tr.Row]) -> dict[str, Any]:
-        """The newest work-note marker of each ticket: one query per page of candidates."""
-        found = []
-        size = self.options.page_size
-        for start in range(0, len(rows), size):
-            ids = ",".join(row["sys_id"][0] for row in rows[start : start + size])
-            query = (
-                f"element=work_notes^element_idIN{ids}"
-                f"^valueSTARTSWITH{NOTE_PREFIX}^ORDERBYDESCsys_created_on"
-            )
-            fields = ("element_id", "sys_created_on", "value")
-            for row in self.rows("sys_journal_field", query, fields, "read work-note markers"):
-                found.append((row["element_id"][0], row["sys_created_on"][0], row["value"][0]))
-        return tr.latest_markers(found)
+    def _wants_reason(self, ticket: Ticket) -> bool:
+        """Whether a `reason_from: latest_comment` trigger of the policy matches the ticket
+        (without a policy the connector cannot tell, and reads no comments)."""
+        if self.policy is None:
+            return False
+        from escalada.policy.conditions import matches
+
+        return any(
+            trigger.reason_from == "latest_comment"
+            and matches(trigger.condition, ticket, matrix=self.policy.matrix)
+            for path in self.policy.paths.values()
+            for trigger in path.triggers
+        )
 
     def _group_ids(self) -> dict[str, str]:
         """The sys_id of every mapped group, looked up once per connector."""

@@ -132,7 +132,7 @@ def candidate_query(desk: Desk, options: Options) -> str:
     return "^".join(terms)
 
 
-def read_fields(desk: Desk, options: Options, *, with_comments: bool) -> list[str]:
+def read_fields(desk: Desk, options: Options) -> list[str]:
     """Only what a Ticket needs; every field a write may touch is re-read before it."""
     names = [
         "number",
@@ -159,8 +159,6 @@ def read_fields(desk: Desk, options: Options, *, with_comments: bool) -> list[st
         if optional:
             names.append(optional)
     names.extend(desk.fields.values())
-    if with_comments:
-        names.append("comments")
     return list(dict.fromkeys(names))
 
 

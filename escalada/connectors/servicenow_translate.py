@@ -108,23 +108,8 @@ def to_ticket(
         ),
         fields={name: display(column) or value(column) for name, column in desk.fields.items()},
         escalation=escalation or NOT_ESCALATED,
-        latest_comment=latest_entry(display("comments")) if "comments" in row else None,
         revision=f"{sys_id}:{value('sys_mod_count')}",
     )
-
-
-def latest_entry(journal: str) -> str | None:
-    """The newest entry of a journal field's display value (entries come newest first,
-    each after a `YYYY-MM-DD HH:MM:SS - author (label)` line)."""
-    lines = journal.splitlines()
-    if not lines or parse_time(lines[0][:19]) is None:
-        return None
-    body: list[str] = []
-    for line in lines[1:]:
-        if parse_time(line[:19]) is not None and " - " in line and line.endswith(")"):
-            break
-        body.append(line)
-    return "\n".join(body).strip() or None
 
 
 def latest_markers(entries: Iterable[tuple[str, str, str]]) -> dict[str, EscalationState]:

@@ -5,6 +5,7 @@ detects, and how failures read."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,9 +22,13 @@ from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.marker import NOTE_PREFIX
 from escalada.marker import note_line
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import FieldCondition
+from escalada.policy.model import Level
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import Trigger
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
@@ -80,6 +85,18 @@ def policy_with_matrix() -> Policy:
     }
     matrix = PriorityMatrix("default", levels, levels, cells, priorities)
     return Policy(matrix, {}, {}, {}, {}, {}, {})
+
+
+def policy_with_trigger() -> Policy:
+    trigger = Trigger(
+        "requested",
+        FieldCondition("tags", "contains", "escalate"),
+        goto="next",
+        reason_from="latest_comment",
+    )
+    levels = (Level(0, "service-desk"), Level(1, "network-l2", after=timedelta(hours=1)))
+    path = EscalationPath("requests", None, 0, levels, (trigger,))
+    return dataclasses.replace(policy_with_matrix(), paths={"requests": path})
 
 
 # --- the client -----------------------------------------------------------------
@@ -297,6 +314,28 @@ def test_a_refused_marker_query_is_an_error_not_an_empty_marker(
         read(notes.connector())
     assert caught.value.status == 403
     assert "itil" in (caught.value.hint or "")
+
+
+def test_latest_comment_is_read_only_where_a_reason_trigger_needs_it(
+    h: ServiceNowHarness,
+) -> None:
+    asked = h.add_ticket(title="Please escalate", created=OPENED, tags=["escalate"])
+    other = h.add_ticket(title="Quiet", created=OPENED)
+    for key in (asked, other):
+        h.fake.edit("incident", h.incident(key)["sys_id"], comments="The CEO cannot mail")
+    h.fake.advance(60)
+    sn = h.connector(policy_with_trigger())
+    sn.apply(read(sn)[asked], [Action("ask_reason", "Why should this be escalated?")])
+    before = h.calls
+    tickets = read(sn)
+    assert tickets[asked].latest_comment == "The CEO cannot mail"  # not escalada's own ask
+    assert tickets[other].latest_comment is None
+    assert h.calls - before == 2  # one incident page, one comments query for the asking one
+    (*_, params) = requests_to(h, "GET", "/api/now/table/sys_journal_field")
+    assert params["sysparm_query"] == [
+        f"element=comments^element_idIN{h.incident(asked)['sys_id']}"
+        f"^sys_created_by!={USER}^ORDERBYDESCsys_created_on^ORDERBYsys_id"
+    ]
 
 
 # --- concurrency ----------------------------------------------------------------------

@@ -10,7 +10,6 @@ import pytest
 from escalada.connectors.servicenow_options import candidate_query
 from escalada.connectors.servicenow_options import parse_options
 from escalada.connectors.servicenow_translate import choose_cell
-from escalada.connectors.servicenow_translate import latest_entry
 from escalada.connectors.servicenow_translate import latest_markers
 from escalada.connectors.servicenow_translate import plan_write
 from escalada.errors import DeskError
@@ -100,15 +99,6 @@ def test_latest_marker_per_ticket_and_same_second_rules() -> None:
         ("d", "2026-11-23 09:00:00", "escalada-marker-ish text, not a marker"),
     ]
     assert latest_markers(rows) == {"a": LEVEL1, "b": level2, "c": NOT_ESCALATED}
-
-
-def test_latest_journal_entry() -> None:
-    journal = (
-        "2026-11-23 10:05:00 - Jane Agent (Additional comments)\nBecause the CEO\ncannot mail\n\n"
-        "2026-11-23 10:00:00 - Ola User (Additional comments)\nPlease escalate\n\n"
-    )
-    assert latest_entry(journal) == "Because the CEO\ncannot mail"
-    assert latest_entry("") is None
 
 
 def test_notes_share_one_work_note_with_the_marker_line_first() -> None:
