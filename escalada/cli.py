@@ -498,3 +498,81 @@ def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[
     items = check_desks(load_policy(default_policy_paths(policy_paths)), desks)
     click.echo(render(items))
     ctx.exit(0 if all(item.ok for item in items) else 1)
+
+
+# --- validate and schema ------------------------------------------------------
+
+
+def _validate_formats() -> list[str]:
+    from escalada.policy.report import REPORTERS
+
+    return list(REPORTERS)
+
+
+def _kinds() -> list[str]:
+    from escalada.policy.model import KINDS
+
+    return list(KINDS)
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH...]")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(_validate_formats()),
+    default="text",
+    show_default=True,
+    help="text: FILE:LINE:COL: error CODE message, for people and editors; json: one "
+    "object for tools; github: annotations on the pull request's lines.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), not only errors.")
+@click.pass_context
+def validate_command(
+    ctx: click.Context, paths: tuple[str, ...], output_format: str, strict: bool
+) -> None:
+    """Check policy files: safe YAML, each kind's JSON Schema, and the semantic
+    checks (references, matrix, calendars, thresholds, desk mappings).
+
+    PATHs are policy directories (every .yaml/.yml file below, hidden ones
+    skipped) or files; default ./policy. Every problem is reported, each at
+    FILE:LINE:COL with a hint; the last line sums up. Exit 0 when clean, 1 on
+    errors (or warnings with --strict), 2 on a usage error.
+
+    \b
+    Examples:
+      escalada validate policy
+      escalada validate policy --format github     # in a GitHub Actions step
+      escalada validate policy/paths.yaml --strict
+    """
+    from escalada.policy.report import REPORTERS
+    from escalada.policy.validate import validate_paths
+
+    result = validate_paths(paths)
+    click.echo(REPORTERS[output_format](result, strict))
+    ctx.exit(0 if result.ok(strict=strict) else 1)
+
+
+@cli.command("schema")
+@click.argument("kind", required=False, type=click.Choice(_kinds(), case_sensitive=False))
+def schema_command(kind: str | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of one KIND, or with no KIND one
+    schema for any policy document (it picks the kind's schema by `kind`).
+
+    Point an editor at it for completion and checks as you type: save it
+    (`escalada schema > .escalada.schema.json`) and add the modeline
+    `# yaml-language-server: $schema=.escalada.schema.json` to policy files, or map it
+    in VS Code's `yaml.schemas` setting.
+
+    \b
+    Examples:
+      escalada schema > policy.schema.json
+      escalada schema EscalationPath
+    """
+    import json
+
+    from escalada.schemas import combined_schema
+    from escalada.schemas import kind_schema
+
+    schema = kind_schema(kind) if kind else combined_schema()
+    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))

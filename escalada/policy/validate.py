@@ -1,0 +1,117 @@
+"""Validation from files to findings: load -> schema -> build -> semantic checks.
+
+`validate_paths` is `escalada validate`'s core; `load_policy` is what every
+other command uses to get a Policy (and refuse an invalid one in one line)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from escalada.errors import EscaladaError
+from escalada.policy.build import build_policy
+from escalada.policy.checks import check_policy
+from escalada.policy.documents import Document
+from escalada.policy.documents import Finding
+from escalada.policy.loader import MAX_FILE_BYTES
+from escalada.policy.loader import load_paths
+from escalada.policy.model import Policy
+from escalada.policy.schema_check import check_document
+
+DEFAULT_POLICY_PATH = "policy"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Everything `escalada validate` reports: what was read and what was found."""
+
+    paths: tuple[str, ...]
+    files: int
+    documents: int
+    findings: tuple[Finding, ...]  # sorted by file, line, column
+    policy: Policy | None = None  # None when no document got past the schema
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "warning")
+
+    def ok(self, *, strict: bool = False) -> bool:
+        """No errors (and, when strict, no warnings either)."""
+        return not self.errors and not (strict and self.warnings)
+
+
+class PolicyInvalid(EscaladaError):
+    """The policy has errors; carries every finding, names the first."""
+
+    def __init__(self, findings: Sequence[Finding], paths: Sequence[str]) -> None:
+        errors = [finding for finding in findings if finding.severity == "error"]
+        first = errors[0]
+        more = len(errors) - 1
+        command = "escalada validate " + " ".join(paths)
+        super().__init__(
+            f"{first.code} {first.message}",
+            where=str(first.where),
+            hint=(
+                f"and {more} more; run `{command}`" if more else first.hint or f"run `{command}`"
+            ),
+        )
+        self.findings = tuple(findings)
+
+
+def default_paths(paths: Sequence[str]) -> tuple[str, ...]:
+    """The paths given, or ./policy when none were and it exists."""
+    if paths:
+        return tuple(paths)
+    if os.path.isdir(DEFAULT_POLICY_PATH):
+        return (DEFAULT_POLICY_PATH,)
+    raise EscaladaError(
+        "no policy path given and ./policy does not exist",
+        hint="pass the policy directory or files, e.g. `escalada validate path/to/policy`",
+    )
+
+
+def validate_paths(
+    paths: Sequence[str], *, max_file_bytes: int = MAX_FILE_BYTES
+) -> ValidationResult:
+    """Load, schema-check, build and semantically check the policy under `paths`."""
+    paths = default_paths(paths)
+    for path in paths:
+        if not os.path.exists(path):
+            raise EscaladaError(f"{path}: no such file or directory", hint="check the path")
+    loaded = load_paths(paths, max_file_bytes=max_file_bytes)
+    findings = list(loaded.findings)
+    valid: list[Document] = []
+    for document in loaded.documents:
+        found = check_document(document)
+        findings.extend(found)
+        if not any(finding.severity == "error" for finding in found):
+            valid.append(document)
+    policy, built = build_policy(valid)
+    findings.extend(built)
+    findings.extend(check_policy(policy, valid))
+    findings.sort(key=_order)
+    return ValidationResult(
+        paths=paths,
+        files=len(loaded.files),
+        documents=len(loaded.documents),
+        findings=tuple(findings),
+        policy=policy,
+    )
+
+
+def load_policy(paths: Sequence[str] = ()) -> Policy:
+    """The policy under `paths` (default ./policy); raises PolicyInvalid on any error."""
+    result = validate_paths(paths)
+    if result.errors or result.policy is None:
+        raise PolicyInvalid(result.findings, result.paths)
+    return result.policy
+
+
+def _order(finding: Finding) -> tuple[str, int, int, str]:
+    where = finding.where
+    return (where.file, where.line, where.column, finding.code)
