@@ -291,6 +291,7 @@ class ServiceNowConnector:
             with self.call(f"PATCH {self.options.table} {ticket.key}"):
                 record.update()
             self._verify(ticket.key, record, write.fields)
+            self._verify_priority(ticket.key, record, actions)
         revision = f"{record.get_value('sys_id')}:{record.get_value('sys_mod_count')}"
         return ApplyResult(ticket.key, write.written, self.calls - before, revision)
 
@@ -314,6 +315,21 @@ class ServiceNowConnector:
                     f"ServiceNow did not keep {name}={sent!r} (it reads {kept!r})",
                     hint=hint,
                 )
+
+    def _verify_priority(self, key: str, record: Any, actions: Sequence[Action]) -> None:
+        wanted = [self.desk.priorities.get(a.priority or "") for a in actions]
+        wanted = [w for w, a in zip(wanted, actions, strict=True) if a.type == "set_priority"]
+        derived = record.get_value("priority")
+        if wanted and derived != wanted[-1]:
+            raise DeskError(
+                self.desk.name,
+                f"PATCH {self.options.table} {key}",
+                f"set impact and urgency for priority {wanted[-1]}, but the instance derived "
+                f"priority {derived}",
+                hint="its Priority Lookup Rules (dl_u_priority) differ from the policy's matrix: "
+                "set options.manage_priority_lookup: true and run `escalada apply`, or align "
+                "the matrix",
+            )
 
     # --- check and configuration --------------------------------------------------
 

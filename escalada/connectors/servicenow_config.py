@@ -11,9 +11,11 @@
 
 Ownership markers (see docs/readme-parts/desk-servicenow.md): schedules carry
 MARKER in their description, SLA definitions at the end of their name (the
-table has no description column to rely on), lookup rules carry nothing (the
-table has no free-text column), so `options.manage_priority_lookup: true` is
-how a Desk hands the nine rules to escalada."""
+table has no description column to rely on). Lookup rules cannot carry a
+marker (the table has no free-text column): `options.manage_priority_lookup:
+true` is how a Desk hands them to escalada; without it the plan notes that
+they are not managed, and the runner reports a priority the instance derived
+differently from the matrix."""
 
 from __future__ import annotations
 
@@ -54,7 +56,19 @@ def desired(desk: Desk, options: Options, policy: Policy, *, today: date) -> lis
         ConfigObject("group", group, {"active": True}, verify_only=True)
         for group in dict.fromkeys(desk.teams.values())
     ]
-    objects += _lookups(desk, policy)
+    if options.manage_priority_lookup:
+        objects += _lookups(desk, policy)
+    elif policy.matrix is not None:
+        objects.append(
+            ConfigObject(
+                "lookup",
+                "priority lookup rules",
+                verify_only=True,
+                note="not managed on this desk: ServiceNow derives priority from impact x "
+                "urgency through its Priority Lookup Rules; set options.manage_priority_lookup: "
+                "true to let `escalada apply` make them match the matrix",
+            )
+        )
     schedules = _schedules(policy, today)
     objects += schedules
     objects += _slas(desk, options, policy, {s.name for s in schedules})

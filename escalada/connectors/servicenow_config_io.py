@@ -1,8 +1,9 @@
 """Reading and writing ServiceNow configuration objects (the reconciler's desk side).
 
 Reads cost six queries whatever the instance holds (up to 10,000 rows each):
-assignment groups, lookup rules, schedules, the child-schedule links and the
-entries of escalada's schedules, and the SLA definitions of the table. Writes go
+assignment groups, lookup rules (when the Desk lets escalada manage them),
+schedules, the child-schedule links and the entries of escalada's schedules,
+and the SLA definitions of the table. Writes go
 through pysnc's insert / update (a GET of the fields to change, then a PATCH of
 the changed ones) / delete."""
 
@@ -51,7 +52,8 @@ SPAN_REFUSED_HINT = (
 
 
 def read_config(sn: ServiceNowConnector) -> list[ConfigObject]:
-    objects = _groups(sn) + _lookups(sn) + _schedules(sn)
+    lookups = _lookups(sn) if sn.options.manage_priority_lookup else []
+    objects = _groups(sn) + lookups + _schedules(sn)
     rows = sn.rows(
         "contract_sla",
         f"collection={query_safe(sn.options.table, 'table')}",
@@ -110,7 +112,7 @@ def _lookups(sn: ServiceNowConnector) -> list[ConfigObject]:
                 name,
                 attrs,
                 id=row["sys_id"][0],
-                managed=sn.options.manage_priority_lookup,
+                managed=True,  # read only when options.manage_priority_lookup is set
             ),
         )
     return list(found.values())

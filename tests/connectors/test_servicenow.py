@@ -230,6 +230,17 @@ def test_set_priority_uses_the_policy_matrix_without_reading_lookup_rules(
     assert h.view(key).priority == "P1"
 
 
+def test_a_priority_the_instance_derives_differently_is_reported(h: ServiceNowHarness) -> None:
+    for rule in h.fake.find("dl_u_priority", impact="1", urgency="1"):
+        rule["priority"] = "2"  # the instance's lookup rules disagree with the matrix
+    key = h.add_ticket(title="Slow", created=OPENED, impact="medium", urgency="low")
+    sn = h.connector(policy_with_matrix())
+    with pytest.raises(DeskError) as caught:
+        sn.apply(read(sn)[key], [Action("set_priority", "matrix says P1", priority="P1")])
+    assert "derived priority 2" in str(caught.value)
+    assert "manage_priority_lookup" in (caught.value.hint or "")
+
+
 def test_a_marker_field_write_the_instance_ignores_fails_loudly(h: ServiceNowHarness) -> None:
     """ServiceNow drops a field it may not write (ACL, or no such field) without an error."""
     key = h.add_ticket(title="Printer", created=OPENED)

@@ -225,9 +225,10 @@ def test_unmarked_objects_are_conflicts_until_adopted(h: ServiceNowHarness) -> N
 
 def test_lookup_rules_belong_to_escalada_only_when_the_desk_says_so(tmp_path: Path) -> None:
     with open_harness(tmp_path) as h:
-        found = ops(plan(h.connector(), policy()))
-        lookups = {k: v for k, v in found.items() if k.startswith("lookup/")}
-        assert set(lookups.values()) == {"conflict"} and len(lookups) == 9
+        desk_plan = plan(h.connector(), policy()).desks[0]
+        assert not [c for c in desk_plan.changes if c.obj.kind == "lookup"]
+        (note,) = [n for n in desk_plan.notes if n.startswith("lookup/")]
+        assert "options.manage_priority_lookup: true" in note
         apply(h.connector(), plan(h.connector(), policy()))
         rules = {(r["impact"], r["urgency"]): r["priority"] for r in h.fake.rows("dl_u_priority")}
         assert rules[("3", "3")] == "5"  # untouched
