@@ -291,7 +291,7 @@ class ServiceNowConnector:
             with self.call(f"PATCH {self.options.table} {ticket.key}"):
                 record.update()
             self._verify(ticket.key, record, write.fields)
-            self._verify_priority(ticket.key, record, actions)
+        self._verify_priority(ticket.key, record, actions)
         revision = f"{record.get_value('sys_id')}:{record.get_value('sys_mod_count')}"
         return ApplyResult(ticket.key, write.written, self.calls - before, revision)
 

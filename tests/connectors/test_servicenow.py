@@ -239,6 +239,10 @@ def test_a_priority_the_instance_derives_differently_is_reported(h: ServiceNowHa
         sn.apply(read(sn)[key], [Action("set_priority", "matrix says P1", priority="P1")])
     assert "derived priority 2" in str(caught.value)
     assert "manage_priority_lookup" in (caught.value.hint or "")
+    patches = len(h.fake.patches)
+    with pytest.raises(DeskError, match="derived priority 2"):  # already at that cell
+        sn.apply(read(sn)[key], [Action("set_priority", "matrix says P1", priority="P1")])
+    assert len(h.fake.patches) == patches
 
 
 def test_a_marker_field_write_the_instance_ignores_fails_loudly(h: ServiceNowHarness) -> None:
