@@ -15,7 +15,26 @@ if TYPE_CHECKING:
 _METRICS = (
     ("escalada_tickets_seen", "gauge", "Candidate tickets read in the last cycle.", "seen"),
     ("escalada_tickets_escalated", "gauge", "Tickets written in the last cycle.", "escalated"),
+    ("escalada_ticket_writes", "gauge", "Ticket writes made in the last cycle.", "writes"),
     ("escalada_ticket_errors", "gauge", "Tickets that failed in the last cycle.", "errors"),
+    (
+        "escalada_ticket_conflicts",
+        "gauge",
+        "Ticket writes refused because the ticket changed since it was read (re-read next cycle).",
+        "conflicts",
+    ),
+    (
+        "escalada_notifications_sent",
+        "gauge",
+        "Channel messages sent in the last cycle.",
+        "notifications",
+    ),
+    (
+        "escalada_notifications_failed",
+        "gauge",
+        "Channel messages that failed in the last cycle (retried while nothing was delivered).",
+        "notify_failures",
+    ),
     ("escalada_api_calls", "gauge", "Desk API calls made in the last cycle.", "calls"),
     ("escalada_cycle_desk_seconds", "gauge", "Seconds spent on the desk.", "duration"),
 )

@@ -3,10 +3,12 @@ runner's cycle, once or in a loop that stops cleanly on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -18,12 +20,13 @@ from typing import Any
 
 from escalada.audit import AuditLog
 from escalada.connectors import connect
+from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.errors import EscaladaError
+from escalada.policy.model import Desk
 from escalada.runner import CycleReport
 from escalada.runner import RunOptions
 from escalada.runner import run_cycle
-from escalada.runner import run_loop
 from escalada.ticket import Decision
 
 log = logging.getLogger("escalada.runner")
@@ -60,6 +63,7 @@ class RunSettings:
     interval: float | None  # None: one cycle
     audit: str | None = None
     metrics: str | None = None
+    log_format: str = "text"  # json: the summary and dry-run decisions print as JSON lines
 
 
 def execute(
@@ -67,10 +71,14 @@ def execute(
     *,
     echo: Callable[[str], Any],
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-    connect_fn: Callable[..., Any] = connect,
+    connect_fn: Callable[..., Connector] = connect,
     install_signals: bool = True,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Run once or in a loop; the exit code is 1 when any desk failed in the last cycle."""
+    """Run once or in a loop; the exit code is 1 when any desk failed in the last cycle.
+
+    `connect_fn(desk, policy=policy)` builds each desk's connector (the policy
+    tells a connector what it needs to read, e.g. latest comments)."""
     from escalada.notify import Notifier
     from escalada.policy.engine import Evaluator
     from escalada.policy.validate import load_policy
@@ -79,15 +87,17 @@ def execute(
     evaluator = Evaluator(policy)
     notifier = Notifier(policy.channels)
     audit = AuditLog(settings.audit)
-    stop = threading.Event()
-    if install_signals:
-        _stop_on_signals(stop)
+    stop = stop or threading.Event()
+    restore = _stop_on_signals(stop) if install_signals else None
+
+    def connector(desk: Desk) -> Connector:
+        return connect_fn(desk, policy=policy)
 
     def cycle() -> CycleReport:
         return run_cycle(
             policy,
             now=clock(),
-            connect=connect_fn,
+            connect=connector,
             notifier=notifier,
             audit=audit,
             options=settings.options,
@@ -96,13 +106,18 @@ def execute(
         )
 
     def report(result: CycleReport) -> None:
+        as_json = settings.log_format == "json"
         for desk in result.desks:
             if settings.options.dry_run:
                 for decision in desk.decisions:
-                    echo(describe(desk.desk, decision))
-            if desk.failed:
+                    echo(
+                        decision_json(desk.desk, decision)
+                        if as_json
+                        else describe(desk.desk, decision)
+                    )
+            if desk.failed and not as_json:
                 echo(f"desk {desk.desk} failed: {desk.failed}")
-        echo(result.summary())
+        echo(summary_json(result) if as_json else result.summary())
         if settings.metrics:
             from escalada.metrics import write_textfile
 
@@ -117,6 +132,26 @@ def execute(
         return 0 if ok or stop.is_set() else 1
     finally:
         audit.close()
+        if restore is not None:
+            restore()
+
+
+def run_loop(
+    cycle: Callable[[], CycleReport],
+    *,
+    interval: float,
+    stop: threading.Event,
+    on_report: Callable[[CycleReport], Any],
+) -> bool:
+    """Run cycles every `interval` seconds until `stop` is set; True if the last cycle was ok."""
+    ok = True
+    while not stop.is_set():
+        started = time.monotonic()
+        report = cycle()
+        on_report(report)
+        ok = report.ok
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    return ok
 
 
 def describe(desk: str, decision: Decision) -> str:
@@ -129,16 +164,74 @@ def describe(desk: str, decision: Decision) -> str:
     return "\n".join(lines)
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def decision_json(desk: str, decision: Decision) -> str:
+    """One decision as the JSON line a dry run prints with `--log-format json`."""
+    return json.dumps(
+        {
+            "event": "decision",
+            "desk": desk,
+            "ticket": decision.ticket,
+            "path": decision.path,
+            "level": decision.level,
+            "team": decision.team,
+            "actions": [
+                {
+                    "type": a.type,
+                    "reason": a.reason,
+                    **({"channels": list(a.channels)} if a.channels else {}),
+                }
+                for a in decision.actions
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def summary_json(result: CycleReport) -> str:
+    """The cycle summary as one JSON line: the totals, then each desk's figures."""
+    started = result.started.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return json.dumps(
+        {
+            "event": "cycle",
+            "time": started,
+            "message": result.summary(),
+            **result.totals(),
+            "per_desk": [
+                {
+                    "desk": d.desk,
+                    "seen": d.seen,
+                    "escalated": d.escalated,
+                    "errors": d.errors,
+                    "conflicts": d.conflicts,
+                    "calls": d.calls,
+                    "duration": round(d.duration, 3),
+                    "failed": d.failed,
+                }
+                for d in result.desks
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
+    """Set `stop` on SIGTERM/SIGINT; returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
     def handle(signum: int, frame: Any) -> None:
         log.info(
             "%s received: finishing the ticket in hand, then stopping", signal.Signals(signum).name
         )
         stop.set()
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handle)
-        signal.signal(signal.SIGINT, handle)
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def default_policy_paths(paths: Sequence[str]) -> tuple[str, ...]:

@@ -6,9 +6,15 @@ ticket in the same write as the escalation itself (`mark` travels with the
 comment and the assignment), so a rerun after a crash sees what was done. The
 channel notifications of an escalation are made crash-safe by the marker's
 `pending` token: it is written with the escalation, the notifications go out,
-and a second small write clears it. A run that dies in between finds the token
-and sends them then. Only a crash in the instant between a notification and
-that clearing write can repeat a chat message; none can lose one.
+and a second small write clears it. A run that dies in between leaves the
+token, and a later run sends them then, once the token is older than
+`RunOptions.resend_after` (a younger token may belong to a runner that is
+sending right now: re-sending at once would announce twice). A send that
+reaches no channel at all keeps the token too, so it is retried. The one gap:
+when the clearing write does not land after the messages went out (the process
+dies in that instant, or the desk refuses it because someone edited the ticket
+in that second), the messages are sent once more, marked as re-sent. No
+message is ever lost.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from typing import Any
 
 from escalada import marker
@@ -45,6 +53,10 @@ from escalada.ticket import Ticket
 log = logging.getLogger("escalada.runner")
 
 CHANNEL_ACTIONS = frozenset({"notify", "update"})
+# How old a `pending` token must be before another run re-sends its notifications:
+# longer than a runner can take between its escalation write and its clearing
+# write (the notifier's retries: 3 attempts, up to 60s Retry-After, per channel).
+RESEND_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +65,19 @@ class RunOptions:
     dry_run: bool = False
     shard: Shard | None = None
     concurrency: int = 4  # desks processed at once
+    resend_after: timedelta = RESEND_AFTER
 
 
 @dataclass
 class DeskReport:
     desk: str
     seen: int = 0
-    escalated: int = 0  # tickets written
+    escalated: int = 0  # tickets written (or that would be, in a dry run)
     actions: int = 0
+    writes: int = 0  # connector.apply calls that wrote something
     errors: int = 0
     conflicts: int = 0
+    notifications: int = 0  # channel messages sent
     notify_failures: int = 0
     calls: int = 0
     duration: float = 0.0
@@ -81,17 +96,34 @@ class CycleReport:
     def ok(self) -> bool:
         return not any(desk.failed for desk in self.desks)
 
+    def totals(self) -> dict[str, Any]:
+        """The summary's figures, for the text line and the JSON log record."""
+        return {
+            "desks": len(self.desks),
+            "seen": sum(d.seen for d in self.desks),
+            "escalated": sum(d.escalated for d in self.desks),
+            "errors": sum(d.errors for d in self.desks) + sum(1 for d in self.desks if d.failed),
+            "conflicts": sum(d.conflicts for d in self.desks),
+            "notifications": sum(d.notifications for d in self.desks),
+            "notify_failures": sum(d.notify_failures for d in self.desks),
+            "calls": sum(d.calls for d in self.desks),
+            "duration": round(self.duration, 3),
+            "dry_run": self.dry_run,
+        }
+
     def summary(self) -> str:
-        seen = sum(d.seen for d in self.desks)
-        escalated = sum(d.escalated for d in self.desks)
-        errors = sum(d.errors for d in self.desks) + sum(1 for d in self.desks if d.failed)
-        calls = sum(d.calls for d in self.desks)
+        t = self.totals()
         verb = "would write" if self.dry_run else "written"
+        extra = f", {t['conflicts']} conflicts" if t["conflicts"] else ""
         return (
-            f"cycle {self.started.isoformat(timespec='seconds').replace('+00:00', 'Z')}: "
-            f"{len(self.desks)} desk(s), {seen} tickets seen, {escalated} {verb}, "
-            f"{errors} errors, {calls} API calls, {self.duration:.1f}s"
+            f"cycle {_iso(self.started)}: {t['desks']} desk(s), {t['seen']} tickets seen, "
+            f"{t['escalated']} {verb}, {t['errors']} errors{extra}, {t['calls']} API calls, "
+            f"{self.duration:.1f}s"
         )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 ConnectFn = Callable[[Desk], Connector]
@@ -190,25 +222,29 @@ class _Cycle:
 
     def _ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
         decision = self.evaluator.evaluate(ticket, self.now)
-        actions = list(decision.actions)
-        resend = not actions and ticket.escalation.pending
-        if resend:
-            actions = self._resend(ticket)
+        resend = self._resend(ticket, decision)
+        actions = [*decision.actions, *resend]
         if not actions:
             return
+        if resend:
+            decision = replace(decision, actions=tuple(actions))
         report.decisions.append(decision)
         level_from = ticket.escalation.level
+
+        def audit(action: Action, result: str) -> None:
+            self._audit(
+                ticket,
+                decision.level,
+                action.type,
+                action.reason,
+                result,
+                level_from=level_from,
+                path=decision.path or ticket.escalation.path,
+            )
+
         if self.options.dry_run:
             for action in actions:
-                self._audit(
-                    ticket,
-                    decision.level,
-                    action.type,
-                    action.reason,
-                    "dry-run",
-                    level_from=level_from,
-                    path=decision.path,
-                )
+                audit(action, "dry-run")
             report.escalated += 1
             report.actions += len(actions)
             return
@@ -216,44 +252,69 @@ class _Cycle:
         desk_actions = [a for a in actions if a.type != "notify"]  # an update is also a note
         if channel_actions:
             desk_actions = _with_pending(desk_actions, ticket.escalation, pending=True)
+        # a mark of the state already on the desk (a re-send's pending) writes nothing
+        desk_actions = [
+            a for a in desk_actions if not (a.type == "mark" and a.state == ticket.escalation)
+        ]
         written = ticket
-        if desk_actions and not resend:
+        if desk_actions:
             result = connector.apply(ticket, desk_actions)
             written = _after_write(ticket, desk_actions, result.revision)
             report.escalated += 1
+            report.writes += 1
             report.actions += len(desk_actions)
             for action in desk_actions:
-                self._audit(
-                    ticket,
-                    decision.level,
-                    action.type,
-                    action.reason,
-                    "ok",
-                    level_from=level_from,
-                    path=decision.path,
-                )
-        if channel_actions:
-            report.notify_failures += self._notify(ticket, decision, channel_actions)
-            cleared = replace(written.escalation, pending=False)
-            connector.apply(written, [Action("mark", "notifications sent", state=cleared)])
-
-    def _resend(self, ticket: Ticket) -> list[Action]:
-        """Notifications of the current level, for a run that died before sending them."""
-        state = ticket.escalation
-        path = self.policy.paths.get(state.path or "")
-        if path is None or not 0 <= state.level < len(path.levels):
-            return []
-        team_name = path.levels[state.level].team
-        team = self.policy.teams.get(team_name)
-        channels = team.notify if team else ()
-        reason = (
-            f"Escalated to level {state.level} ({team_name}) on {path.name} "
-            "(notification re-sent: the previous run stopped before sending it)"
+                audit(action, "ok")
+        if not channel_actions:
+            return
+        sent, failed = self._notify(ticket, decision, channel_actions)
+        report.notifications += sent
+        report.notify_failures += failed
+        if sent == 0:
+            log.warning(
+                "%s: no channel took the notifications; the pending token stays and they are "
+                "retried after %s",
+                ticket.key,
+                self.options.resend_after,
+            )
+            return
+        cleared = Action(
+            "mark", "notifications sent", state=replace(written.escalation, pending=False)
         )
-        return [Action("notify", reason, team=team_name, channels=tuple(channels))]
+        connector.apply(written, [cleared])
+        report.writes += 1
+        audit(cleared, "ok")
 
-    def _notify(self, ticket: Ticket, decision: Decision, actions: Sequence[Action]) -> int:
-        failures = 0
+    def _resend(self, ticket: Ticket, decision: Decision) -> list[Action]:
+        """The current level's notifications when a run left them unsent (its `pending`
+        token is older than the resend lease); none when the decision announces or
+        clears anything itself (a new announcement supersedes the old one)."""
+        state = ticket.escalation
+        if not state.pending or any(a.type in ("notify", "clear") for a in decision.actions):
+            return []
+        started = _pending_since(ticket)
+        if started is not None and self.now - started < self.options.resend_after:
+            return []
+        paths = {name.casefold(): path for name, path in self.policy.paths.items()}
+        path = paths.get((state.path or "").casefold())
+        team = None
+        if path is not None and 0 <= state.level < len(path.levels):
+            team = self.evaluator.teams.resolve(path.levels[state.level].team, self.now)
+        if team is None or not team.channels:
+            no_one = replace(state, pending=False)
+            return [Action("mark", "no channel to notify: pending token cleared", state=no_one)]
+        when = _iso(started) if started else "an earlier cycle"
+        reason = (
+            f"Escalated to level {state.level} ({team.name}) on {path.name if path else '-'} "
+            f"(notification re-sent: the run of {when} stopped before confirming it)"
+        )
+        return [Action("notify", reason, team=team.name, channels=tuple(team.channels))]
+
+    def _notify(
+        self, ticket: Ticket, decision: Decision, actions: Sequence[Action]
+    ) -> tuple[int, int]:
+        """Send each action to each of its channels: (messages sent, messages failed)."""
+        sent = failed = 0
         for action in actions:
             for channel in action.channels:
                 message = Notification(
@@ -274,8 +335,10 @@ class _Cycle:
                     result = self.notifier.send(channel, message)
                     ok = result.ok
                     result_text = "sent" if ok else f"not sent: {result.error}"
-                if not ok:
-                    failures += 1
+                if ok:
+                    sent += 1
+                else:
+                    failed += 1
                     log.warning("%s: channel %s: %s", ticket.key, channel, result_text)
                 self._audit(
                     ticket,
@@ -283,9 +346,9 @@ class _Cycle:
                     f"{action.type}:{channel}",
                     action.reason,
                     result_text,
-                    path=decision.path,
+                    path=decision.path or ticket.escalation.path,
                 )
-        return failures
+        return sent, failed
 
     def _audit(
         self,
@@ -314,6 +377,15 @@ class _Cycle:
                 result=result,
             )
         )
+
+
+def _pending_since(ticket: Ticket) -> datetime | None:
+    """When the pending token was written, at the latest: the marker's stamps (the
+    writing cycle's instant) or the desk's last update of the ticket, if later."""
+    state = ticket.escalation
+    moments = [m for m in (state.since, state.updated, ticket.updated) if m is not None]
+    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments]
+    return max(moments) if moments else None
 
 
 def _after_write(ticket: Ticket, actions: Sequence[Action], revision: str | None) -> Ticket:
@@ -345,21 +417,3 @@ def _with_pending(
     if not marked:
         out.append(Action("mark", "notifications pending", state=replace(current, pending=pending)))
     return out
-
-
-def run_loop(
-    cycle: Callable[[], CycleReport],
-    *,
-    interval: float,
-    stop: threading.Event,
-    on_report: Callable[[CycleReport], Any],
-) -> bool:
-    """Run cycles every `interval` seconds until `stop` is set; True if the last cycle was ok."""
-    ok = True
-    while not stop.is_set():
-        started = time.monotonic()
-        report = cycle()
-        on_report(report)
-        ok = report.ok
-        stop.wait(max(0.0, interval - (time.monotonic() - started)))
-    return ok

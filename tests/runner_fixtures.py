@@ -1,0 +1,361 @@
+"""What the runner tests share: a small policy over the contract harnesses' teams,
+a recording notifier, crash injection (a `Crash` is a process dying: it is a
+BaseException, so no `except Exception` in the runner can swallow it) and
+counters of the writes a desk fake really served.
+
+The policy, on 24x7 so business time plays no part:
+
+- `critical-outage` (tickets tagged `outage`): L0 service-desk; L1 network-l2
+  after 15m unless responded (assign, comment, notify: channels `net` and
+  `sd-leads`); L2 it-management after 2h unless resolved (comment, notify:
+  `mgmt`); a VIP requester jumps to L2 at once.
+- `standard` (every other ticket): L0 service-desk; L1 network-l2 after 4h
+  unless responded (comment, notify: `net`, `sd-leads`); L2 it-management
+  after 1d.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+
+from escalada.audit import AuditLog
+from escalada.connectors.base import ApplyResult
+from escalada.connectors.base import Connector
+from escalada.connectors.base import Shard
+from escalada.notify import Notification
+from escalada.notify import NotifyResult
+from escalada.policy.model import BUILTIN_24X7
+from escalada.policy.model import Channel
+from escalada.policy.model import Desk
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import FieldCondition
+from escalada.policy.model import Level
+from escalada.policy.model import Policy
+from escalada.policy.model import Priority
+from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import SecretRef
+from escalada.policy.model import Team
+from escalada.policy.model import Trigger
+from escalada.runner import CycleReport
+from escalada.runner import RunOptions
+from escalada.runner import run_cycle
+from escalada.ticket import Action
+from escalada.ticket import Ticket
+from tests.connectors.contract import NOW
+from tests.connectors.contract import DeskView
+from tests.connectors.contract import Harness
+
+DESKS = ("sandbox", "jira", "zendesk", "servicenow")
+HERE = Path(__file__).parent
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
+READ_ONLY_POSTS = ("/search", "/batch", "/oauth_token.do")  # POSTs that read
+
+
+def matrix() -> PriorityMatrix:
+    impact = ("extensive", "significant", "moderate", "minor")
+    urgency = ("critical", "high", "medium", "low")
+    rows = {
+        "extensive": ("P1", "P1", "P2", "P3"),
+        "significant": ("P1", "P2", "P3", "P3"),
+        "moderate": ("P2", "P3", "P3", "P4"),
+        "minor": ("P3", "P4", "P4", "P4"),
+    }
+    cells = {(i, u): rows[i][n] for i in impact for n, u in enumerate(urgency)}
+    priorities = {
+        "P1": Priority("P1", "Critical", 15 * M, 4 * H, H, "24x7", 0),
+        "P2": Priority("P2", "High", H, 8 * H, 4 * H, "24x7", 1),
+        "P3": Priority("P3", "Medium", 4 * H, 72 * H, None, "24x7", 2),
+        "P4": Priority("P4", "Low", 24 * H, 240 * H, None, "24x7", 3),
+    }
+    return PriorityMatrix("default", impact, urgency, cells, priorities)
+
+
+def runner_policy(*desks: Desk) -> Policy:
+    outage = EscalationPath(
+        name="critical-outage",
+        match=FieldCondition("tags", "contains", "outage"),
+        precedence=100,
+        levels=(
+            Level(0, "service-desk"),
+            Level(
+                1,
+                "network-l2",
+                after=15 * M,
+                unless="responded",
+                actions=("assign", "comment", "notify"),
+            ),
+            Level(2, "it-management", after=2 * H, unless="resolved"),
+        ),
+        triggers=(
+            Trigger(
+                "vip-customer",
+                FieldCondition("requester.vip", "equals", True),
+                goto=2,
+                reason="A VIP customer is affected",
+            ),
+        ),
+    )
+    standard = EscalationPath(
+        name="standard",
+        match=None,
+        precedence=0,
+        levels=(
+            Level(0, "service-desk"),
+            Level(1, "network-l2", after=4 * H, unless="responded"),
+            Level(2, "it-management", after=24 * H, unless="resolved"),
+        ),
+    )
+    teams = {
+        "service-desk": Team("service-desk", notify=("sd-leads",)),
+        "network-l2": Team("network-l2", notify=("net", "sd-leads")),
+        "it-management": Team("it-management", notify=("mgmt",)),
+    }
+    channels = {
+        name: Channel(name, "webhook", SecretRef("env", f"HOOK_{name.upper().replace('-', '_')}"))
+        for name in ("sd-leads", "net", "mgmt")
+    }
+    return Policy(
+        matrix=matrix(),
+        calendars={"24x7": BUILTIN_24X7},
+        teams=teams,
+        channels=channels,
+        paths={outage.name: outage, standard.name: standard},
+        desks={desk.name: desk for desk in desks},
+        tests={},
+    )
+
+
+# --- harnesses ------------------------------------------------------------------
+
+
+def harness_params() -> list[Any]:
+    """One pytest param per desk harness present (the others skip, saying why)."""
+    params = []
+    for desk in DESKS:
+        if not (HERE / "connectors" / f"harness_{desk}.py").exists():
+            reason = f"tests/connectors/harness_{desk}.py does not exist yet"
+            params.append(pytest.param(desk, id=desk, marks=pytest.mark.skip(reason=reason)))
+            continue
+        params.append(pytest.param(desk, id=desk))
+    return params
+
+
+@contextmanager
+def open_desk(desk: str, tmp_path: Path) -> Iterator[Harness]:
+    module = importlib.import_module(f"tests.connectors.harness_{desk}")
+    with module.open_harness(tmp_path) as harness:
+        yield harness
+
+
+def seed(h: Harness, now: datetime = NOW) -> dict[str, str]:
+    """Four tickets; at `now` three have something due, none in the next 12 minutes:
+
+    outage   P1 outage, opened 40m ago, unanswered  -> critical-outage L1 (net, sd-leads)
+    vip      P1 outage from a VIP, opened 5m ago     -> critical-outage L2 (mgmt)
+    slow     P3, opened 5h ago, unanswered           -> standard L1 (net, sd-leads)
+    quiet    P3, opened 1h ago                       -> nothing yet
+    """
+    return {
+        "outage": h.add_ticket(
+            title="Core switch down in Oslo", created=now - 40 * M, priority="P1", tags=["outage"]
+        ),
+        "vip": h.add_ticket(
+            title="CEO cannot reach the VPN",
+            created=now - 5 * M,
+            priority="P1",
+            tags=["outage"],
+            vip=True,
+        ),
+        "slow": h.add_ticket(title="Printer queue stuck", created=now - 5 * H, priority="P3"),
+        "quiet": h.add_ticket(title="New laptop request", created=now - H, priority="P3"),
+    }
+
+
+# --- notifications ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    channel: str
+    ticket: str
+    level: int
+    action: str
+    reason: str
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        """What makes two messages the same announcement (the reason of a re-send differs)."""
+        return (self.channel, self.ticket, self.level, self.action)
+
+
+@dataclass
+class RecordingNotifier:
+    """Stands in for the chat tools: records each message; can refuse channels,
+    and runs `before_send` (e.g. a crash, or another runner's cycle) first."""
+
+    sent: list[Sent] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+    before_send: Callable[[str, Notification], None] | None = None
+
+    def send(self, channel: str, message: Notification) -> NotifyResult:
+        if self.before_send is not None:
+            self.before_send(channel, message)
+        if channel in self.failing:
+            return NotifyResult(False, channel, f"channel {channel!r}: HTTP 503", 3)
+        self.sent.append(
+            Sent(channel, message.ticket, message.level, message.action, message.reason)
+        )
+        return NotifyResult(True, channel, None, 1)
+
+    def keys(self) -> Counter[tuple[str, str, int, str]]:
+        return Counter(s.key for s in self.sent)
+
+
+# --- crashes ------------------------------------------------------------------------
+
+
+class Crash(BaseException):
+    """The runner's process dies here (SIGKILL, OOM, a node going away)."""
+
+
+@dataclass
+class Tripwire:
+    """Counts the effects of a run (desk writes and channel messages, in order) and
+    kills the run just before effect number `at` takes place."""
+
+    at: int | None = None
+    events: list[tuple[str, str]] = field(default_factory=list)  # (kind, ticket)
+    current: str = ""  # the ticket being written (HTTP writes name no ticket key)
+    killed: tuple[str, str] | None = None  # the effect the kill prevented
+
+    def event(self, kind: str, ticket: str) -> None:
+        if self.at is not None and len(self.events) == self.at:
+            self.killed = (kind, ticket)
+            raise Crash(f"killed before {kind} #{self.at} ({ticket})")
+        self.events.append((kind, ticket))
+
+
+def arm(h: Harness, notifier: RecordingNotifier, wire: Tripwire) -> Callable[[Desk], Connector]:
+    """Route the run's desk writes and channel messages through the tripwire; returns
+    the `connect` function for run_cycle."""
+    notifier.before_send = lambda channel, message: wire.event("send", message.ticket)
+    http = wrap_http_writes(h, lambda url: wire.event("write", wire.current))
+    return lambda desk: TrippedConnector(h.connector(), wire, count=not http)
+
+
+class TrippedConnector:
+    """A connector that tells the tripwire which ticket is being written, and, where
+    the desk has no HTTP requests to trip on (the sandbox: its apply is one
+    transaction, and a crash inside it is a rollback), counts the apply itself."""
+
+    def __init__(self, inner: Connector, wire: Tripwire, *, count: bool) -> None:
+        self.inner = inner
+        self.desk = inner.desk
+        self.wire = wire
+        self.count = count
+
+    @property
+    def calls(self) -> int:
+        return self.inner.calls
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        return self.inner.candidates(shard=shard)
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        self.wire.current = ticket.key
+        if self.count:
+            self.wire.event("write", ticket.key)
+        return self.inner.apply(ticket, actions)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def http_write(method: str, url: str) -> bool:
+    return method in WRITE_METHODS and not any(part in url for part in READ_ONLY_POSTS)
+
+
+def wrap_http_writes(h: Harness, on_write: Callable[[str], None]) -> bool:
+    """Call `on_write(url)` before each write request the desk's fake serves.
+
+    False for the sandbox (no HTTP): use TrippedConnector there."""
+    fake = getattr(h, "fake", None)
+    if fake is None:
+        return False
+    for route in fake.mock.registered():
+        if not isinstance(route, responses.CallbackResponse) or route.method not in WRITE_METHODS:
+            continue
+        inner = route.callback
+
+        def callback(request: Any, inner: Callable[[Any], Any] = inner) -> Any:
+            if http_write(request.method, request.url):
+                on_write(request.url)
+            return inner(request)
+
+        route.callback = callback
+    return True
+
+
+@dataclass
+class WriteCounter:
+    """Write requests the fake served (HTTP desks) or revision bumps (the sandbox)."""
+
+    h: Harness
+    keys: Sequence[str]
+    http: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.is_http = wrap_http_writes(self.h, self.http.append)
+
+    def total(self) -> int:
+        if self.is_http:
+            return len(self.http)
+        db = self.h.db  # type: ignore[attr-defined]
+        marks = ",".join("?" * len(self.keys))
+        row = db.execute(
+            f"SELECT sum(revision) FROM tickets WHERE key IN ({marks})", list(self.keys)
+        ).fetchone()
+        return int(row[0]) - len(self.keys)  # every ticket starts at revision 1
+
+
+# --- running --------------------------------------------------------------------------
+
+
+def run(
+    h: Harness,
+    policy: Policy,
+    now: datetime,
+    notifier: Any,
+    *,
+    connect: Callable[[Desk], Connector] | None = None,
+    options: RunOptions | None = None,
+    audit: AuditLog | None = None,
+) -> CycleReport:
+    return run_cycle(
+        policy,
+        now=now,
+        connect=connect or (lambda desk: h.connector()),
+        notifier=notifier,
+        audit=audit,
+        options=options or RunOptions(),
+    )
+
+
+def views(h: Harness, keys: dict[str, str]) -> dict[str, DeskView]:
+    return {name: h.view(key) for name, key in keys.items()}
