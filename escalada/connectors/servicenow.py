@@ -323,7 +323,7 @@ class ServiceNowConnector:
         if wanted and derived != wanted[-1]:
             raise DeskError(
                 self.desk.name,
-                f"PATCH {self.options.table} {key}",
+                f"set the priority of {key}",
                 f"set impact and urgency for priority {wanted[-1]}, but the instance derived "
                 f"priority {derived}",
                 hint="its Priority Lookup Rules (dl_u_priority) differ from the policy's matrix: "
