@@ -122,7 +122,11 @@ class ServiceNowConnector:
         if response.status_code >= 400:
             self._failure = (response.status_code, _message(response.text))
         elif response.request.url and "/api/now/v1/batch" in response.request.url:
-            for served in response.json().get("serviced_requests", []):
+            try:
+                served_requests = response.json().get("serviced_requests", [])
+            except (ValueError, AttributeError):
+                served_requests = []
+            for served in served_requests:
                 if served.get("status_code", 200) >= 400:
                     text = _decode64(served.get("body", ""))
                     self._batch_failure = (served["status_code"], _message(text))

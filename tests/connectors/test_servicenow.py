@@ -258,6 +258,15 @@ def test_a_marker_field_write_the_instance_ignores_fails_loudly(h: ServiceNowHar
     assert h.fake.ignored == [("incident", h.incident(key)["sys_id"], "u_escalada")]
 
 
+def test_a_ticket_without_revision_is_found_by_number(h: ServiceNowHarness) -> None:
+    key = h.add_ticket(title="From elsewhere", created=OPENED)
+    sn = h.connector()
+    ticket = dataclasses.replace(read(sn)[key], revision=None)
+    result = sn.apply(ticket, [Action("comment", "escalated")])
+    assert h.view(key).notes == ("escalated",)
+    assert result.revision == f"{h.incident(key)['sys_id']}:1"
+
+
 def test_deleted_ticket_is_a_conflict(h: ServiceNowHarness) -> None:
     key = h.add_ticket(title="Gone soon", created=OPENED)
     sn = h.connector()
