@@ -11,7 +11,6 @@ from escalada.connectors import connect
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import Connector
 from escalada.errors import EscaladaError
-from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.tables import table
 
@@ -20,7 +19,7 @@ def check_desks(
     policy: Policy,
     names: Sequence[str] = (),
     *,
-    connect_fn: Callable[[Desk], Connector] = connect,
+    connect_fn: Callable[..., Connector] = connect,
 ) -> list[CheckItem]:
     """Every check item of every selected desk; a desk that cannot even be
     reached (missing secret, refused credentials, bad file) is one failed item
@@ -36,7 +35,7 @@ def check_desks(
     items: list[CheckItem] = []
     for desk in desks:
         try:
-            connector = connect_fn(desk)
+            connector = connect_fn(desk, policy=policy)  # some checks need the policy's names
             try:
                 items.extend(connector.check())
             finally:

@@ -93,9 +93,10 @@ class SandboxConnector:
         sleep: Callable[[float], None] | None = None,
         policy: Policy | None = None,
     ) -> None:
-        # sleep and policy are what connect() passes every desk; SQLite has no
-        # rate limit to back off from, and the sandbox needs nothing from the policy.
+        # `sleep` is what connect() passes every desk: SQLite has no rate limit to
+        # back off from. `policy` widens check() to the names the policy uses.
         self.desk = desk
+        self.policy = policy
         self.path = db_path(desk)
         self.page_size = page_size
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -271,7 +272,8 @@ class SandboxConnector:
     # --- checks and configuration ----------------------------------------------
 
     def check(self) -> list[CheckItem]:
-        """The file opens as a sandbox, and every mapped group and priority exists."""
+        """The file opens as a sandbox, and every group and priority the Desk maps
+        (or, given the policy, every team that holds work and every priority) exists."""
         open_count, total = self._run(
             "check",
             "SELECT count(*) FILTER (WHERE status IN ('open', 'pending')), count(*) FROM tickets",
@@ -285,6 +287,12 @@ class SandboxConnector:
         present = {(obj.kind, obj.name) for obj in self.current_config()}
         wanted = [("group", name) for name in self.desk.teams.values()]
         wanted += [("priority", name) for name in self.desk.priorities.values()]
+        if self.policy is not None:
+            wanted += [
+                (obj.kind, obj.name)
+                for obj in desired_config(self.desk, self.policy)
+                if obj.kind in ("group", "priority")
+            ]
         for kind, name in dict.fromkeys(wanted):
             ok = (kind, name) in present
             items.append(

@@ -441,3 +441,17 @@ def test_the_reconciler_converges_on_the_sandbox(tmp_path: Path, make: Make) -> 
     assert [(c.op, c.key) for c in adopted.desks[0].changes] == [("update", "schedule/emea")]
     assert reconcile.apply(adopted, [connector]).ok
     assert [c.op for c in reconcile.plan(policy(), [connector]).desks[0].changes] == []
+
+
+def test_given_the_policy_check_covers_its_teams_and_priorities(tmp_path: Path, make: Make) -> None:
+    from escalada import reconcile
+
+    desk = sandbox(tmp_path, teams={"network-l2": "Network L2"})
+    db = open_db(Path(desk.options["path"]))
+    ensure_groups(db, ["Network L2"])
+    db.close()
+    connector = make(desk, policy=policy())
+    failed = [(i.item, i.ok) for i in connector.check() if not i.ok]
+    assert failed == [("priority P1", False), ("priority P2", False), ("group sd-emea", False)]
+    assert reconcile.apply(reconcile.plan(policy(), [connector]), [connector]).ok
+    assert [i.item for i in connector.check() if not i.ok] == ["group sd-emea"]
