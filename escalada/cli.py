@@ -500,6 +500,113 @@ def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[
     ctx.exit(0 if all(item.ok for item in items) else 1)
 
 
+# --- explain and test --------------------------------------------------------------
+
+
+def _engine_policy_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The policy paths given, or ./policy when it exists."""
+    from pathlib import Path
+
+    if paths:
+        return paths
+    if Path("policy").is_dir():
+        return ("policy",)
+    raise EscaladaError(
+        "no policy given and ./policy does not exist",
+        hint="pass the policy directory, e.g. --policy examples/policy",
+    )
+
+
+@cli.command()
+@click.argument("ticket", metavar="TICKET")
+@_policy_option
+@click.option(
+    "--at",
+    "moment",
+    type=TimeType(),
+    default=None,
+    help="Evaluate at this instant, ISO-8601 with an offset (2026-11-23T12:00:00Z). "
+    "Default: now.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a timeline to read; json: one object for scripts.",
+)
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    ticket: str,
+    policy_paths: tuple[str, ...],
+    moment: Any,
+    output: str,
+) -> None:
+    """Why a ticket is where it is, and what happens next.
+
+    TICKET is a YAML or JSON file holding the normalized ticket (the shape
+    PolicyTest documents use), or - to read it from stdin. The timeline shows
+    when it was opened, how its priority was derived, which path governs it
+    and why, each level with its due time and status, the triggers that
+    fired, the actions due now and the next step. Nothing is written
+    anywhere.
+
+    \b
+    Examples:
+      escalada explain ticket.yaml --policy examples/policy --at 2026-11-23T12:02:00Z
+      escalada explain - --policy policy --format json < ticket.json
+
+    \b
+    JSON: {"ticket", "priority", "path", "level", "team",
+           "actions": [{"type", "reason", ...}], "next": {"level", "at"} | null}
+    """
+    from datetime import datetime
+    from datetime import timezone
+
+    from escalada.policy.explain import RENDERERS
+    from escalada.policy.explain import explain as explain_ticket
+    from escalada.policy.ticket_input import load_ticket
+    from escalada.policy.validate import load_policy
+
+    policy = load_policy(_engine_policy_paths(policy_paths))
+    parsed = load_ticket(ticket, policy=policy)
+    now = moment if moment is not None else datetime.now(timezone.utc)
+    text = RENDERERS[output](explain_ticket(policy, parsed, now))
+    click.echo(text.rstrip("\n"))
+    ctx.exit(0)
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH...]")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+@click.pass_context
+def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> None:
+    """Run the policy's PolicyTest documents.
+
+    Each test evaluates its ticket at its `at` instant and checks what it
+    expects: path, level, team, priority, actions (compared as a set of action
+    types; `mark` only when listed) and next ({level, at} or null). A failure
+    prints FILE:LINE:COL: test NAME: WHAT: expected X, got Y, and the actions
+    the engine decided. The last line is `N passed, M failed`; exit 1 when any
+    failed. PATHs are the policy directories or files (default ./policy); the
+    tests live among them, e.g. in a tests/ directory.
+
+    \b
+    Examples:
+      escalada test examples/policy
+      escalada test policy -v
+    """
+    from escalada.policy.testing import render
+    from escalada.policy.testing import run_tests
+    from escalada.policy.validate import load_policy
+
+    results = run_tests(load_policy(_engine_policy_paths(paths)))
+    click.echo(render(results, verbose=verbose).rstrip("\n"))
+    ctx.exit(0 if all(result.passed for result in results) else 1)
+
+
 # --- validate and schema ------------------------------------------------------
 
 
