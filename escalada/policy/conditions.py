@@ -120,8 +120,59 @@ def _present(value: Any) -> bool:
     return True
 
 
+# Fields whose value is always a string or None: their common operators get
+# direct predicates (the runner evaluates every path's match on every ticket).
+STRING_FIELDS = frozenset(
+    {
+        "priority",
+        "impact",
+        "urgency",
+        "status",
+        "team",
+        "title",
+        "description",
+        "text",
+        "requester.organization",
+    }
+)
+
+
+def _fast(cond: FieldCondition, get: Getter) -> Predicate | None:
+    """A specialised predicate with the same meaning as the general one, or None."""
+    op, want, name = cond.op, cond.value, cond.field
+    strings = _is_collection(want) and all(isinstance(w, str) for w in want)
+    if name == "tags":
+        if op == "contains" and isinstance(want, str):
+            return lambda t, p: want in t.tags
+        if op == "in" and strings:
+            options = frozenset(want)
+            return lambda t, p: not options.isdisjoint(t.tags)
+        return None
+    if name == "requester.vip" and op == "equals" and isinstance(want, bool):
+        return lambda t, p: t.requester.vip is want
+    if name not in STRING_FIELDS:
+        return None
+    if op == "equals" and isinstance(want, str):
+        return lambda t, p: get(t, p) == want
+    if op == "in" and strings:
+        options = frozenset(want)
+        return lambda t, p: get(t, p) in options
+    if op == "contains" and isinstance(want, str):
+        return lambda t, p: (value := get(t, p)) is not None and want in value
+    if op == "matches":
+        search = (cond.pattern or re.compile(str(want))).search
+        return lambda t, p: (value := get(t, p)) is not None and search(value) is not None
+    return None
+
+
 def _compile_field(cond: FieldCondition, ranks: Mapping[str, Mapping[str, int]]) -> Predicate:
     get = getter(cond.field)
+    return _fast(cond, get) or _general(cond, get, ranks)
+
+
+def _general(
+    cond: FieldCondition, get: Getter, ranks: Mapping[str, Mapping[str, int]]
+) -> Predicate:
     op, want = cond.op, cond.value
     if op == "equals":
         if cond.field == "tags" or _is_collection(want):

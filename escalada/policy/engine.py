@@ -44,9 +44,11 @@ from escalada.policy.conditions import scales
 from escalada.policy.engine_levels import Clocks
 from escalada.policy.engine_levels import LevelPlan
 from escalada.policy.engine_levels import Ruler
+from escalada.policy.engine_levels import Timed
 from escalada.policy.engine_levels import build_plans
 from escalada.policy.engine_levels import next_step
 from escalada.policy.engine_levels import schedule_level
+from escalada.policy.engine_levels import timed
 from escalada.policy.engine_trace import Assessment
 from escalada.policy.engine_trace import Trace
 from escalada.policy.engine_writer import Writer
@@ -57,6 +59,7 @@ from escalada.policy.model import Priority
 from escalada.policy.model import Trigger
 from escalada.policy.teams import TeamResolver
 from escalada.policy.teams import calendar_named
+from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Decision
 from escalada.ticket import Ticket
 
@@ -104,8 +107,19 @@ class Evaluator:
             for path in policy.paths.values()
         }
         self._canon = {name.casefold(): name for name in policy.paths}
+        self._canon.update({name: name for name in policy.paths})
+        self._gotos = {
+            name: tuple(
+                c for c in compiled if c.trigger.path is None and c.trigger.goto is not None
+            )
+            for name, compiled in self._triggers.items()
+        }
+        self._movers = {
+            name: tuple(c for c in compiled if c.trigger.path is not None)
+            for name, compiled in self._triggers.items()
+        }
         self._rulers: dict[str, Ruler] = {}
-        self._plans: dict[tuple[str, str | None], tuple[LevelPlan, ...]] = {}
+        self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Timed]] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._writer = Writer(self)
@@ -121,10 +135,17 @@ class Evaluator:
         return found
 
     def plans(self, path: EscalationPath, priority: str | None) -> tuple[LevelPlan, ...]:
+        """The level plans of a path for a priority (cached)."""
+        return self._rules(path, priority)[0]
+
+    def _rules(
+        self, path: EscalationPath, priority: str | None
+    ) -> tuple[tuple[LevelPlan, ...], Timed]:
         key = (path.name, priority)
         found = self._plans.get(key)
         if found is None:
-            found = self._plans[key] = build_plans(path, self.priority(priority), self.ruler)
+            plans = build_plans(path, self.priority(priority), self.ruler)
+            found = self._plans[key] = (plans, timed(plans))
         return found
 
     def priority(self, name: str | None) -> Priority | None:
@@ -182,22 +203,24 @@ class Evaluator:
             return self._writer.off_path(
                 ticket, now, outcome, "no escalation path matches it any more"
             )
-        plans = self.plans(path, prio_name)
-        clocks = Clocks(ticket.created)
-        scheduled = schedule_level(plans, ticket, now, clocks)
+        plans, rules = self._rules(path, prio_name)
+        clocks = Clocks(ticket.created, now)
+        scheduled = schedule_level(rules, ticket, clocks)
         top = len(path.levels) - 1
-        sources = [Source(scheduled, plans[scheduled].fired)] if scheduled else []
+        # (level, rule, trigger, moved from); the time rule's text is built only if chosen
+        sources: list[tuple[int, str | None, str | None, str | None]] = []
+        if scheduled:
+            sources.append((scheduled, None, None, None))
         moved = None
         if moved_by is not None:
             moved = Source(scheduled, moved_by[1], moved_by[0], moved_by[2])
-            sources.append(moved)
+            sources.append((scheduled, moved.rule, moved.trigger, moved.moved_from))
+        base = scheduled
         nexts: list[tuple[Trigger, str]] = []
-        for compiled in self._triggers[path.name]:
-            trigger = compiled.trigger
-            if trigger.path is not None or trigger.goto is None:
-                continue
+        for compiled in self._gotos[path.name]:
             if not compiled.fires(ticket, prio_name):
                 continue
+            trigger = compiled.trigger
             reason = _reason(trigger, ticket)
             if reason is None:
                 asks.append(trigger.name)
@@ -207,23 +230,28 @@ class Evaluator:
             if trigger.goto == "next":
                 nexts.append((trigger, reason))
                 continue
-            level = min(int(trigger.goto), top)
-            sources.append(Source(level, f"trigger {trigger.name}: {reason}", trigger.name))
+            level = min(int(trigger.goto), top)  # type: ignore[arg-type]
+            sources.append((level, f"trigger {trigger.name}: {reason}", trigger.name, None))
+            base = level if level > base else base
             if trace is not None:
                 trace.fired(path.name, trigger, f"level {level}")
-        base = max((s.level for s in sources), default=0)
+        target = base
         for trigger, reason in nexts:
             level = min(base + 1, top)
-            sources.append(Source(level, f"trigger {trigger.name}: {reason}", trigger.name))
+            sources.append((level, f"trigger {trigger.name}: {reason}", trigger.name, None))
+            target = level if level > target else target
             if trace is not None:
                 trace.fired(path.name, trigger, f"one above level {base}: level {level}")
-        target = max((s.level for s in sources), default=0)
-        on_path = old.path is not None and self._canon.get(old.path.casefold()) == path.name
+        on_path = old.path is not None and self._canonical(old.path) == path.name
         held = min(old.level, top) if on_path else 0
-        level = max(target, held)
+        level = target if target > held else held
         if trace is not None:
             trace.on_path(path, plans, scheduled, held if on_path else None, level, clocks)
-        next_ = next_step(plans, level, ticket, clocks)
+        next_ = next_step(rules, level, ticket, clocks)
+        if not sources and not asks and outcome.correct_to is None and old is NOT_ESCALATED:
+            # the common case of a fresh ticket at level 0 with nothing due
+            team = self.teams.resolve(path.levels[0].team, now).name
+            return Decision(ticket.key, prio_name, path.name, 0, team, (), next_)
         return self._writer.on_path(
             ticket,
             now,
@@ -233,11 +261,18 @@ class Evaluator:
             clocks=clocks,
             level=level,
             held=held if on_path else None,
-            source=_best(sources, level),
+            source=_best(sources, level, plans),
             moved=moved,
             asks=asks,
             next_=next_,
         )
+
+    def _canonical(self, stored: str) -> str | None:
+        """The policy's name for a path stored on a ticket (markers are lower case)."""
+        found = self._canon.get(stored)
+        if found is None:
+            found = self._canon.get(stored.casefold())
+        return found
 
     def _select(
         self, ticket: Ticket, priority: str | None, trace: Trace | None
@@ -256,12 +291,12 @@ class Evaluator:
         while chosen is not None and chosen.name not in seen:
             seen.add(chosen.name)
             follow = None
-            for compiled in self._triggers[chosen.name]:
+            for compiled in self._movers[chosen.name]:
                 trigger = compiled.trigger
-                if trigger.path is None or not compiled.fires(ticket, priority):
+                if not compiled.fires(ticket, priority):
                     continue
                 reason = _reason(trigger, ticket)
-                target = self.policy.paths.get(trigger.path)
+                target = self.policy.paths.get(trigger.path or "")
                 if reason is None:
                     asks.append(trigger.name)
                     if trace is not None:
@@ -295,15 +330,20 @@ def _reason(trigger: Trigger, ticket: Ticket) -> str | None:
     return trigger.reason or f"trigger {trigger.name} fired"
 
 
-def _best(sources: list[Source], level: int) -> Source | None:
+def _best(
+    sources: list[tuple[int, str | None, str | None, str | None]],
+    level: int,
+    plans: tuple[LevelPlan, ...],
+) -> Source | None:
     """The source that explains `level`: a trigger before a time rule."""
-    found = [s for s in sources if s.level == level]
-    if not found:
+    chosen = None
+    for source in sources:
+        if source[0] == level and (chosen is None or (chosen[2] is None and source[2])):
+            chosen = source
+    if chosen is None:
         return None
-    for source in found:
-        if source.trigger is not None:
-            return source
-    return found[0]
+    found, rule, trigger, moved_from = chosen
+    return Source(found, rule or plans[found].fired, trigger, moved_from)
 
 
 _EVALUATORS: dict[int, tuple[Policy, Evaluator]] = {}

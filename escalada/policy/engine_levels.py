@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from functools import lru_cache
 
 from escalada.policy.calendars import BusinessClock
 from escalada.policy.durations import format_duration
@@ -133,13 +134,28 @@ def stop_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
 class Clocks:
     """Per-evaluation memo of business time elapsed since a ticket was opened."""
 
-    __slots__ = ("created", "_memo")
+    __slots__ = ("created", "now", "_now", "_memo")
 
-    def __init__(self, created: datetime) -> None:
+    def __init__(self, created: datetime, now: datetime) -> None:
         self.created = created
+        self.now = now
+        self._now: dict[str, timedelta] = {}
         self._memo: dict[tuple[str, datetime], timedelta] = {}
 
+    def so_far(self, ruler: Ruler) -> timedelta:
+        """Business time from opening to `now` on the ruler's calendar."""
+        found = self._now.get(ruler.calendar)
+        if found is None:
+            if ruler.wall:
+                found = self.now - self.created if self.now > self.created else ZERO
+            else:
+                found = ruler.clock.elapsed(self.created, self.now)
+            self._now[ruler.calendar] = found
+        return found
+
     def elapsed(self, ruler: Ruler, end: datetime) -> timedelta:
+        if end is self.now:
+            return self.so_far(ruler)
         key = (ruler.calendar, end)
         found = self._memo.get(key)
         if found is None:
@@ -147,62 +163,89 @@ class Clocks:
         return found
 
 
-def schedule_level(
-    plans: Sequence[LevelPlan], ticket: Ticket, now: datetime, clocks: Clocks
-) -> int:
-    """The highest level whose time rule has fallen due at `now` (0 when none)."""
+# (level index, ruler, threshold, stop) of the levels that have a time rule
+Timed = tuple[tuple[int, Ruler, timedelta, "str | None"], ...]
+
+
+def timed(plans: Sequence[LevelPlan]) -> Timed:
+    return tuple(
+        (p.index, p.ruler, p.threshold, p.stop)
+        for p in plans
+        if p.ruler is not None and p.threshold is not None
+    )
+
+
+def _stopped_at(stop: str | None, ticket: Ticket) -> datetime | None:
+    if stop is None:
+        return None
+    return ticket.responded if stop == "responded" else ticket.resolved
+
+
+def schedule_level(rules: Timed, ticket: Ticket, clocks: Clocks) -> int:
+    """The highest level whose time rule has fallen due at `clocks.now` (0 when none)."""
     due = 0
-    for plan in plans:
-        threshold = plan.threshold
-        if threshold is None or plan.ruler is None:
+    for index, ruler, threshold, stop in rules:
+        if clocks.so_far(ruler) < threshold:
             continue
-        if clocks.elapsed(plan.ruler, now) < threshold:
-            continue
-        stopped = stop_instant(plan, ticket)
-        if stopped is not None and clocks.elapsed(plan.ruler, stopped) < threshold:
-            continue  # stop condition met before the level fell due
-        due = plan.index
+        if stop is not None:
+            stopped = ticket.responded if stop == "responded" else ticket.resolved
+            if stopped is not None and clocks.elapsed(ruler, stopped) < threshold:
+                continue  # stop condition met before the level fell due
+        due = index
     return due
+
+
+def add(ruler: Ruler, start: datetime, amount: timedelta) -> datetime:
+    """`start` plus `amount` of business time, in UTC."""
+    if ruler.wall:
+        end = start + amount
+        return end if end.tzinfo is timezone.utc else end.astimezone(timezone.utc)
+    return ruler.clock.add(start, amount)
 
 
 def due_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
     """When the level's time rule falls (or fell) due, ignoring stop conditions."""
     if plan.threshold is None or plan.ruler is None:
         return None
-    return plan.ruler.clock.add(ticket.created, plan.threshold)
+    return add(plan.ruler, ticket.created, plan.threshold)
 
 
-def next_step(
-    plans: Sequence[LevelPlan], level: int, ticket: Ticket, clocks: Clocks
-) -> NextStep | None:
+def next_step(rules: Timed, level: int, ticket: Ticket, clocks: Clocks) -> NextStep | None:
     """The next level above `level` to fall due by time, and when.
 
     Levels whose stop condition is already met are skipped. When several fall
     due at the same instant the highest one is named (the ticket goes straight
     there)."""
-    firsts: dict[str, tuple[Ruler, timedelta]] = {}
-    candidates: list[tuple[int, Ruler, timedelta]] = []
-    for plan in plans:
-        ruler, threshold = plan.ruler, plan.threshold
-        if plan.index <= level or threshold is None or ruler is None:
+    first: tuple[Ruler, timedelta] | None = None
+    others = False
+    candidates = []
+    for entry in rules:
+        index, ruler, threshold, stop = entry
+        if index <= level or (stop is not None and _stopped_at(stop, ticket) is not None):
             continue
-        if stop_instant(plan, ticket) is not None:
-            continue
-        candidates.append((plan.index, ruler, threshold))
-        first = firsts.get(ruler.calendar)
-        if first is None or threshold < first[1]:
-            firsts[ruler.calendar] = (ruler, threshold)
-    if not candidates:
+        candidates.append(entry)
+        if first is None:
+            first = (ruler, threshold)
+        elif ruler is not first[0]:
+            others = True
+        elif threshold < first[1]:
+            first = (ruler, threshold)
+    if first is None:
         return None
-    at = min(ruler.clock.add(ticket.created, threshold) for ruler, threshold in firsts.values())
-    best = 0
-    for index, ruler, threshold in candidates:
-        if len(firsts) == 1:
-            reached = threshold <= firsts[ruler.calendar][1]
-        else:
-            reached = clocks.elapsed(ruler, at) >= threshold
-        if reached and index > best:
-            best = index
+    if not others:
+        at = add(first[0], ticket.created, first[1])
+        best = max(index for index, _, threshold, _ in candidates if threshold <= first[1])
+        return NextStep(level=best, at=at)
+    firsts: dict[str, timedelta] = {}
+    for _, ruler, threshold, _ in candidates:
+        known = firsts.get(ruler.calendar)
+        if known is None or threshold < known:
+            firsts[ruler.calendar] = threshold
+    rulers = {ruler.calendar: ruler for _, ruler, _, _ in candidates}
+    at = min(add(rulers[name], ticket.created, threshold) for name, threshold in firsts.items())
+    best = max(
+        index for index, ruler, threshold, _ in candidates if clocks.elapsed(ruler, at) >= threshold
+    )
     return NextStep(level=best, at=at)
 
 
@@ -218,6 +261,7 @@ def human(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
+@lru_cache(maxsize=4096)
 def stamp(moment: datetime) -> str:
     """A UTC instant for people and reasons: `2026-11-23 09:55Z`."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timedelta
+from functools import lru_cache
 
 from escalada.policy.durations import format_duration
 from escalada.policy.engine_levels import human
@@ -54,9 +55,14 @@ def sla_texts(
     if priority is None or within is None:
         about = f"no {target} target" if priority else "no SLA target (no priority)"
         return about, about
-    target_text = f"{format_duration(within)} {target} target for {priority.name}"
+    target_text = _target_text(within, target, priority.name)
     remaining = within - elapsed
     left = f"{human(remaining)} left" if remaining > timedelta(0) else f"{human(remaining)} overdue"
     if not named_in_rule:
         left += f" on the {target_text}"
     return left, target_text
+
+
+@lru_cache(maxsize=256)
+def _target_text(within: timedelta, target: str, priority: str) -> str:
+    return f"{format_duration(within)} {target} target for {priority}"

@@ -208,7 +208,7 @@ class Writer:
         rule = source.rule if source else plan.fired
         if moved is not None and held is None:
             before = elsewhere or f"L0 on {moved.moved_from}"
-            if source is not moved:
+            if source != moved:
                 rule = f"{moved.rule}; {rule}"
         else:
             before = ", ".join(f"L{i} {path.levels[i].team}" for i in range(below + 1))

@@ -59,6 +59,8 @@ class TeamResolver:
         self.policy = policy
         self._clock = clock or (lambda name: clock_for(calendar_named(policy, name)))
         self._static: dict[str, ResolvedTeam] = {}
+        self._at: datetime | None = None  # rotations resolved at this instant
+        self._rotated: dict[str, ResolvedTeam] = {}
 
     def resolve(self, name: str, at: datetime) -> ResolvedTeam:
         """The team that takes `name`'s work at `at`."""
@@ -70,7 +72,12 @@ class TeamResolver:
             resolved = ResolvedTeam(name, name, team.notify if team else ())
             self._static[name] = resolved
             return resolved
-        return self._rotate(team, at)
+        if at != self._at:  # a runner cycle evaluates every ticket at one instant
+            self._at, self._rotated = at, {}
+        found = self._rotated.get(name)
+        if found is None:
+            found = self._rotated[name] = self._rotate(team, at)
+        return found
 
     def _rotate(self, team: Team, at: datetime) -> ResolvedTeam:
         for shift in team.rotation:

@@ -68,23 +68,47 @@ DEFAULTS: dict[str, str] = {
     "clear": "Escalation of $key cleared: $why.",
 }
 
-_CACHE: dict[str, Template] = {}
+# A template compiled to (literal, placeholder name or None, text as written)
+# parts, rendered by one join: the runner renders a reason per escalation.
+Parts = tuple[tuple[str, "str | None", str], ...]
+_CACHE: dict[str, Parts] = {}
 _IDENTIFIER = re.compile(r"\$(?:\{([^}]*)\}|(\w+))")
 
 
-def compile_template(text: str) -> Template:
-    """A cached Template for `text`."""
+def compile_template(text: str) -> Parts:
+    """Parse a template once (cached); same meaning as Template.safe_substitute."""
     found = _CACHE.get(text)
-    if found is None:
-        if len(_CACHE) > 1024:
-            _CACHE.clear()
-        found = _CACHE[text] = Template(text)
+    if found is not None:
+        return found
+    parts: list[tuple[str, str | None, str]] = []
+    literal, position = "", 0
+    for match in Template.pattern.finditer(text):
+        literal += text[position : match.start()]
+        position = match.end()
+        if match.group("escaped") is not None:
+            literal += Template.delimiter
+        elif match.group("named") is not None or match.group("braced") is not None:
+            name = match.group("named") or match.group("braced")
+            parts.append((literal, name, match.group(0)))
+            literal = ""
+        else:  # an invalid placeholder stays as written
+            literal += match.group(0)
+    parts.append((literal + text[position:], None, ""))
+    if len(_CACHE) > 1024:
+        _CACHE.clear()
+    found = _CACHE[text] = tuple(parts)
     return found
 
 
 def render(text: str, values: Mapping[str, str]) -> str:
     """Fill `$placeholders` from a flat mapping; unknown ones stay as written."""
-    return compile_template(text).safe_substitute(values)
+    get = values.get
+    return "".join(
+        [
+            literal + get(name, raw) if name else literal
+            for literal, name, raw in compile_template(text)
+        ]
+    )
 
 
 def placeholders(text: str) -> list[str]:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from escalada.policy.conditions import _fast
+from escalada.policy.conditions import _general
 from escalada.policy.conditions import compile_condition
 from escalada.policy.conditions import describe
 from escalada.policy.conditions import field_is_known
 from escalada.policy.conditions import field_value
+from escalada.policy.conditions import getter
 from escalada.policy.conditions import matches
 from escalada.policy.conditions import scales
 from escalada.policy.model import AllOf
@@ -144,3 +149,52 @@ def test_field_value_and_describe() -> None:
         "and not requester.vip equals false"
     )
     assert describe(None) == "every ticket"
+
+
+CASES = st.sampled_from(
+    [
+        ("tags", "contains", "outage"),
+        ("tags", "in", ["vpn", "dns"]),
+        ("requester.vip", "equals", True),
+        ("requester.vip", "equals", False),
+        ("priority", "equals", "P1"),
+        ("impact", "in", ["extensive", "minor"]),
+        ("title", "contains", "VPN"),
+        ("title", "contains", ""),
+        ("requester.organization", "contains", "Acme"),
+        ("requester.organization", "equals", "Acme AB"),
+        ("text", "matches", "(?i)gdpr|down"),
+        ("description", "matches", "^$"),
+        ("status", "in", ["open", "pending"]),
+    ]
+)
+TEXTS = st.sampled_from(["", "VPN down", "GDPR request", "printer"])
+
+
+@given(
+    CASES,
+    st.sets(st.sampled_from(["outage", "vpn", "dns", "x"])),
+    st.booleans(),
+    st.sampled_from([None, "Acme AB", "Acme", "Other"]),
+    TEXTS,
+    TEXTS,
+    st.sampled_from([None, "extensive", "minor", "moderate"]),
+    st.sampled_from(["open", "pending", "resolved"]),
+    st.sampled_from([None, "P1", "P2"]),
+)
+def test_fast_predicates_mean_the_same_as_the_general_ones(
+    case, tags, vip, organization, title, description, impact, status, priority
+) -> None:
+    name, op, value = case
+    t = ticket(
+        tags=frozenset(tags),
+        requester=Requester(organization, vip),
+        title=title,
+        description=description,
+        impact=impact,
+        status=status,
+    )
+    condition = field(name, op, value)
+    fast = _fast(condition, getter(name))
+    assert fast is not None, case
+    assert fast(t, priority) == _general(condition, getter(name), {})(t, priority)
