@@ -27,8 +27,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_configured = {"format": "text"}
+
+
+def current_format() -> str:
+    """The format `configure` last chose: commands that print records (the runner's
+    summary) print them in the same format."""
+    return _configured["format"]
+
+
 def configure(log_format: str = "text", *, debug: bool = False) -> None:
     """Route escalada's logs to stderr in the chosen format (idempotent)."""
+    _configured["format"] = log_format
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonFormatter())

@@ -18,6 +18,7 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
+from escalada import logs
 from escalada.audit import AuditLog
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
@@ -63,7 +64,8 @@ class RunSettings:
     interval: float | None  # None: one cycle
     audit: str | None = None
     metrics: str | None = None
-    log_format: str = "text"  # json: the summary and dry-run decisions print as JSON lines
+    # json: the summary and dry-run decisions print as JSON lines; None: as logs.configure chose
+    log_format: str | None = None
 
 
 def execute(
@@ -81,9 +83,14 @@ def execute(
     tells a connector what it needs to read, e.g. latest comments)."""
     from escalada.notify import Notifier
     from escalada.policy.engine import Evaluator
+    from escalada.policy.validate import PolicyInvalid
     from escalada.policy.validate import load_policy
 
-    policy = load_policy(settings.policy_paths)
+    try:
+        policy = load_policy(settings.policy_paths)
+    except PolicyInvalid as invalid:
+        _log_findings(invalid)
+        raise
     evaluator = Evaluator(policy)
     notifier = Notifier(policy.channels)
     audit = AuditLog(settings.audit)
@@ -106,7 +113,7 @@ def execute(
         )
 
     def report(result: CycleReport) -> None:
-        as_json = settings.log_format == "json"
+        as_json = (settings.log_format or logs.current_format()) == "json"
         for desk in result.desks:
             if settings.options.dry_run:
                 for decision in desk.decisions:
@@ -134,6 +141,21 @@ def execute(
         audit.close()
         if restore is not None:
             restore()
+
+
+def _log_findings(invalid: Any) -> None:
+    """Every finding of an invalid policy, as `validate` prints them (the error line
+    that ends the run names only the first)."""
+    for finding in invalid.findings:
+        log.log(
+            logging.ERROR if finding.severity == "error" else logging.WARNING,
+            "%s: %s %s %s",
+            finding.where,
+            finding.severity,
+            finding.code,
+            finding.message,
+            extra={"finding": finding.as_json()},
+        )
 
 
 def run_loop(

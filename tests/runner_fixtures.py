@@ -359,3 +359,146 @@ def run(
 
 def views(h: Harness, keys: dict[str, str]) -> dict[str, DeskView]:
     return {name: h.view(key) for name, key in keys.items()}
+
+
+# --- a policy on disk, for `escalada run` ---------------------------------------------
+
+POLICY_YAML = """\
+apiVersion: escalada/v1
+kind: PriorityMatrix
+metadata: {name: default}
+spec:
+  impact: [extensive, significant, moderate, minor]
+  urgency: [critical, high, medium, low]
+  matrix:
+    extensive:   [P1, P1, P2, P3]
+    significant: [P1, P2, P3, P3]
+    moderate:    [P2, P3, P3, P4]
+    minor:       [P3, P4, P4, P4]
+  priorities:
+    P1: {title: Critical, respond_within: 15m, resolve_within: 4h, update_every: 1h, calendar: 24x7}
+    P2: {title: High, respond_within: 1h, resolve_within: 8h, update_every: 4h, calendar: 24x7}
+    P3: {title: Medium, respond_within: 4h, resolve_within: 3d, calendar: 24x7}
+    P4: {title: Low, respond_within: 1d, resolve_within: 10d, calendar: 24x7}
+---
+apiVersion: escalada/v1
+kind: Team
+metadata: {name: service-desk}
+spec: {notify: [sd-leads]}
+---
+apiVersion: escalada/v1
+kind: Team
+metadata: {name: network-l2}
+spec: {notify: [net, sd-leads]}
+---
+apiVersion: escalada/v1
+kind: Team
+metadata: {name: it-management}
+spec: {notify: [mgmt]}
+---
+apiVersion: escalada/v1
+kind: Channel
+metadata: {name: sd-leads}
+spec: {type: slack, url: {env: HOOK_SD_LEADS}}
+---
+apiVersion: escalada/v1
+kind: Channel
+metadata: {name: net}
+spec: {type: webhook, url: {env: HOOK_NET}}
+---
+apiVersion: escalada/v1
+kind: Channel
+metadata: {name: mgmt}
+spec: {type: webhook, url: {env: HOOK_MGMT}}
+---
+apiVersion: escalada/v1
+kind: EscalationPath
+metadata: {name: critical-outage}
+spec:
+  match: {field: tags, contains: outage}
+  precedence: 100
+  levels:
+    - team: service-desk
+    - {team: network-l2, after: 15m, unless: responded, actions: [assign, comment, notify]}
+    - {team: it-management, after: 2h, unless: resolved}
+  triggers:
+    - name: vip-customer
+      if: {field: requester.vip, equals: true}
+      goto: 2
+      reason: A VIP customer is affected
+---
+apiVersion: escalada/v1
+kind: EscalationPath
+metadata: {name: standard}
+spec:
+  precedence: 0
+  levels:
+    - team: service-desk
+    - {team: network-l2, after: 4h, unless: responded}
+    - {team: it-management, after: 1d, unless: resolved}
+"""
+DESK_YAML = """\
+---
+apiVersion: escalada/v1
+kind: Desk
+metadata: {name: NAME}
+spec:
+  type: sandbox
+  options: {path: "PATH"}
+"""
+HOOKS = {
+    "HOOK_SD_LEADS": "https://hooks.slack.test/services/T0/B0/sdleads",
+    "HOOK_NET": "https://hooks.example.test/net",
+    "HOOK_MGMT": "https://hooks.example.test/mgmt",
+}
+
+
+def write_policy(directory: Path, desks: dict[str, Path]) -> Path:
+    """The policy above with one sandbox Desk per entry (name -> its SQLite file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "policy.yaml").write_text(POLICY_YAML, encoding="utf-8")
+    text = "".join(
+        DESK_YAML.replace("NAME", name).replace("PATH", str(path)) for name, path in desks.items()
+    )
+    (directory / "desks.yaml").write_text(text.removeprefix("---\n"), encoding="utf-8")
+    return directory
+
+
+def seed_sandbox(path: Path, now: datetime) -> dict[str, str]:
+    """`seed()`'s four tickets, written straight into a sandbox file."""
+    from escalada.connectors.sandbox_store import NewTicket
+    from escalada.connectors.sandbox_store import insert_tickets
+    from escalada.connectors.sandbox_store import open_db
+
+    vip: dict[str, Any] = {"priority": "P1", "tags": ["outage"], "vip": True}
+    db = open_db(path)
+    try:
+        keys = insert_tickets(
+            db,
+            [
+                NewTicket("Core switch down in Oslo", now - 40 * M, priority="P1", tags=["outage"]),
+                NewTicket("CEO cannot reach the VPN", now - 5 * M, **vip),
+                NewTicket("Printer queue stuck", now - 5 * H, priority="P3"),
+                NewTicket("New laptop request", now - H, priority="P3"),
+            ],
+        )
+    finally:
+        db.close()
+    return dict(zip(("outage", "vip", "slow", "quiet"), keys, strict=True))
+
+
+def sandbox_rows(path: Path) -> dict[str, tuple[Any, ...]]:
+    """Each ticket's team, tags and revision, and its notes: what a run changes."""
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT key, team, tags, revision FROM tickets").fetchall()
+        notes = db.execute("SELECT ticket, body FROM notes ORDER BY id").fetchall()
+    finally:
+        db.close()
+    return {
+        key: (team, tuple(json.loads(tags)), revision, tuple(b for t, b in notes if t == key))
+        for key, team, tags, revision in rows
+    }
