@@ -231,6 +231,15 @@ def _translate(
         yield _pattern(error, doc, path, title, hint)
     elif keyword in ("oneOf", "anyOf"):
         yield from _alternatives(error, doc, path, schema)
+    elif keyword == "uniqueItems" and isinstance(value, list):
+        again = next((i for i, item in enumerate(value) if item in value[:i]), len(value) - 1)
+        yield _error(
+            "schema",
+            doc,
+            (*path, again),
+            f"{loc} lists `{_show(value[again])}` more than once",
+            hint,
+        )
     elif keyword == "not":
         both = (
             error.validator_value.get("required")
@@ -357,9 +366,6 @@ def _bounds(keyword: Any, error: ValidationError, loc: str) -> str:
         return f"{loc} needs at least {limit} entr{'ies' if limit != 1 else 'y'}"
     if keyword == "maxProperties":
         return f"{loc} allows at most {limit} key{'s' * (limit != 1)}, found {len(value)}"
-    if keyword == "uniqueItems":
-        twice = next((item for i, item in enumerate(value) if item in value[:i]), None)
-        return f"{loc} lists `{_show(twice)}` more than once"
     if keyword == "minLength":
         return f"{loc} must not be empty" if limit == 1 else f"{loc} needs {limit}+ characters"
     if keyword in ("minimum", "exclusiveMinimum"):

@@ -90,6 +90,9 @@ class _Marks(Mapping[Path, Where]):
     def __len__(self) -> int:
         return len(self._marks)
 
+    def __repr__(self) -> str:
+        return f"<{len(self._marks)} positions in {self._file}>"
+
 
 @dataclass(frozen=True, slots=True)
 class _Anchor:

@@ -54,7 +54,7 @@ def combined_schema() -> Schema:
         "title": "escalada policy document",
         "description": "Any escalada policy document; the schema is chosen by `kind`.",
         "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "required": ["apiVersion", "kind", "metadata"],
         "properties": {
             "apiVersion": {"const": API_VERSION, "description": f"Always `{API_VERSION}`."},
             "kind": {"enum": list(KINDS), "description": "The document's kind."},

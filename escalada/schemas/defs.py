@@ -71,6 +71,17 @@ def string_map(description: str, value: str, **extra: Any) -> Schema:
     }
 
 
+def closed(description: str, properties: dict[str, Schema], **extra: object) -> Schema:
+    """An object with exactly these properties (typos are errors)."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+        **extra,
+    }
+
+
 DEFS: dict[str, Schema] = {
     "name": {
         "title": "Name",

@@ -16,7 +16,7 @@ from escalada.policy.model import KINDS
 from escalada.schemas.defs import DEFS
 from escalada.schemas.defs import Schema
 from escalada.schemas.defs import ref
-from escalada.schemas.kinds import EXAMPLES
+from escalada.schemas.examples import EXAMPLES
 from escalada.schemas.kinds import SPECS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -42,7 +42,8 @@ def kind_schema(kind: str) -> Schema:
         "title": f"escalada {kind}",
         "description": f"{spec['description']} One `kind: {kind}` document of an escalada policy.",
         "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
+        # `spec` may be left out when nothing in it is required (a Team with no notes).
+        "required": ["apiVersion", "kind", "metadata"] + (["spec"] if "required" in spec else []),
         "additionalProperties": False,
         "properties": {
             "apiVersion": {"const": API_VERSION, "description": f"Always `{API_VERSION}`."},

@@ -5,6 +5,7 @@ policy should decide for it. The ticket has the normalized ticket's shape
 from __future__ import annotations
 
 from escalada.schemas.defs import Schema
+from escalada.schemas.defs import closed
 from escalada.schemas.defs import nullable
 from escalada.schemas.defs import ref
 from escalada.schemas.defs import string
@@ -12,21 +13,11 @@ from escalada.ticket import ACTION_TYPES
 from escalada.ticket import STATUSES
 
 
-def _closed(description: str, properties: dict[str, Schema], **extra: object) -> Schema:
-    return {
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "additionalProperties": False,
-        **extra,
-    }
-
-
 def _text_or_null(description: str) -> Schema:
     return {"type": ["string", "null"], "description": description}
 
 
-POLICY_TEST = _closed(
+POLICY_TEST = closed(
     "A test of the policy: at instant `at`, this ticket should be where `expect` says.",
     {
         "at": ref("dateTime", "The instant the policy is evaluated at."),
@@ -37,7 +28,7 @@ POLICY_TEST = _closed(
 )
 
 POLICY_TEST_DEFS: dict[str, Schema] = {
-    "ticket": _closed(
+    "ticket": closed(
         "A ticket in the normalized shape every desk is translated into.",
         {
             "desk": string("The Desk it comes from (default: a test desk)."),
@@ -60,7 +51,7 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
                 "description": "Tags or labels.",
                 "items": {"type": "string", "description": "A tag."},
             },
-            "requester": _closed(
+            "requester": closed(
                 "Who asked.",
                 {
                     "organization": _text_or_null("The requester's organization."),
@@ -71,7 +62,7 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
                 "type": "object",
                 "description": "Custom fields by name (as in `fields.<name>` conditions).",
             },
-            "escalation": _closed(
+            "escalation": closed(
                 "What escalada has already done to the ticket.",
                 {
                     "path": nullable("name", "The EscalationPath it is on."),
@@ -98,7 +89,7 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
         },
         required=["key", "created"],
     ),
-    "expectation": _closed(
+    "expectation": closed(
         "What the policy should decide; only the keys given are compared.",
         {
             "path": nullable("name", "The governing EscalationPath, or null for none."),
@@ -113,7 +104,7 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
             "next": {
                 "description": "The next escalation: {level, at} (either key), or null for none.",
                 "anyOf": [
-                    _closed(
+                    closed(
                         "The next level and when it is due.",
                         {
                             "level": {

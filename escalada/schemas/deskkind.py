@@ -1,0 +1,120 @@
+"""The Desk kind: where a desk is, how to log in, and how policy names map
+onto the desk's own values; `options` are checked per desk type (if/then)."""
+
+from __future__ import annotations
+
+from escalada.schemas.defs import Schema
+from escalada.schemas.defs import closed
+from escalada.schemas.defs import ref
+from escalada.schemas.defs import string
+from escalada.schemas.defs import string_map
+
+DESK = closed(
+    "A service desk escalada reads tickets from and reconciles configuration into.",
+    {
+        "type": {
+            "enum": ["jira", "zendesk", "servicenow", "sandbox"],
+            "description": "jira (Jira Service Management), zendesk, servicenow, or sandbox "
+            "(the embedded demo desk).",
+        },
+        "url": string(
+            "The desk's base URL, https only, e.g. https://acme.zendesk.com.",
+            pattern=r"^https://[^\s/?#]+(/\S*)?$",
+            format="uri",
+        ),
+        "auth": {
+            "type": "object",
+            "description": "Credentials by name (e.g. email, token), each a secret: "
+            "{env: NAME} or {file: PATH}.",
+            "additionalProperties": ref("secret"),
+        },
+        "scope": string(
+            "A desk-native filter for the tickets escalada handles (JQL, a Zendesk "
+            "search, a ServiceNow encoded query)."
+        ),
+        "priorities": string_map("Policy priority -> the desk's value.", "The desk's value."),
+        "impact": ref("valueMapping", "Policy impact values -> the desk field and values."),
+        "urgency": ref("valueMapping", "Policy urgency values -> the desk field and values."),
+        "teams": string_map(
+            "Policy team -> the desk's group (verified, never created).",
+            "The desk's group name.",
+            propertyNames=ref("name"),
+        ),
+        "fields": string_map(
+            "Custom field name (as used in `fields.<name>`) -> the desk's field id.",
+            "The desk's field id.",
+        ),
+        "options": {
+            "type": "object",
+            "description": "Settings for this desk type: jira {team_field, team_mode, "
+            "comment_api, project}; zendesk {safe_update}; servicenow {table, "
+            "marker_field}; sandbox {path}.",
+        },
+    },
+    required=["type"],
+    allOf=[
+        {
+            "if": {"properties": {"type": {"const": "sandbox"}}, "required": ["type"]},
+            "else": {
+                "required": ["url"],
+                "description": "Every desk but the sandbox needs its base URL, e.g. "
+                "https://acme.zendesk.com.",
+            },
+        },
+        *(
+            {
+                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+                "then": {"properties": {"options": ref(f"{kind}Options")}},
+            }
+            for kind in ("jira", "zendesk", "servicenow", "sandbox")
+        ),
+    ],
+)
+
+DESK_DEFS: dict[str, Schema] = {
+    "valueMapping": closed(
+        "A policy value list mapped onto a desk field.",
+        {
+            "field": string("The desk's field id, e.g. 360001111 or customfield_10004."),
+            "values": string_map("Policy value -> the desk's value.", "The desk's value."),
+        },
+        required=["values"],
+    ),
+    "jiraOptions": closed(
+        "Jira Service Management settings.",
+        {
+            "team_field": string("The field that holds the team, e.g. customfield_10001."),
+            "team_mode": {
+                "enum": ["field", "component", "assignee"],
+                "description": "How a team is set on an issue: a field, a component, or "
+                "the assignee.",
+            },
+            "comment_api": {
+                "enum": ["servicedesk", "platform"],
+                "description": "servicedesk: internal comments via the JSM API; platform: "
+                "the Jira platform comment API.",
+            },
+            "project": string("The project key, e.g. IT."),
+        },
+    ),
+    "zendeskOptions": closed(
+        "Zendesk settings.",
+        {
+            "safe_update": {
+                "type": "boolean",
+                "description": "Use safe updates (a 409 when the ticket changed since read).",
+            }
+        },
+    ),
+    "servicenowOptions": closed(
+        "ServiceNow settings.",
+        {
+            "table": string("The table of tickets, e.g. incident."),
+            "marker_field": string("The field that keeps escalada's marker, e.g. u_escalada."),
+        },
+    ),
+    "sandboxOptions": closed(
+        "Sandbox (demo desk) settings.",
+        {"path": string("Where the sandbox desk keeps its tickets.")},
+    ),
+}
