@@ -160,3 +160,46 @@ def test_seed_refuses_a_file_that_is_not_a_sandbox(tmp_path: Path) -> None:
         f"error: {other} is an SQLite file but not an escalada sandbox (choose another --db path)"
     )
     assert rows(other, "SELECT count(*) FROM inventory") == [(0,)]
+
+
+def test_the_seed_matches_the_example_policy() -> None:
+    from escalada.connectors.sandbox_config import work_teams
+    from escalada.connectors.sandbox_seed import IMPACT
+    from escalada.policy.validate import load_policy
+
+    example = load_policy([str(Path(__file__).parents[2] / "examples" / "policy")])
+    assert example.matrix is not None
+    assert (example.matrix.impact, example.matrix.urgency) == (IMPACT, URGENCY)
+    assert {
+        (impact, urgency): MATRIX[impact][URGENCY.index(urgency)]
+        for impact in IMPACT
+        for urgency in URGENCY
+    } == dict(example.matrix.cells)
+    assert set(GROUPS) == set(work_teams(example))
+
+
+def test_the_installed_command_seeds_and_shows(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def escalada(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "escalada", "sandbox", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    seeded = escalada("seed", "--tickets", "5", "--now", "2026-11-23T10:00:00Z")
+    assert (seeded.returncode, seeded.stderr) == (0, "")
+    assert seeded.stdout.startswith("seeded 5 tickets into .escalada/sandbox.sqlite: ")
+    shown = escalada("show", "--all")
+    assert shown.returncode == 0
+    assert shown.stdout.splitlines()[-1] == "5 tickets in .escalada/sandbox.sqlite"
+    missing = escalada("show", "--db", "nowhere.sqlite")
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        "error: no sandbox at nowhere.sqlite (create one with `escalada sandbox seed`, "
+        "or pass --db)\n"
+    )
