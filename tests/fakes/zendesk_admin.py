@@ -139,9 +139,11 @@ class AdminRoutes:
 
     # --- seeding -----------------------------------------------------------------
 
-    def add_field(self: ZendeskFake, title: str, options: dict[str, str]) -> int:
+    def add_field(
+        self: ZendeskFake, title: str, options: dict[str, str], *, field_id: int | None = None
+    ) -> int:
         """A drop-down ticket field with options {value: name}."""
-        field_id = self.new_id()
+        field_id = field_id or self.new_id()
         self.ticket_fields[field_id] = {
             "id": field_id,
             "type": "tagger",
