@@ -12,6 +12,7 @@ from escalada.connectors.base import CheckItem
 from escalada.connectors.base import Connector
 from escalada.errors import EscaladaError
 from escalada.policy.model import Policy
+from escalada.runner import select_desks
 from escalada.tables import table
 
 
@@ -24,8 +25,6 @@ def check_desks(
     """Every check item of every selected desk; a desk that cannot even be
     reached (missing secret, refused credentials, bad file) is one failed item
     and the other desks are still checked."""
-    from escalada.runner import select_desks
-
     desks = select_desks(policy, names)
     if not desks:
         raise EscaladaError(

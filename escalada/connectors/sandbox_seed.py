@@ -217,12 +217,16 @@ def seed(path: Path, *, tickets: int = 40, seed: int = 1, now: datetime) -> Seed
         made[index] = replace(made[index], vip=True)
     db = open_db(path)
     try:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("DELETE FROM notes")
-        db.execute("DELETE FROM tickets")
-        ensure_groups(db, GROUPS)
-        db.execute("COMMIT")
-        insert_tickets(db, made)
+        db.execute("BEGIN IMMEDIATE")  # a runner reading meanwhile sees the old or the new set
+        try:
+            db.execute("DELETE FROM notes")
+            db.execute("DELETE FROM tickets")
+            ensure_groups(db, GROUPS)
+            insert_tickets(db, made)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
     finally:
         db.close()
     open_tickets = [t for t in made if t.status in ("open", "pending")]

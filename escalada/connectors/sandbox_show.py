@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from escalada.connectors.sandbox_store import ESCALADA_AUTHOR
 from escalada.connectors.sandbox_store import from_text
 from escalada.connectors.sandbox_store import open_db
 from escalada.marker import decode
@@ -18,10 +19,11 @@ def show_tickets(path: Path, *, include_done: bool = False) -> str:
     try:
         rows = db.execute(
             "SELECT t.key, t.priority, t.status, t.team, t.vip, t.tags, t.created, t.title,"
-            " (SELECT count(*) FROM notes n WHERE n.ticket = t.key AND n.author = 'escalada')"
+            " (SELECT count(*) FROM notes n WHERE n.ticket = t.key AND n.author = ?)"
             " AS notes FROM tickets t"
             + ("" if include_done else " WHERE t.status IN ('open', 'pending')")
-            + " ORDER BY t.rowid"
+            + " ORDER BY t.rowid",
+            [ESCALADA_AUTHOR],
         ).fetchall()
     finally:
         db.close()

@@ -140,9 +140,12 @@ class NewTicket:
 
 
 def insert_tickets(conn: sqlite3.Connection, tickets: Iterable[NewTicket]) -> list[str]:
-    """Add tickets with the next free keys (SB-1, SB-2, ...) in one transaction."""
+    """Add tickets with the next free keys (SB-1, SB-2, ...) in one transaction
+    (the caller's, when one is open)."""
     keys: list[str] = []
-    conn.execute("BEGIN IMMEDIATE")
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
     try:
         number = conn.execute("SELECT coalesce(max(rowid), 0) FROM tickets").fetchone()[0]
         for ticket in tickets:
@@ -178,9 +181,11 @@ def insert_tickets(conn: sqlite3.Connection, tickets: Iterable[NewTicket]) -> li
                 [(key, to_text(at), "requester", body) for at, body in ticket.comments],
             )
             keys.append(key)
-        conn.execute("COMMIT")
+        if own:
+            conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if own:
+            conn.execute("ROLLBACK")
         raise
     return keys
 
