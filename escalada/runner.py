@@ -186,7 +186,7 @@ class _Cycle:
             # otherwise skip rows whose state the runner's own writes change.
             tickets = list(connector.candidates(shard=self.options.shard))
             report.seen = len(tickets)
-            for ticket in tickets:
+            for ticket in self._complete(connector, tickets):
                 if self.stop.is_set():
                     log.info(
                         "desk %s: stop requested, leaving the rest for the next cycle", desk.name
@@ -203,6 +203,21 @@ class _Cycle:
             report.calls = connector.calls if connector is not None else 0
             report.duration = time.monotonic() - started
         return report
+
+    def _complete(self, connector: Connector, tickets: list[Ticket]) -> list[Ticket]:
+        """Partially read tickets that have something due, re-read in full (batched)."""
+        refresh = getattr(connector, "refresh", None)
+        if refresh is None:
+            return tickets
+        due = [
+            t
+            for t in tickets
+            if t.partial and (t.escalation.pending or self.evaluator.evaluate(t, self.now).actions)
+        ]
+        if not due:
+            return tickets
+        fresh = {t.key: t for t in refresh(due)}
+        return [fresh.get(t.key, t) for t in tickets]
 
     def ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
         try:

@@ -64,6 +64,10 @@ class Ticket:
     escalation: EscalationState = NOT_ESCALATED
     latest_comment: str | None = None  # read only when a trigger needs `reason_from`
     revision: str | None = None  # desk concurrency token (e.g. Zendesk updated_stamp)
+    # True when the connector left out fields that cost extra calls per ticket
+    # (e.g. Zendesk's first-reply time); the runner refreshes such a ticket
+    # through `Connector.refresh` before acting on it, and only then.
+    partial: bool = False
 
     @property
     def text(self) -> str:

@@ -113,6 +113,12 @@ class Connector(Protocol):
         Raises ConflictError when the desk reports a concurrent edit."""
         ...
 
+    # Optional: `refresh(tickets: Sequence[Ticket]) -> list[Ticket]` re-reads
+    # tickets in full (in batches). Connectors that yield `Ticket.partial`
+    # tickets implement it; the runner calls it only for tickets with
+    # something due, so the expensive fields cost calls per escalation, not
+    # per candidate.
+
     def check(self) -> list[CheckItem]:
         """Credentials, permissions and every mapped id."""
         ...
