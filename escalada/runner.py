@@ -217,7 +217,8 @@ class _Cycle:
         if not due:
             return tickets
         fresh = {t.key: t for t in refresh(due)}
-        return [fresh.get(t.key, t) for t in tickets]
+        gone = {t.key for t in due} - fresh.keys()  # solved or out of scope since the read
+        return [fresh.get(t.key, t) for t in tickets if t.key not in gone]
 
     def ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
         try:
