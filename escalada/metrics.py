@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -40,6 +41,18 @@ _METRICS = (
 )
 
 
+def _number(value: float) -> str:
+    """A sample value with every digit kept (`:g` rounds to six significant digits,
+    which turned a Unix timestamp into 1.79543e+09)."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -49,7 +62,9 @@ def render(report: CycleReport) -> str:
     for name, kind, help_text, attribute in _METRICS:
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
         for desk in report.desks:
-            lines.append(f'{name}{{desk="{_label(desk.desk)}"}} {getattr(desk, attribute):g}')
+            lines.append(
+                f'{name}{{desk="{_label(desk.desk)}"}} {_number(getattr(desk, attribute))}'
+            )
     lines += [
         "# HELP escalada_desk_up 1 if the desk's part of the last cycle succeeded.",
         "# TYPE escalada_desk_up gauge",
@@ -59,10 +74,10 @@ def render(report: CycleReport) -> str:
     lines += [
         "# HELP escalada_cycle_seconds Wall time of the last cycle.",
         "# TYPE escalada_cycle_seconds gauge",
-        f"escalada_cycle_seconds {report.duration:g}",
+        f"escalada_cycle_seconds {_number(report.duration)}",
         "# HELP escalada_last_cycle_timestamp_seconds When the last cycle started (Unix time).",
         "# TYPE escalada_last_cycle_timestamp_seconds gauge",
-        f"escalada_last_cycle_timestamp_seconds {report.started.timestamp():g}",
+        f"escalada_last_cycle_timestamp_seconds {_number(report.started.timestamp())}",
     ]
     return "\n".join(lines) + "\n"
 

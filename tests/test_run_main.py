@@ -73,6 +73,7 @@ def settings(policy: Path, **changes: Any) -> RunSettings:
         policy_paths=(str(policy),),
         options=options,
         interval=changes.pop("interval", None),
+        log_format=changes.pop("log_format", "text"),
         **changes,
     )
 
