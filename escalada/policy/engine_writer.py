@@ -35,7 +35,8 @@ from escalada.policy.model import EscalationPath
 from escalada.policy.model import Priority
 from escalada.policy.teams import ResolvedTeam
 from escalada.policy.templates import DEFAULTS
-from escalada.policy.templates import render
+from escalada.policy.templates import compile_template
+from escalada.policy.templates import fill
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import Decision
@@ -59,6 +60,7 @@ class Writer:
 
     def __init__(self, evaluator: Evaluator) -> None:
         self.ev = evaluator
+        self._parts = {name: compile_template(text) for name, text in DEFAULTS.items()}
 
     def off_path(
         self, ticket: Ticket, now: datetime, outcome: PriorityOutcome, why: str
@@ -73,7 +75,7 @@ class Writer:
             )
             was = f" (was level {old.level} on {old.path})" if old.path else ""
             values["why"] = why + was
-            actions.append(Action("clear", render(DEFAULTS["clear"], values), state=NOT_ESCALATED))
+            actions.append(Action("clear", fill(self._parts["clear"], values), state=NOT_ESCALATED))
         return Decision(ticket.key, outcome.effective, None, 0, None, tuple(actions))
 
     def on_path(
@@ -139,27 +141,31 @@ class Writer:
             self._escalation_values(
                 values, ticket, now, path, plans, clocks, level, held, source, moved, priority
             )
-            default = DEFAULTS["move" if arrived else "escalate"]
-            reason = render(level_spec.message or default, values)
+            template = (
+                compile_template(level_spec.message)
+                if level_spec.message
+                else self._parts["move" if arrived else "escalate"]
+            )
+            reason = fill(template, values)
             if "assign" in level_spec.actions:
                 actions.append(Action("assign", reason, team=team.name))
             if "comment" in level_spec.actions:
                 actions.append(Action("comment", reason))
         if asking:
             values["trigger"] = ", ".join(asks)
-            ask = render(DEFAULTS["ask_reason"], values)
+            ask = fill(self._parts["ask_reason"], values)
             actions.append(Action("ask_reason", ask))
             reason = reason or ask
         update = ""
         if update_due:
             self._update_values(values, ticket, now, clocks, plans[level], priority)
-            update = render(DEFAULTS["update"], values)
+            update = fill(self._parts["update"], values)
             reason = reason or update
         if new != old:
             if new.path is None:
                 was = f"was level {old.level} on {old.path}" if old.path else "no level"
                 values["why"] = f"path {path.name} now governs it at level 0 ({was})"
-                actions.append(Action("clear", render(DEFAULTS["clear"], values), state=new))
+                actions.append(Action("clear", fill(self._parts["clear"], values), state=new))
             else:
                 if not reason:
                     reason = f"{ticket.key}: escalation state now on {path.name}, level {level}."
@@ -177,7 +183,7 @@ class Writer:
         values = ticket_values(ticket, target, self.ev.priority(target), now)
         values["written_priority"] = outcome.written or "none"
         values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
-        return Action("set_priority", render(DEFAULTS["set_priority"], values), priority=target)
+        return Action("set_priority", fill(self._parts["set_priority"], values), priority=target)
 
     def _escalation_values(
         self,

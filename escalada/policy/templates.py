@@ -102,13 +102,13 @@ def compile_template(text: str) -> Parts:
 
 def render(text: str, values: Mapping[str, str]) -> str:
     """Fill `$placeholders` from a flat mapping; unknown ones stay as written."""
+    return fill(compile_template(text), values)
+
+
+def fill(parts: Parts, values: Mapping[str, str]) -> str:
+    """Render a compiled template (see `compile_template`)."""
     get = values.get
-    return "".join(
-        [
-            literal + get(name, raw) if name else literal
-            for literal, name, raw in compile_template(text)
-        ]
-    )
+    return "".join([literal + get(name, raw) if name else literal for literal, name, raw in parts])
 
 
 def placeholders(text: str) -> list[str]:

@@ -183,7 +183,15 @@ TEXTS = st.sampled_from(["", "VPN down", "GDPR request", "printer"])
     st.sampled_from([None, "P1", "P2"]),
 )
 def test_fast_predicates_mean_the_same_as_the_general_ones(
-    case, tags, vip, organization, title, description, impact, status, priority
+    case: tuple[str, str, object],
+    tags: set[str],
+    vip: bool,
+    organization: str | None,
+    title: str,
+    description: str,
+    impact: str | None,
+    status: str,
+    priority: str | None,
 ) -> None:
     name, op, value = case
     t = ticket(

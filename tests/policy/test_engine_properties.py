@@ -22,6 +22,7 @@ from escalada.policy.engine import Evaluator
 from escalada.ticket import Decision
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
+from escalada.ticket import Status
 from escalada.ticket import Ticket
 from tests.policy.engine_fixtures import CALENDARS
 from tests.policy.engine_fixtures import UTC
@@ -67,7 +68,7 @@ def states(draw: st.DrawFn, created: datetime) -> EscalationState:
 def tickets(draw: st.DrawFn) -> Ticket:
     created = START + timedelta(minutes=draw(minutes))
     responded = draw(st.none() | offsets.map(lambda d: created + d))
-    status = draw(st.sampled_from(["open", "open", "pending", "resolved", "closed"]))
+    status: Status = draw(st.sampled_from(["open", "open", "pending", "resolved", "closed"]))
     resolved = draw(st.none() | offsets.map(lambda d: created + d)) if status != "open" else None
     return Ticket(
         desk="test",
