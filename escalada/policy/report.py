@@ -78,7 +78,13 @@ def summary(result: ValidationResult, strict: bool) -> str:
             (result.warnings, "warning"),
         )
     )
-    return f"{' '.join(result.paths)} {state}: {counts}"
+    line = f"{' '.join(result.paths)} {state}: {counts}"
+    if result.held_back:
+        line += (
+            f" ({result.held_back} follow-on finding{'s' * (result.held_back != 1)} about "
+            "names held back until the schema errors are fixed)"
+        )
+    return line
 
 
 def _count(number: int, noun: str) -> str:

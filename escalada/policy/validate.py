@@ -6,8 +6,11 @@ other command uses to get a Policy (and refuse an invalid one in one line)."""
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from escalada.errors import EscaladaError
 from escalada.policy.build import build_policy
@@ -20,6 +23,20 @@ from escalada.policy.model import Policy
 from escalada.policy.schema_check import check_document
 
 DEFAULT_POLICY_PATH = "policy"
+# Semantic findings about names: when a document is dropped for schema errors,
+# these may only echo its absence ("no path named ...", "team ... is unused").
+REFERENCE_CODES = frozenset(
+    {
+        "unknown-calendar",
+        "unknown-channel",
+        "unknown-path",
+        "unknown-team",
+        "unknown-priority",
+        "unknown-value",
+        "unused",
+    }
+)
+_QUOTED = re.compile(r"'([^']+)'|`([^`]+)`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +47,8 @@ class ValidationResult:
     files: int
     documents: int
     findings: tuple[Finding, ...]  # sorted by file, line, column
-    policy: Policy | None = None  # None when no document got past the schema
+    policy: Policy | None = None
+    held_back: int = 0  # follow-on findings of documents dropped for schema errors
 
     @property
     def errors(self) -> int:
@@ -86,14 +104,19 @@ def validate_paths(
     loaded = load_paths(paths, max_file_bytes=max_file_bytes)
     findings = list(loaded.findings)
     valid: list[Document] = []
+    dropped: list[Document] = []
     for document in loaded.documents:
         found = check_document(document)
         findings.extend(found)
-        if not any(finding.severity == "error" for finding in found):
+        if any(finding.severity == "error" for finding in found):
+            dropped.append(document)
+        else:
             valid.append(document)
     policy, built = build_policy(valid)
-    findings.extend(built)
-    findings.extend(check_policy(policy, valid))
+    semantic = built + check_policy(policy, valid)
+    shadowed = {text for document in dropped for text in _strings(document.data)}
+    kept = [finding for finding in semantic if not _follow_on(finding, shadowed)]
+    findings.extend(kept)
     findings.sort(key=_order)
     return ValidationResult(
         paths=paths,
@@ -101,6 +124,7 @@ def validate_paths(
         documents=len(loaded.documents),
         findings=tuple(findings),
         policy=policy,
+        held_back=len(semantic) - len(kept),
     )
 
 
@@ -110,6 +134,26 @@ def load_policy(paths: Sequence[str] = ()) -> Policy:
     if result.errors or result.policy is None:
         raise PolicyInvalid(result.findings, result.paths)
     return result.policy
+
+
+def _follow_on(finding: Finding, shadowed: set[str]) -> bool:
+    """A name finding that mentions something a dropped document defines or names:
+    it may be wrong now, and it is re-checked once the schema errors are fixed."""
+    if finding.code not in REFERENCE_CODES or not shadowed:
+        return False
+    return any((a or b) in shadowed for a, b in _QUOTED.findall(finding.message))
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item)
 
 
 def _order(finding: Finding) -> tuple[str, int, int, str]:

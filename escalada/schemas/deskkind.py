@@ -9,6 +9,11 @@ from escalada.schemas.defs import ref
 from escalada.schemas.defs import string
 from escalada.schemas.defs import string_map
 
+
+def _is_type(kind: str) -> Schema:
+    return {"const": kind, "description": f"The desk is a {kind} desk."}
+
+
 DESK = closed(
     "A service desk escalada reads tickets from and reconciles configuration into.",
     {
@@ -54,7 +59,7 @@ DESK = closed(
     required=["type"],
     allOf=[
         {
-            "if": {"properties": {"type": {"const": "sandbox"}}, "required": ["type"]},
+            "if": {"properties": {"type": _is_type("sandbox")}, "required": ["type"]},
             "else": {
                 "required": ["url"],
                 "description": "Every desk but the sandbox needs its base URL, e.g. "
@@ -63,8 +68,10 @@ DESK = closed(
         },
         *(
             {
-                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
-                "then": {"properties": {"options": ref(f"{kind}Options")}},
+                "if": {"properties": {"type": _is_type(kind)}, "required": ["type"]},
+                "then": {
+                    "properties": {"options": ref(f"{kind}Options", f"Settings of a {kind} desk.")}
+                },
             }
             for kind in ("jira", "zendesk", "servicenow", "sandbox")
         ),
