@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 from typing import IO
 from typing import Any
@@ -26,7 +27,7 @@ class AuditRecord:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "time": self.time.isoformat().replace("+00:00", "Z"),
+            "time": _utc(self.time),
             "desk": self.desk,
             "ticket": self.ticket,
             "path": self.path,
@@ -37,6 +38,13 @@ class AuditRecord:
             "dry_run": self.dry_run,
             "result": self.result,
         }
+
+
+def _utc(moment: datetime) -> str:
+    """UTC with a Z, whatever zone the cycle's clock used (the demo runs on local time)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class AuditLog:
