@@ -104,9 +104,9 @@ def plan_desk(
     """Compare desired and current objects of one desk (a pure function)."""
     adopted = set(adopt)
     by_key = {obj.key: obj for obj in current}
+    desired, notes = _first_of_each(desired)
     wanted = {obj.key for obj in desired}
     changes: list[Change] = []
-    notes: list[str] = []
     problems: list[str] = []
     for obj in _dependency_order(desired):
         existing = by_key.get(obj.key)
@@ -133,13 +133,48 @@ def plan_desk(
             continue
         if diffs:
             changes.append(Change("update", replace(obj, id=existing.id), existing, diffs))
+    notes += _uses_of_conflicts(changes)
     deletes = [
         Change("delete", obj)
-        for obj in current
+        for obj in sorted(current, key=lambda obj: _DELETE_RANK.get(obj.kind, 0))
         if obj.managed and not obj.verify_only and obj.key not in wanted
     ]
     changes.extend(reversed(_dependency_order([change.obj for change in deletes], deletes)))
     return DeskPlan(desk.name, desk.type, tuple(changes), tuple(notes), tuple(problems))
+
+
+# Current objects carry no dependencies, so deletes go by kind: the reverse of
+# this order, i.e. SLAs before the schedules and priorities they name.
+_DELETE_RANK = {"schedule": 0, "priority": 0, "field_options": 0, "lookup": 1, "sla": 2}
+
+
+def _first_of_each(
+    desired: Sequence[ConfigObject],
+) -> tuple[list[ConfigObject], list[str]]:
+    """One object per key: the first asked for wins (several policy names can map
+    onto one desk value, e.g. P3 and P4 both onto Jira's `Low`)."""
+    kept: dict[str, ConfigObject] = {}
+    notes: list[str] = []
+    for obj in desired:
+        first = kept.setdefault(obj.key, obj)
+        if first is not obj and first != obj and first.attrs != obj.attrs:
+            notes.append(
+                f"{obj.key}: several policy names map onto it; the first one's settings apply"
+            )
+    return list(kept.values()), list(dict.fromkeys(notes))
+
+
+def _uses_of_conflicts(changes: Sequence[Change]) -> list[str]:
+    """Objects escalada writes that name one it does not own."""
+    conflicts = {change.key for change in changes if change.op == "conflict"}
+    return [
+        f"{change.key} uses {dependency}, which escalada does not manage: it stays as the desk "
+        f"has it until adopted"
+        for change in changes
+        if change.op in WRITES
+        for dependency in change.obj.depends_on
+        if dependency in conflicts
+    ]
 
 
 def _dependency_order(
@@ -216,7 +251,7 @@ def apply(
                 report.skipped_conflicts += 1
                 continue
             try:
-                connector.write_config(change.op, change.obj)  # type: ignore[arg-type]
+                connector.write_config(change.op, change.obj)
             except EscaladaError as error:
                 report.failed = (desk_plan.desk, change, str(error))
                 return report

@@ -11,6 +11,8 @@ from escalada.policy.model import Desk
 from escalada.reconcile import Plan
 from escalada.reconcile import plan_desk
 from escalada.reconcile_render import RENDERERS
+from escalada.reconcile_render import field_lines
+from escalada.reconcile_render import plan_markdown
 
 DESK = Desk(name="zd", type="zendesk")
 
@@ -108,3 +110,93 @@ def test_markdown_and_json_renderings(sample_plan):
 def test_the_digest_changes_with_the_plan(sample_plan):
     other = Plan((plan_desk(DESK, [obj("sla", "p1", first_reply=5)], []),))
     assert other.digest() != sample_plan.digest()
+
+
+def test_an_object_asked_for_twice_is_planned_once_and_the_first_wins():
+    desired = [
+        obj("priority", "Low", description="Medium"),  # P3 -> Low
+        obj("priority", "Low", description="Low"),  # P4 -> Low as well
+        obj("priority", "High", description="High"),
+        obj("priority", "High", description="High"),  # the same object twice: no note
+    ]
+    result = plan_desk(DESK, desired, [obj("priority", "Low", id="3", description="Low")])
+    assert [(c.op, c.key, dict(c.obj.attrs)) for c in result.changes] == [
+        ("update", "priority/Low", {"description": "Medium"}),
+        ("create", "priority/High", {"description": "High"}),
+    ]
+    assert result.notes == (
+        "priority/Low: several policy names map onto it; the first one's settings apply",
+    )
+
+
+def test_slas_are_deleted_before_the_schedules_and_priorities_they_name():
+    current = [
+        obj("sla", "p1", id="1"),
+        obj("schedule", "late", id="9"),  # written after the SLA, so read after it
+        obj("priority", "Late", id="10"),
+        obj("sla", "p2", id="11"),
+        obj("lookup", "1 x 1", id="12"),
+    ]
+    keys = [c.key for c in plan_desk(DESK, [], current).changes]
+    assert keys == ["sla/p2", "sla/p1", "lookup/1 x 1", "priority/Late", "schedule/late"]
+
+
+def test_an_object_written_on_top_of_a_conflict_says_so():
+    desired = [
+        obj("schedule", "office", tz="Stockholm"),
+        obj("sla", "p2", depends_on=("schedule/office",), first_reply=60),
+    ]
+    current = [obj("schedule", "office", managed=False, id="4", tz="UTC")]
+    result = plan_desk(DESK, desired, current)
+    assert [(c.op, c.key) for c in result.changes] == [
+        ("conflict", "schedule/office"),
+        ("create", "sla/p2"),
+    ]
+    assert result.notes == (
+        "sla/p2 uses schedule/office, which escalada does not manage: it stays as the desk "
+        "has it until adopted",
+    )
+    adopted = plan_desk(DESK, desired, current, adopt=["office"])
+    assert adopted.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "lines"),
+    [
+        (30, 15, ["f: 30 -> 15"]),
+        ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]}, ["f.b[1]: 2 -> 3"]),
+        ({"a": 1, "b": 2}, {"a": 1, "c": None}, ["f.b: 2 -> (absent)", "f.c: (absent) -> null"]),
+        (
+            [{"t": 999, "m": "x"}, {"t": 60, "m": "y"}],
+            [{"t": 15, "m": "x"}, {"t": 60, "m": "y"}],
+            ["f[0].t: 999 -> 15"],
+        ),
+        (
+            [{"d": "01-01"}, {"d": "01-06"}],
+            [{"d": "01-06"}, {"d": "04-03"}, {"d": "12-24"}],
+            ['f: - {"d": "01-01"}', 'f: + {"d": "04-03"}', 'f: + {"d": "12-24"}'],
+        ),
+        ([1, 2], [2, 1], ["f: [1, 2] -> [2, 1]"]),  # only the order changed
+        ("x", ["x"], ['f: "x" -> ["x"]']),
+    ],
+)
+def test_field_differences_descend_into_dicts_and_lists(before, after, lines):
+    assert field_lines("f", before, after) == lines
+
+
+def test_a_long_plan_is_cut_to_fit_a_pull_request_comment():
+    desired = [obj("sla", f"p{i}", text="x" * 200) for i in range(50)]
+    plan = Plan((plan_desk(DESK, desired, []),))
+    whole = plan_markdown(plan)
+    cut = plan_markdown(plan, limit=2_000)
+    assert len(cut) < 3_000 < len(whole)
+    assert cut.count("```") == 2 and cut.endswith(f"<sub>plan digest `{plan.digest()}`</sub>")
+    assert "line(s) left out to fit a comment" in cut
+    assert "left out" not in whole
+
+
+def test_json_deletes_list_what_goes():
+    current = [obj("sla", "gone", id="8", first_reply=15)]
+    data = json.loads(RENDERERS["json"](Plan((plan_desk(DESK, [], current),))))
+    (change,) = data["desks"][0]["changes"]
+    assert change["fields"] == {"first_reply": {"from": 15, "to": None}}
