@@ -136,7 +136,7 @@ def mix(decisions: list[Decision]) -> str:
     with_actions = sum(1 for d in decisions if d.actions)
     kinds = Counter(a.type for d in decisions for a in d.actions)
     top = ", ".join(f"{k} {v}" for k, v in kinds.most_common(5))
-    return f"{with_actions / len(decisions):5.1%} with actions ({top or 'none'})"
+    return f"{with_actions / len(decisions):6.2%} with actions ({top or 'none'})"
 
 
 def main() -> None:

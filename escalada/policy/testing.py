@@ -194,8 +194,11 @@ def render(results: list[TestResult], *, verbose: bool = False) -> str:
         for m in result.mismatches:
             lines.append(f"{head}: {m.what}: expected {m.expected}, got {m.got}")
         if result.mismatches and result.decision is not None:
+            by_reason: dict[str, list[str]] = {}
             for action in result.decision.actions:
-                lines.append(f"    {action.type}: {action.reason}")
+                by_reason.setdefault(action.reason, []).append(action.type)
+            for reason, types in by_reason.items():
+                lines.append(f"    {', '.join(types)}: {reason}")
         if verbose and result.passed:
             lines.append(f"{head}: ok")
     passed = sum(1 for r in results if r.passed)

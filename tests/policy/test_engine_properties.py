@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
 from escalada.policy.engine import Evaluator
+from escalada.policy.validate import load_policy
 from escalada.ticket import Decision
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
@@ -39,6 +41,8 @@ EVALUATORS = [
         policy(*WITH_NIGHTS.values(), managed=True, calendars={**CALENDARS, "night-shift": NIGHTS})
     ),
 ]
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy"
+EVALUATORS.append(Evaluator(load_policy([str(EXAMPLE)])))
 START = datetime(2026, 3, 20, tzinfo=UTC)  # spans both DST changes and Christmas
 
 minutes = st.integers(min_value=0, max_value=300 * 24 * 60)
@@ -82,7 +86,9 @@ def tickets(draw: st.DrawFn) -> Ticket:
         urgency=draw(st.sampled_from([None, "critical", "high", "medium", "low"])),
         responded=responded,
         resolved=resolved,
-        tags=frozenset(draw(st.sets(st.sampled_from(["outage", "escalate", "privacy", "vpn"])))),
+        tags=frozenset(
+            draw(st.sets(st.sampled_from(["outage", "escalate", "privacy", "compliance", "vpn"])))
+        ),
         requester=Requester(draw(st.sampled_from([None, "Acme AB"])), draw(st.booleans())),
         latest_comment=draw(st.sampled_from([None, "", "Payroll fails at 14:00"])),
         escalation=draw(states(created)),

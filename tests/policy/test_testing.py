@@ -74,7 +74,8 @@ def test_failures_show_expected_versus_got_with_file_and_line() -> None:
         "tests/outage.yaml:12:1: test wrong: next: expected null, got level 2 at "
         "2026-11-23T12:40:00Z"
     )
-    assert out[4].startswith("    assign: Escalated to level 1 (network-l2)")
+    assert out[4].startswith("    assign, comment, mark, notify: Escalated to level 1 (network-l2)")
+    assert len(out) == 6
     assert out[-1] == "0 passed, 1 failed"
 
 
