@@ -231,6 +231,21 @@ def run(
 
 # --- plan / apply ----------------------------------------------------------------
 
+_ADOPT_HELP = (
+    "Take over the unmanaged desk object of this NAME (or kind/NAME, e.g. schedule/office) "
+    "that collides with one the policy asks for: escalada marks it as its own and manages "
+    "it from then on. Repeatable."
+)
+
+
+def _warn_unused_adoptions(the_plan: Any, adopt: tuple[str, ...]) -> None:
+    for name in the_plan.unused_adoptions(adopt):
+        click.echo(
+            f"warning: --adopt {name}: no unmanaged object of that name collides with the "
+            "policy (already adopted, or misspelt? the plan's ! lines name the conflicts)",
+            err=True,
+        )
+
 
 @cli.command()
 @_policy_option
@@ -241,14 +256,16 @@ def run(
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="markdown makes a pull-request comment.",
+    help="text for a terminal; markdown for a pull-request comment (ends with the plan "
+    "digest); json for scripts (`.digest`, `.summary`, `.desks[].changes[]`).",
 )
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when there are changes (0 none, 1 error): for a scheduled drift check.",
+    help="Exit 2 when there are changes or conflicts, 0 when there are none, 1 on an "
+    "error: for a scheduled drift check.",
 )
-@click.option("--adopt", multiple=True, metavar="NAME", help="Take over an unmanaged object.")
+@click.option("--adopt", multiple=True, metavar="NAME", help=_ADOPT_HELP)
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -260,10 +277,17 @@ def plan(
 ) -> None:
     """Show what `apply` would change in each desk's native configuration.
 
-    \b
+    Reads the policy and each desk's current configuration; writes nothing.
     Lines read like Terraform's: + create, ~ update (field: before -> after),
-    - delete, ! conflict (an object escalada does not own has the name), and
-    # for what a desk cannot configure through its API (the runner enforces it).
+    - delete, ! conflict (an object escalada does not own has the name),
+    ? a verified object (a group) that is missing, and # what a desk cannot
+    hold (the runner enforces it).
+
+    \b
+    Examples:
+      escalada plan --policy policy
+      escalada plan --policy policy --desk zendesk-prod --format markdown > plan.md
+      escalada plan --policy policy --detailed-exitcode   # 0 in sync, 2 drift, 1 error
     """
     from escalada.reconcile import plan_policy
     from escalada.reconcile_render import RENDERERS
@@ -271,6 +295,12 @@ def plan(
 
     the_plan = plan_policy(default_policy_paths(policy_paths), desks, adopt=adopt)
     click.echo(RENDERERS[output_format](the_plan))
+    if output_format == "text" and the_plan.has_changes:
+        click.echo(
+            f"Plan digest: {the_plan.digest()} (apply exactly this plan with "
+            f"`escalada apply --plan-digest {the_plan.digest()}`)"
+        )
+    _warn_unused_adoptions(the_plan, adopt)
     if the_plan.has_problems:
         ctx.exit(1)
     ctx.exit(2 if detailed_exitcode and the_plan.has_changes else 0)
@@ -280,11 +310,12 @@ def plan(
 @_policy_option
 @_desk_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option("--adopt", multiple=True, metavar="NAME", help="Take over an unmanaged object.")
+@click.option("--adopt", multiple=True, metavar="NAME", help=_ADOPT_HELP)
 @click.option(
     "--plan-digest",
     metavar="DIGEST",
-    help="Apply only if the plan still has this digest (the one a review showed).",
+    help="Apply only if the plan still has this digest (the one `plan` printed for the "
+    "review); otherwise change nothing and exit 1.",
 )
 @click.pass_context
 def apply(
@@ -299,7 +330,14 @@ def apply(
 
     Shows the plan, asks for confirmation, writes in dependency order
     (schedules before the SLA policies that use them) and stops at the first
-    failed write. Running it again converges.
+    failed write, saying what was done. Running it again converges. Conflicts
+    are never written: adopt them with --adopt NAME, or rename them in the desk.
+
+    \b
+    Examples:
+      escalada apply --policy policy
+      escalada apply --policy policy --adopt "schedule/office"
+      escalada apply --policy policy --auto-approve --plan-digest 3f2a9c0d1b7e4a65
     """
     from escalada.reconcile import apply_policy
     from escalada.reconcile import plan_policy
@@ -309,26 +347,35 @@ def apply(
     paths = default_policy_paths(policy_paths)
     the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
     click.echo(RENDERERS["text"](the_plan))
+    _warn_unused_adoptions(the_plan, adopt)
     if plan_digest and plan_digest != the_plan.digest():
-        raise click.ClickException(
-            f"the plan changed since it was reviewed (digest {the_plan.digest()}, "
-            f"expected {plan_digest}); review the new plan"
+        raise EscaladaError(
+            f"the plan changed since it was reviewed (digest {the_plan.digest()}, expected "
+            f"{plan_digest}); nothing was applied",
+            hint="review the plan above, then apply it with its digest",
         )
-    if not the_plan.has_changes:
+    if not the_plan.writes:
+        click.echo("Nothing to apply.")
         ctx.exit(1 if the_plan.has_problems else 0)
-    if not auto_approve and not click.confirm("Apply these changes?", default=False):
+    if not auto_approve and not click.confirm(
+        f"Apply these {the_plan.writes} change(s)?", default=False
+    ):
         click.echo("Nothing applied.")
         ctx.exit(1)
     report = apply_policy(
         the_plan, connectors, on_change=lambda desk, c: click.echo(f"{desk}: {c.op} {c.key}: done")
     )
-    click.echo(f"Applied {len(report.done)} change(s).")
+    click.echo(f"Applied {len(report.done)} of {the_plan.writes} change(s).")
     if report.skipped_conflicts:
         click.echo(f"{report.skipped_conflicts} conflict(s) left alone (see --adopt).")
     if report.failed:
         desk, change, error = report.failed
         click.echo(f"{desk}: {change.op} {change.key} failed: {error}", err=True)
-        click.echo("Stopped there; fix the cause and run apply again.", err=True)
+        click.echo(
+            "Stopped there: the changes above it are done, the rest are not. Fix the cause "
+            "and run apply again; it plans from the desk as it is now.",
+            err=True,
+        )
         ctx.exit(1)
     ctx.exit(1 if the_plan.has_problems else 0)
 

@@ -77,6 +77,22 @@ class Plan:
     def count(self, op: Op) -> int:
         return sum(desk.count(op) for desk in self.desks)
 
+    @property
+    def writes(self) -> int:
+        """Changes apply would write (conflicts are never written)."""
+        return sum(desk.count(op) for desk in self.desks for op in ("create", "update", "delete"))
+
+    def unused_adoptions(self, adopt: Iterable[str]) -> list[str]:
+        """The --adopt names that matched no unmanaged object of the plan."""
+        taken = {
+            name
+            for desk in self.desks
+            for change in desk.changes
+            if change.adopt
+            for name in (change.obj.name, change.key)
+        }
+        return [name for name in dict.fromkeys(adopt) if name not in taken]
+
     def digest(self) -> str:
         """A short fingerprint, so an apply can prove it applies the plan a review showed."""
         from escalada.reconcile_render import plan_json
