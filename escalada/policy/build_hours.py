@@ -16,6 +16,7 @@ from escalada.policy.model import Where
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+FORMAT_HINT = 'write each range as "HH:MM-HH:MM" in 24-hour time, e.g. "08:00-17:00"'
 OVERNIGHT_HINT = (
     "a range must start before it ends; write a shift across midnight as two ranges "
     'on consecutive days, e.g. mon-fri: "22:00-24:00" and tue-sat: "00:00-06:00"'
@@ -80,7 +81,7 @@ def parse_hours(doc: Document, path: tuple[str | int, ...], findings: list[Findi
         for text, at in items:
             parsed = parse_range(text)
             if isinstance(parsed, str):
-                hint = OVERNIGHT_HINT
+                hint = OVERNIGHT_HINT if "before it ends" in parsed else FORMAT_HINT
                 if text is None and "," not in str(key):
                     hint = (
                         "in a flow mapping a comma ends the key: quote a day list, "

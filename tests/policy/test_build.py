@@ -10,16 +10,15 @@ from datetime import timedelta
 from datetime import timezone
 from pathlib import Path
 from textwrap import dedent
-from typing import Any
 
 import pytest
-import yaml
 
 from escalada.policy.build import build_policy
 from escalada.policy.build_hours import parse_days
 from escalada.policy.build_hours import parse_range
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
+from escalada.policy.loader import load_text
 from escalada.policy.model import ALWAYS_OPEN
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import AllOf
@@ -30,38 +29,13 @@ from escalada.policy.model import Policy
 from escalada.policy.model import SecretRef
 from escalada.policy.model import SlaShare
 from escalada.policy.model import ValueMapping
-from escalada.policy.model import Where
-
-
-def _walk(node: Any, path: tuple[Any, ...], file: str, marks: dict, key_marks: dict) -> Any:
-    marks[path] = Where(file, node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        data = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            mark = key_node.start_mark
-            key_marks[(*path, key)] = Where(file, mark.line + 1, mark.column + 1)
-            data[key] = _walk(value_node, (*path, key), file, marks, key_marks)
-        return data
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _walk(item, (*path, i), file, marks, key_marks) for i, item in enumerate(node.value)
-        ]
-    if node.tag.endswith(":timestamp"):
-        return node.value
-    return yaml.SafeLoader("").construct_object(node)
 
 
 def _documents(text: str, file: str) -> list[Document]:
-    """YAML text -> Documents with positions, the way the loader hands them over
-    (scalars as YAML 1.1 core types, timestamps kept as strings)."""
-    out = []
-    for index, node in enumerate(yaml.compose_all(text, Loader=yaml.SafeLoader)):
-        marks: dict[tuple[Any, ...], Where] = {}
-        key_marks: dict[tuple[Any, ...], Where] = {}
-        data = _walk(node, (), file, marks, key_marks)
-        out.append(Document(file, index, data, marks[()], marks=marks, key_marks=key_marks))
-    return out
+    """YAML text -> Documents through the real loader (which must accept it)."""
+    docs, findings = load_text(text, file)
+    assert findings == [], findings
+    return docs
 
 
 def load(tmp_path: Path, files: dict[str, str]) -> list[Document]:

@@ -1,5 +1,10 @@
-"""check_policy: the semantic checks. Every finding code has a bad policy in
-tests/policy/bad/ that yields exactly the findings its `# expect:` lines name."""
+"""check_policy: the semantic checks.
+
+Every finding code has a bad policy in tests/policy/bad/ that yields exactly the
+findings its `# expect: CODE LINE:COL` lines name, through the whole of
+`escalada validate` (loader, schema, build, checks). The cases JSON Schema
+already refuses live in bad/behind-schema/: they run the real loader, build and
+checks without the schema, because the checks must hold on their own too."""
 
 from __future__ import annotations
 
@@ -22,59 +27,77 @@ from escalada.policy.checks_overlap import exclusive
 from escalada.policy.conditions import matches
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
+from escalada.policy.loader import load_paths
 from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import NotOf
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.schema_check import validator
+from escalada.policy.validate import validate_paths
 from escalada.ticket import Requester
 from escalada.ticket import Ticket
-from tests.policy.test_build import _documents
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = Path(__file__).resolve().parent / "bad"
+BEHIND_SCHEMA = BAD / "behind-schema"
 EXAMPLE = ROOT / "examples" / "policy"
 _EXPECT = re.compile(r"^# expect: (?P<code>[a-z0-9-]+) (?P<line>\d+):(?P<column>\d+)$", re.M)
 
 
 def load_dir(*paths: Path) -> list[Document]:
-    """Documents of every .yaml file under the given directories and files."""
-    docs: list[Document] = []
-    for path in paths:
-        for file in sorted(path.rglob("*.yaml")) if path.is_dir() else [path]:
-            docs.extend(_documents(file.read_text(encoding="utf-8"), str(file)))
-    return docs
+    """Documents of every policy file under the given paths, through the real loader."""
+    loaded = load_paths(paths)
+    assert loaded.findings == (), loaded.findings
+    return list(loaded.documents)
 
 
 def validate(docs: list[Document]) -> list[Finding]:
+    """Build and check, without the schema pass."""
     policy, findings = build_policy(docs)
     return findings + check_policy(policy, docs)
 
 
-def found(findings: list[Finding], file: Path | None = None) -> set[tuple[str, int, int]]:
-    return {
-        (f.code, f.where.line, f.where.column)
-        for f in findings
-        if file is None or f.where.file == str(file)
-    }
-
-
-CASES = sorted(p for p in BAD.glob("*.yaml"))
-
-
-@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
-def test_bad_policy_yields_exactly_its_expected_findings(case: Path):
+def expectations(case: Path) -> tuple[set[tuple[str, int, int]], list[Path]]:
+    """What a case expects, and the paths to load with it (the base, unless `# base: no`)."""
     text = case.read_text(encoding="utf-8")
     expected = {(m["code"], int(m["line"]), int(m["column"])) for m in _EXPECT.finditer(text)}
     assert expected, f"{case.name} has no `# expect: CODE LINE:COL` lines"
-    with_base = "# base: no" not in text
-    findings = validate(load_dir(BAD / "base", case) if with_base else load_dir(case))
-    assert found(findings) == expected, "\n".join(
+    return expected, [case] if "# base: no" in text else [BAD / "base", case]
+
+
+def assert_found(findings: list[Finding] | tuple[Finding, ...], expected: set) -> None:
+    got = {(f.code, f.where.line, f.where.column) for f in findings}
+    assert got == expected, "\n".join(
         f"{f.where}: {f.severity} {f.code} {f.message} ({f.hint})" for f in findings
     )
     for finding in findings:
         assert finding.message and finding.hint, finding
+
+
+CASES = sorted(BAD.glob("*.yaml"))
+BEHIND = sorted(BEHIND_SCHEMA.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+def test_bad_policy_yields_exactly_its_expected_findings(case: Path):
+    expected, paths = expectations(case)
+    result = validate_paths([str(p) for p in paths])
+    assert_found(result.findings, expected)
+
+
+@pytest.mark.parametrize("case", BEHIND, ids=[p.stem for p in BEHIND])
+def test_checks_behind_the_schema_still_hold(case: Path):
+    expected, paths = expectations(case)
+    assert_found(validate(load_dir(*paths)), expected)
+
+
+def test_every_finding_code_has_a_bad_policy_and_a_line_in_the_docs():
+    codes = {m["code"] for case in CASES + BEHIND for m in _EXPECT.finditer(case.read_text())}
+    table = (ROOT / "docs" / "readme-parts" / "policy-language.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning) \|", table, re.M))
+    assert documented == codes
 
 
 def test_the_base_of_the_bad_corpus_is_clean():
@@ -258,7 +281,7 @@ def test_desk_options_match_the_connectors_own_parsers():
     """validate must not import the desk client libraries, so the option names are
     listed in checks_desks; this keeps them in step with the connectors."""
     from escalada.connectors.jira_translate import JiraOptions
-    from escalada.connectors.servicenow_translate import OPTIONS
+    from escalada.connectors.servicenow_options import OPTIONS
 
     assert set(DESK_OPTIONS["jira"]) == set(JiraOptions.__dataclass_fields__)
     assert set(DESK_OPTIONS["servicenow"]) == set(OPTIONS)
@@ -266,7 +289,7 @@ def test_desk_options_match_the_connectors_own_parsers():
 
 def test_the_example_desks_pass_their_connectors_option_parsers():
     from escalada.connectors.jira_translate import JiraOptions
-    from escalada.connectors.servicenow_translate import parse_options
+    from escalada.connectors.servicenow_options import parse_options
 
     policy, _ = build_policy(load_dir(EXAMPLE))
     assert JiraOptions.of(policy.desks["jira-prod"]).team_field == "customfield_10050"
@@ -286,41 +309,51 @@ def _paths(data, path=()):
             yield from _paths(value, (*path, i))
 
 
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**6),
+    st.sampled_from(
+        [
+            "",
+            "x",
+            "P9",
+            "P1",
+            "desk",
+            "24x7",
+            "0m",
+            "1h",
+            "mon-sun",
+            "(",
+            "next",
+            "99% resolve",
+            "0% respond",
+            "25:00-26:00",
+            "22:00-06:00",
+            "UTC",
+            "service-desk",
+            "network-l2",
+            "office",
+            "compliance",
+            "2026-02-30",
+        ]
+    ),
+    st.lists(st.sampled_from(["P1", "P2", "outage", "08:00-12:00", "11:00-14:00"]), max_size=3),
+    st.just({}),
+    st.just({"field": "priority", "in": ["P1", "P7"]}),
+)
+
+
 def _mutated(data, path, draw):
-    """`data` with the node at `path` replaced by another of the same JSON type
-    (the schema checks types, so this is what can reach the checks)."""
+    """`data` with the node at `path` replaced, dropped (in a mapping), or kept as
+    another value of the same type."""
     if not path:
-        node = data
-        if isinstance(node, bool):
-            return draw(st.booleans())
-        if isinstance(node, int):
-            return draw(st.integers(-3, 10**6))
-        if isinstance(node, str):
-            return draw(
-                st.sampled_from(
-                    [
-                        "",
-                        "x",
-                        "P9",
-                        "desk",
-                        "24x7",
-                        "0m",
-                        "mon-sun",
-                        "(",
-                        "99% resolve",
-                        "25:00-26:00",
-                        "next",
-                        node.upper(),
-                    ]
-                )
-            )
-        if isinstance(node, list):
-            return draw(st.sampled_from([[], node[:1], node[::-1], node + node[:1]]))
-        if isinstance(node, dict):
-            keys = list(node)
-            drop = draw(st.sampled_from(keys)) if keys else None
-            return {k: v for k, v in node.items() if k != drop}
-        return node
+        if isinstance(data, dict) and data and draw(st.booleans()):
+            drop = draw(st.sampled_from(list(data)))
+            return {k: v for k, v in data.items() if k != drop}
+        if isinstance(data, list) and draw(st.booleans()):
+            return draw(st.sampled_from([[], data[:1], data[::-1], data + data[:1]]))
+        return draw(_ANY_VALUE)
     head, rest = path[0], path[1:]
     if isinstance(data, dict):
         return {k: (_mutated(v, rest, draw) if k == head else v) for k, v in data.items()}
@@ -332,7 +365,9 @@ EXAMPLE_DOCS = load_dir(EXAMPLE)
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
-def test_no_mutation_of_the_example_makes_build_or_checks_raise(data):
+def test_no_schema_valid_mutation_of_the_example_makes_build_or_checks_raise(data):
+    """validate hands build and checks every document that passed the schema; no
+    such policy may make them raise."""
     docs = list(EXAMPLE_DOCS)
     for _ in range(data.draw(st.integers(1, 4))):
         index = data.draw(st.integers(0, len(docs) - 1))
@@ -340,6 +375,8 @@ def test_no_mutation_of_the_example_makes_build_or_checks_raise(data):
         spots = [p for p in _paths(doc.data) if p[:1] == ("spec",) or p == ("metadata", "name")]
         spot = data.draw(st.sampled_from(spots))
         docs[index] = replace(doc, data=_mutated(doc.data, spot, data.draw))
+    # the schema's own verdict (not its error messages, which are the loader's business)
+    docs = [doc for doc in docs if validator(str(doc.kind)).is_valid(doc.data)]
     policy, findings = build_policy(docs)
     findings += check_policy(policy, docs)
     assert all(f.code and f.message for f in findings)
