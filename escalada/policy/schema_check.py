@@ -32,6 +32,7 @@ from escalada.schemas.defs import CONDITION_FIELDS
 from escalada.schemas.defs import DATE_PATTERN
 from escalada.schemas.defs import DATE_TIME_PATTERN
 from escalada.schemas.defs import OPERATORS
+from escalada.schemas.defs import PYTHON_REGEX
 
 LITERAL_SECRET_HINT = "write {env: NAME} or {file: PATH}; never commit a token"
 QUOTE_HINT = "YAML reads unquoted yes/no/on/off and digits as true/false and numbers; quote text"
@@ -75,7 +76,7 @@ def _is_regex(value: object) -> bool:
 
 FORMATS.checks("date", raises=ValueError)(_is_date)
 FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
-FORMATS.checks("regex", raises=re.error)(_is_regex)
+FORMATS.checks(PYTHON_REGEX, raises=re.error)(_is_regex)
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 
@@ -264,7 +265,7 @@ def _pattern(
         return _error(
             "bad-duration", doc, path, f"`{_show(value)}` is not a duration ({loc})", hint
         )
-    if error.validator_value == "regex":
+    if error.validator_value == PYTHON_REGEX:
         try:
             re.compile(value)
         except re.error as problem:

@@ -13,6 +13,7 @@ from escalada.policy.durations import DURATION_PATTERN
 
 Schema = dict[str, Any]
 
+PYTHON_REGEX = "python-regex"
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 SLA_SHARE_PATTERN = r"^\d{1,3}(\.\d+)?% (respond|resolve)$"
 DAY = "(mon|tue|wed|thu|fri|sat|sun)"
@@ -174,7 +175,9 @@ DEFS: dict[str, Schema] = {
             "matches": string(
                 "True when the field matches this regular expression (Python syntax; "
                 "`(?i)` ignores case).",
-                format="regex",
+                # Not `regex` (ECMA-262, which has no `(?i)`): a format of our own,
+                # checked by escalada and ignored by other tools.
+                format=PYTHON_REGEX,
             ),
             "exists": {
                 "type": "boolean",
