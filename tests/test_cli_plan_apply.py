@@ -279,3 +279,35 @@ def test_the_installed_escalada_plans_in_a_subprocess(policy: str, db: sqlite3.C
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout)["summary"]["create"] == CREATES
     assert done.stderr == ""
+
+
+# --- the policy repository's workflow (deploy/github/escalada-policy.yml) --------------
+
+WORKFLOW = Path(__file__).parent.parent / "deploy" / "github" / "escalada-policy.yml"
+
+
+def test_the_workflow_reads_the_digest_the_markdown_plan_prints(
+    policy: str, db: sqlite3.Connection
+) -> None:
+    """The apply-on-merge job finds the digest in the PR comment with sed."""
+    text = WORKFLOW.read_text(encoding="utf-8")
+    (expression,) = re.findall(r"sed -n '([^']+)'", text)
+    comment = (
+        "<!-- escalada-plan -->\n" + run("plan", "--policy", policy, "--format", "markdown").stdout
+    )
+    sed = shutil.which("sed")
+    assert sed
+    found = subprocess.run(
+        [sed, "-n", expression], input=comment, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == digest_of(policy)
+
+
+def test_the_workflow_uses_options_the_commands_have() -> None:
+    text = WORKFLOW.read_text(encoding="utf-8")
+    calls = re.findall(r"escalada (plan|apply|validate|test)\b([^\n|>]*(?:\n\s+--[^\n]*)*)", text)
+    assert {command for command, _ in calls} == {"plan", "apply", "validate", "test"}
+    for command, rest in calls:
+        helptext = run(command, "--help").stdout
+        for option in re.findall(r"(--[a-z-]+)", rest):
+            assert option in helptext, f"escalada {command} has no {option}"
