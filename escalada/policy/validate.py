@@ -36,6 +36,10 @@ REFERENCE_CODES = frozenset(
         "unused",
     }
 )
+# Findings that only say the matrix is missing, when the matrix was dropped.
+MATRIX_CODES = frozenset(
+    {"no-matrix", "unknown-priority", "unknown-value", "sla-share-without-target"}
+)
 _QUOTED = re.compile(r"'([^']+)'|`([^`]+)`")
 
 
@@ -115,7 +119,12 @@ def validate_paths(
     policy, built = build_policy(valid)
     semantic = built + check_policy(policy, valid)
     shadowed = {text for document in dropped for text in _strings(document.data)}
-    kept = [finding for finding in semantic if not _follow_on(finding, shadowed)]
+    no_matrix = any(document.kind == "PriorityMatrix" for document in dropped)
+    kept = [
+        finding
+        for finding in semantic
+        if not _follow_on(finding, shadowed) and not (no_matrix and finding.code in MATRIX_CODES)
+    ]
     findings.extend(kept)
     findings.sort(key=_order)
     return ValidationResult(

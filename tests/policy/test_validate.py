@@ -66,6 +66,14 @@ def test_name_findings_that_only_echo_a_dropped_document_are_held_back(policy: P
     assert result.held_back > 0
 
 
+def test_findings_that_only_say_the_matrix_is_missing_are_held_back(policy: Path):
+    text = (policy / "matrix.yaml").read_text()
+    (policy / "matrix.yaml").write_text(text.replace("resolve_within:", "resolve_whitin:", 1))
+    result = validate_paths([str(policy)])
+    assert [f.code for f in result.findings] == ["schema"]
+    assert "no-matrix" not in {f.code for f in result.findings} and result.held_back > 0
+
+
 def test_real_reference_errors_elsewhere_are_still_reported(policy: Path):
     (policy / "broken.yaml").write_text(
         HEAD
