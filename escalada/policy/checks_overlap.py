@@ -115,7 +115,12 @@ def allowed_values(found: list[Atom], field: str) -> frozenset[Hashable] | None:
 
 def exclusive(first: Condition | None, second: Condition | None, scales: Scales) -> bool:
     """True only when no ticket can match both conditions."""
-    found = atoms(first, scales) + atoms(second, scales)
+    return exclusive_atoms(atoms(first, scales), atoms(second, scales))
+
+
+def exclusive_atoms(first: list[Atom], second: list[Atom]) -> bool:
+    """`exclusive` over atoms computed once per condition."""
+    found = first + second
     for atom in found:
         if atom.op == ONE_OF and allowed_values(found, atom.field) == frozenset():
             return True

@@ -15,7 +15,7 @@ from escalada.policy.checks_base import suggest
 from escalada.policy.checks_overlap import EXCLUSION_RULE
 from escalada.policy.checks_overlap import allowed_values
 from escalada.policy.checks_overlap import atoms
-from escalada.policy.checks_overlap import exclusive
+from escalada.policy.checks_overlap import exclusive_atoms
 from escalada.policy.checks_overlap import scales_of
 from escalada.policy.durations import format_duration
 from escalada.policy.model import EscalationPath
@@ -160,65 +160,117 @@ def check_governing(ctx: Context) -> None:
         for d in ctx.of_kind("EscalationPath")
         if d.name is not None and ctx.policy.paths[d.name].where == d.start
     }
-    for i, second in enumerate(paths):
-        for first in paths[:i]:
-            if first.precedence == second.precedence and not exclusive(
-                first.match, second.match, scales
-            ):
-                doc = docs[second.name]
-                ctx.error(
-                    "ambiguous-paths",
-                    doc.where_key("spec", "precedence")
-                    if "precedence" in doc.data["spec"]
-                    else doc.where_key("spec"),
-                    f"paths {first.name!r} (at {name_where(docs[first.name])}) and "
-                    f"{second.name!r} both have precedence {second.precedence} and can match "
-                    "the same ticket",
-                    EXCLUSION_RULE,
-                )
-    targets = {t.path for p in paths for t in p.triggers if t.path}
-    for path in paths:
-        shadow = next(
-            (p for p in paths if p.precedence > path.precedence and p.match is None), None
-        )
-        if shadow is not None and path.name not in targets:
-            ctx.warning(
-                "unused",
-                name_where(docs[path.name]),
-                f"EscalationPath {path.name!r} is unused: {shadow.name!r} has a higher "
-                "precedence and matches every ticket, and no trigger leads here",
-                "raise its precedence, give the catch-all a match, or reach it with a "
-                f"trigger `path: {path.name}`",
+    found = {path.name: atoms(path.match, scales) for path in paths}
+    by_precedence: dict[int, list[EscalationPath]] = {}
+    for second in paths:
+        earlier = by_precedence.setdefault(second.precedence, [])
+        overlapping = [
+            first.name
+            for first in earlier
+            if not exclusive_atoms(found[first.name], found[second.name])
+        ]
+        earlier.append(second)
+        if overlapping:
+            doc = docs[second.name]
+            others = f" (and {len(overlapping) - 1} more)" if len(overlapping) > 1 else ""
+            ctx.error(
+                "ambiguous-paths",
+                doc.where_key("spec", "precedence")
+                if "precedence" in doc.data["spec"]
+                else doc.where_key("spec"),
+                f"paths {overlapping[0]!r} (at {name_where(docs[overlapping[0]])}){others} "
+                f"and {second.name!r} have precedence {second.precedence} and can match the "
+                "same ticket",
+                EXCLUSION_RULE,
             )
+    targets = {t.path for p in paths for t in p.triggers if t.path}
+    catch_alls = sorted((p for p in paths if p.match is None), key=lambda p: -p.precedence)
+    for path in paths:
+        shadow = catch_alls[0] if catch_alls else None
+        if shadow is None or shadow.precedence <= path.precedence or path.name in targets:
+            continue
+        ctx.warning(
+            "unused",
+            name_where(docs[path.name]),
+            f"EscalationPath {path.name!r} is unused: {shadow.name!r} has a higher "
+            "precedence and matches every ticket, and no trigger leads here",
+            "raise its precedence, give the catch-all a match, or reach it with a "
+            f"trigger `path: {path.name}`",
+        )
     _check_trigger_cycles(ctx, docs)
 
 
 def _check_trigger_cycles(ctx: Context, docs: dict[Any, Any]) -> None:
+    """A trigger is on a cycle when its target path leads back to its own path."""
     edges = {
-        name: {t.path for t in p.triggers if t.path is not None and t.path in ctx.policy.paths}
+        name: sorted(
+            {t.path for t in p.triggers if t.path is not None and t.path in ctx.policy.paths}
+        )
         for name, p in ctx.policy.paths.items()
     }
+    component = _components(edges)
     for name, path in ctx.policy.paths.items():
         for i, trigger in enumerate(path.triggers):
             if trigger.path is None or trigger.path not in edges:
                 continue
-            seen: set[str] = set()
-            todo = [trigger.path]
-            while todo:
-                current = todo.pop()
-                if current == name:
-                    ctx.warning(
-                        "trigger-cycle",
-                        docs[name].where("spec", "triggers", i, "path"),
-                        f"trigger {trigger.name!r} sends tickets from {name!r} to "
-                        f"{trigger.path!r}, and triggers lead from there back to "
-                        f"{name!r}: a ticket matching both can bounce between them",
-                        "make the conditions exclusive, or let only one path hand tickets over",
-                    )
-                    break
-                if current not in seen:
-                    seen.add(current)
-                    todo.extend(edges.get(current, ()))
+            if component[trigger.path] != component[name]:
+                continue
+            where = docs[name].where("spec", "triggers", i, "path")
+            if trigger.path == name:
+                ctx.warning(
+                    "trigger-cycle",
+                    where,
+                    f"trigger {trigger.name!r} hands tickets on {name!r} to {name!r} itself",
+                    "a path cannot escalate into itself: use `goto: next` or a level number",
+                )
+                continue
+            ctx.warning(
+                "trigger-cycle",
+                where,
+                f"trigger {trigger.name!r} sends tickets from {name!r} to "
+                f"{trigger.path!r}, and triggers lead from there back to "
+                f"{name!r}: a ticket matching both can bounce between them",
+                "make the conditions exclusive, or let only one path hand tickets over",
+            )
+
+
+def _components(edges: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected components (Tarjan's, without recursion): node -> component."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    component: dict[str, int] = {}
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            successors = edges[node]
+            if child < len(successors):
+                work.append((node, child + 1))
+                nxt = successors[child]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = index[node]
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return component
 
 
 def _levels(count: int) -> str:

@@ -24,6 +24,7 @@ from escalada.policy.checks import check_policy
 from escalada.policy.checks_base import suggest
 from escalada.policy.checks_desks import DESK_OPTIONS
 from escalada.policy.checks_overlap import exclusive
+from escalada.policy.checks_paths import _components
 from escalada.policy.conditions import matches
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
@@ -238,7 +239,7 @@ TICKETS = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(CONDITIONS, CONDITIONS, st.lists(TICKETS, min_size=1, max_size=8))
 def test_exclusive_is_sound_against_the_engine(first, second, tickets):
     """Whenever the check says two matches exclude each other, the engine agrees."""
@@ -363,7 +364,7 @@ def _mutated(data, path, draw):
 EXAMPLE_DOCS = load_dir(EXAMPLE)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_no_schema_valid_mutation_of_the_example_makes_build_or_checks_raise(data):
     """validate hands build and checks every document that passed the schema; no
@@ -380,3 +381,27 @@ def test_no_schema_valid_mutation_of_the_example_makes_build_or_checks_raise(dat
     policy, findings = build_policy(docs)
     findings += check_policy(policy, docs)
     assert all(f.code and f.message for f in findings)
+
+
+def _reaches(edges, start, goal):
+    seen, todo = set(), list(edges[start])
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges[node])
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdef"), st.lists(st.sampled_from("abcdef"), max_size=3)))
+def test_components_group_exactly_the_paths_that_reach_each_other(graph):
+    edges = {node: sorted(set(graph.get(node, ()))) for node in "abcdef"}
+    component = _components(edges)
+    for a in edges:
+        for b in edges:
+            if a != b:
+                mutual = _reaches(edges, a, b) and _reaches(edges, b, a)
+                assert (component[a] == component[b]) is mutual, (a, b, edges)
