@@ -9,8 +9,6 @@ a titled definition (see `escalada.schemas.defs`) get a specific code:
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -26,6 +24,13 @@ from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
 from escalada.policy.model import API_VERSION
 from escalada.policy.model import KINDS
+from escalada.policy.schema_messages import TYPES as _TYPES
+from escalada.policy.schema_messages import a_valid as _a_valid
+from escalada.policy.schema_messages import closest
+from escalada.policy.schema_messages import kind_of as _kind_of
+from escalada.policy.schema_messages import last as _last
+from escalada.policy.schema_messages import loc as _loc
+from escalada.policy.schema_messages import show as _show
 from escalada.schemas import kind_schema
 from escalada.schemas.defs import COMBINATORS
 from escalada.schemas.defs import CONDITION_FIELDS
@@ -45,16 +50,6 @@ _LABELS = {
     "DaySpec": "day",
     "ConditionField": "condition field",
 }
-_TYPES = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
-}
-
 FORMATS = FormatChecker(formats=())
 
 
@@ -376,55 +371,8 @@ def _bounds(keyword: Any, error: ValidationError, loc: str) -> str:
     return f"{loc}: {error.message}"
 
 
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice a typo most likely meant, or None."""
-    options = list(choices)
-    lowered = {choice.lower(): choice for choice in options}
-    if word.lower() in lowered:
-        return lowered[word.lower()]
-    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
 def _error(
     code: str, doc: Document, path: tuple[Any, ...], message: str, hint: Any, *, key: bool = False
 ) -> Finding:
     where = (doc.where_key(*path) if key else doc.where(*path)) if path else doc.start
     return Finding("error", code, where, message, hint if isinstance(hint, str) else None)
-
-
-def _loc(path: tuple[Any, ...]) -> str:
-    if not path:
-        return "the document"
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _a_valid(path: tuple[Any, ...]) -> str:
-    """`a valid type (spec.type)`, or for a list item `allowed in spec.actions[2]`."""
-    if path and isinstance(path[-1], str):
-        return f"a valid `{path[-1]}` ({_loc(path)})"
-    return f"allowed in {_loc(path)}"
-
-
-def _last(path: tuple[Any, ...]) -> str:
-    named = [part for part in path if isinstance(part, str)]
-    return named[-1] if named else "value"
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    for python, name in ((dict, "object"), (list, "array"), (str, "string"), (int, "integer")):
-        if isinstance(value, python):
-            return _TYPES[name]
-    return _TYPES["number"]
-
-
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -31,6 +31,9 @@ from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
 from escalada.policy.documents import Path
 from escalada.policy.model import Where
+from escalada.policy.yaml_scalars import SCALAR_TAGS as _SCALAR_TAGS
+from escalada.policy.yaml_scalars import YAML_TAG as _Y
+from escalada.policy.yaml_scalars import construct as _construct
 
 try:  # libyaml; PyYAML's pure-Python parser produces the same events, only slower
     from yaml._yaml import CParser as _Parser
@@ -41,10 +44,7 @@ MAX_DEPTH = 64
 MAX_ALIASES = 100
 MAX_ALIAS_NODES = 10_000
 
-_Y = "tag:yaml.org,2002:"
 _IMPLICIT = Resolver.yaml_implicit_resolvers
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_SCALAR_TAGS = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 def build_documents(text: str, file: str) -> tuple[list[Document], list[Finding]]:
@@ -358,61 +358,6 @@ class _Builder:
                         if len(p) > cut and p[:cut] == prefix and p[cut] in added
                     ]
                 )
-
-
-def _construct(tag: str, value: str) -> Any:
-    """The value of a plain scalar resolved to `tag` (YAML 1.1, as PyYAML's SafeLoader)."""
-    try:
-        if tag == _Y + "bool":
-            return _BOOLS[value.lower()]
-        if tag == _Y + "int":
-            return _int(value)
-        if tag == _Y + "float":
-            return _float(value)
-        if tag == _Y + "null":
-            return None
-    except (ValueError, KeyError):
-        pass  # an explicit !!int on text that is not a number stays text
-    return value  # str, timestamp (kept as text), merge and value markers
-
-
-def _int(text: str) -> int:
-    value = text.replace("_", "")
-    sign = -1 if value[:1] == "-" else 1
-    if value[:1] in "+-":
-        value = value[1:]
-    if value == "0":
-        return 0
-    if value.startswith("0b"):
-        return sign * int(value[2:], 2)
-    if value.startswith("0x"):
-        return sign * int(value[2:], 16)
-    if value.startswith("0") and value.isdigit():
-        return sign * int(value, 8)
-    if ":" in value:
-        return sign * _sexagesimal(value)
-    return sign * int(value)
-
-
-def _float(text: str) -> float:
-    value = text.replace("_", "").lower()
-    sign = -1.0 if value[:1] == "-" else 1.0
-    if value[:1] in "+-":
-        value = value[1:]
-    if value == ".inf":
-        return sign * float("inf")
-    if value == ".nan":
-        return float("nan")
-    if ":" in value:
-        return sign * float(_sexagesimal(value))
-    return sign * float(value)
-
-
-def _sexagesimal(value: str) -> int:
-    total = 0
-    for part in value.split(":"):
-        total = total * 60 + int(part)
-    return total
 
 
 def _short_tag(tag: str) -> str:
