@@ -405,3 +405,28 @@ def test_components_group_exactly_the_paths_that_reach_each_other(graph):
             if a != b:
                 mutual = _reaches(edges, a, b) and _reaches(edges, b, a)
                 assert (component[a] == component[b]) is mutual, (a, b, edges)
+
+
+def test_the_installed_command_finds_the_example_clean_even_when_strict():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "escalada",
+            "validate",
+            "--strict",
+            "--format",
+            "json",
+            str(EXAMPLE),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    assert (done.returncode, report["ok"], report["findings"]) == (0, True, [])
+    assert report["documents"] >= 33
