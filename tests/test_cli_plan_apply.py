@@ -246,7 +246,9 @@ def test_a_failed_write_stops_apply_and_says_what_was_done(
     assert "sandbox: create sla/P2: done\n" in result.stdout
     assert "sla/P3: done" not in result.stdout
     assert f"Applied 9 of {CREATES} change(s).\n" in result.stdout
-    assert result.stderr.startswith("sandbox: create sla/P3 failed: desk 'sandbox': create sla/P3")
+    assert result.stderr.startswith(
+        "sandbox: create sla/P3 failed: desk 'sandbox': create sla/P3: database or disk is full\n"
+    )
     assert "Stopped there: the changes above it are done" in result.stderr
     db.execute("DROP TRIGGER refuse")
     rerun = run("apply", "--policy", policy, "--auto-approve")

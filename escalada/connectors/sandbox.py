@@ -376,7 +376,7 @@ class SandboxConnector:
                 return self._db.executemany(sql, params)
             return self._db.execute(sql, params)
         except sqlite3.IntegrityError as error:
-            if taken is None:
+            if taken is None or "UNIQUE" not in str(error):  # not a name collision
                 raise DeskError(self.desk.name, operation, str(error)) from None
             raise DeskError(
                 self.desk.name,
