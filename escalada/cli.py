@@ -572,8 +572,7 @@ def _engine_policy_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
     "moment",
     type=TimeType(),
     default=None,
-    help="Evaluate at this instant, ISO-8601 with an offset (2026-11-23T12:00:00Z). "
-    "Default: now.",
+    help="Evaluate at this instant, ISO-8601 with an offset (2026-11-23T12:00:00Z). Default: now.",
 )
 @click.option(
     "--format",
