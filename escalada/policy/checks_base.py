@@ -36,6 +36,8 @@ CONDITION_OPS = ("equals", "in", "contains", "matches", "exists", "gte", "lte")
 
 @dataclass
 class Context:
+    """One run of the checks: the policy, its documents, and the findings so far."""
+
     policy: Policy
     documents: Sequence[Document]
     findings: list[Finding] = field(default_factory=list)
@@ -130,4 +132,5 @@ def condition_values(cond: dict[str, Any], at: Path) -> Iterator[tuple[Any, Path
 
 
 def name_where(doc: Document) -> Where:
+    """Where a document's metadata.name is written."""
     return doc.where("metadata", "name")

@@ -64,6 +64,7 @@ def needed_teams(ctx: Context) -> set[str]:
 
 
 def check_desks(ctx: Context) -> None:
+    """URL, options, mapping keys, read-back ambiguity and coverage of every desk."""
     matrix = ctx.policy.matrix
     teams = needed_teams(ctx)
     fields = {

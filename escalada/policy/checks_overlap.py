@@ -36,6 +36,8 @@ EXCLUSION_RULE = (
 
 @dataclass(frozen=True, slots=True)
 class Atom:
+    """One fact every matching ticket satisfies (or, negated, never does)."""
+
     negated: bool
     field: str
     op: str  # ONE_OF for equals/in/gte/lte that pin a single-valued field to a set

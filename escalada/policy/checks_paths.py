@@ -29,6 +29,7 @@ _PLACEHOLDER_LIST = (
 
 
 def check_levels(ctx: Context) -> None:
+    """Level count, level 0, thresholds in order, goto targets, unreachable levels."""
     for doc in ctx.of_kind("EscalationPath"):
         path = ctx.policy.paths.get(doc.name or "")
         if path is None or path.where != doc.start:
