@@ -5,15 +5,28 @@ cursor-paginated, `page[size]` up to 1000, `filter[type]=ticket`) lists the
 tickets matching `<Desk.scope> status<solved` past the 1,000-result cap of
 `search.json`. The GET is issued on zenpy's session, not through
 `zenpy.search_export`, because zenpy also writes `type:ticket` into the query,
-which the export documentation says is an error. The export only yields ids:
-the tickets are then read in batches of 100 from
-`GET /api/v2/tickets/show_many.json?include=metric_sets,organizations`,
-which (a) reads from the ticket store rather than the search index, which lags
-by minutes, so tags (escalada's marker) and `updated_at` (the concurrency
-token) are current, and (b) sideloads the metric sets (first reply time: the
-ticket has no first-reply timestamp) and the requester organizations at one
-call per 100 tickets instead of one per ticket (see bench/zendesk_responded.py).
-Groups are listed once per read (one call per 100 groups).
+which the export documentation says is an error. A read is the export pages
+and the group list (one call per 100 groups), nothing per ticket: the
+export's results are whole tickets (tags, group, priority, fields, status,
+`updated_at`). What it lacks is the first-reply time (`responded`: the ticket
+has no such timestamp, only its metric set has) and organisation names, and
+it comes from the search index, which lags the ticket store by minutes.
+`zendesk_translate.read_needs` decides per policy: tickets are yielded
+`partial` when a level stops on `unless: responded` (or a reason may name the
+organisation, or safe updates are off), and organisation names are resolved
+during the read (organizations/show_many, 100 per call, each name once) only
+when a condition tests them.
+
+Refreshing. The runner calls `refresh` only for partial tickets with
+something due: `GET /api/v2/tickets/show_many.json?ids=<100 ids>&include=metric_sets,organizations`
+per 100 of them reads the ticket store (so the marker written in the last
+cycle and the `updated_at` of the safe update are current, which also narrows
+the window in which another edit makes the write conflict), the metric sets
+(`responded`) and the organisations in one call. Tickets solved or closed
+since the export, or deleted, are left out; the runner drops them. The scope
+is not re-checked: a ticket moved out of scope in the seconds between the
+export and the refresh is still handled this cycle. See
+bench/zendesk_responded.py for the calls each way costs.
 
 Writing. All of a ticket's actions go in one `PUT /api/v2/tickets/{id}.json`
 with `safe_update: true, updated_stamp: <updated_at as read>`: a ticket that
@@ -54,6 +67,7 @@ from zenpy.lib.api_objects import Ticket as ZenpyTicket
 from zenpy.lib.exception import APIException
 from zenpy.lib.exception import ZenpyException
 
+from escalada.connectors import zendesk_check
 from escalada.connectors import zendesk_config
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
@@ -61,11 +75,10 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.http import mount_resilience
 from escalada.connectors.zendesk_translate import OPEN_STATUSES
-from escalada.connectors.zendesk_translate import PRIORITIES
 from escalada.connectors.zendesk_translate import Lookups
 from escalada.connectors.zendesk_translate import desk_error
-from escalada.connectors.zendesk_translate import needs_fresh_reads
 from escalada.connectors.zendesk_translate import plan_writes
+from escalada.connectors.zendesk_translate import read_needs
 from escalada.connectors.zendesk_translate import split_url
 from escalada.connectors.zendesk_translate import to_ticket
 from escalada.connectors.zendesk_translate import zenpy_error
@@ -127,6 +140,7 @@ class ZendeskConnector:
         self.adapter = mount_resilience(self.session, desk.name, sleep=sleep, jitter=jitter)
         self._groups: dict[int, str] | None = None
         self._me: dict[str, Any] | None = None
+        self._organizations: dict[int, str] = {}  # id -> name, as read
 
     def __repr__(self) -> str:
         return f"ZendeskConnector(desk={self.desk.name!r}, host={self.host!r})"
@@ -182,8 +196,8 @@ class ZendeskConnector:
         scope = (self.desk.scope or "").strip()
         return f"{scope} status<solved".strip()
 
-    def export(self, shard: Shard | None = None) -> Iterator[dict[str, Any]]:
-        """The open tickets in scope (as the search index has them), page by page."""
+    def export(self, shard: Shard | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The open tickets in scope (as the search index has them), a page at a time."""
         params: Mapping[str, Any] | None = {
             "query": self.query(),
             "filter[type]": "ticket",
@@ -193,56 +207,95 @@ class ZendeskConnector:
         seen: set[int] = set()  # a ticket listed twice would be written twice
         while True:
             page = self.request("GET", url, "search export", params=params)
+            results: list[dict[str, Any]] = []
             for result in page.get("results") or []:
                 ticket_id = int(result["id"])
                 if result.get("result_type", "ticket") != "ticket" or ticket_id in seen:
                     continue
                 seen.add(ticket_id)
                 if shard is None or shard.owns(str(ticket_id)):
-                    yield result
+                    results.append(result)
+            yield results
             following = (page.get("links") or {}).get("next")
             if not (page.get("meta") or {}).get("has_more") or not following:
                 return
             url, params = following, None  # the next link carries every parameter
 
     def show_many(self, ids: Sequence[int]) -> tuple[list[dict[str, Any]], Lookups]:
-        """Up to 100 tickets with their metric sets and organizations, in one call."""
+        """Up to 100 tickets from the ticket store, with their metric sets and
+        organizations, in one call."""
         data = self.request(
             "GET",
             "tickets/show_many.json",
             "read tickets",
             params={"ids": ",".join(map(str, ids)), "include": "metric_sets,organizations"},
         )
+        organizations = {int(o["id"]): str(o["name"]) for o in data.get("organizations") or []}
+        self._organizations.update(organizations)
         lookups = Lookups(
             groups=self.groups(),
-            organizations={int(o["id"]): str(o["name"]) for o in data.get("organizations") or []},
+            organizations=organizations,
             metric_sets={int(m["ticket_id"]): m for m in data.get("metric_sets") or []},
         )
         return list(data.get("tickets") or []), lookups
 
-    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
-        groups = self.groups(refresh=True)
-        fresh = needs_fresh_reads(self.desk, self.policy)
-        batch: list[dict[str, Any]] = []
-        for raw in self.export(shard):
-            if not fresh:  # the export's own data will do (see needs_fresh_reads)
-                yield from self._tickets([raw], Lookups(groups))
-                continue
-            batch.append(raw)
-            if len(batch) == SHOW_MANY_MAX:
-                yield from self._tickets(*self.show_many([int(r["id"]) for r in batch]))
-                batch = []
-        if batch:
-            yield from self._tickets(*self.show_many([int(r["id"]) for r in batch]))
+    def organizations(self, raws: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+        """Names of the tickets' organisations: each unknown one read once, 100 per call."""
+        wanted = {int(r["organization_id"]) for r in raws if r.get("organization_id")}
+        missing = sorted(wanted - self._organizations.keys())
+        for start in range(0, len(missing), SHOW_MANY_MAX):
+            batch = missing[start : start + SHOW_MANY_MAX]
+            data = self.request(
+                "GET",
+                "organizations/show_many.json",
+                "read organizations",
+                params={"ids": ",".join(map(str, batch))},
+            )
+            for org in data.get("organizations") or []:
+                self._organizations[int(org["id"])] = str(org["name"])
+        return self._organizations
 
-    def _tickets(self, raws: Sequence[Mapping[str, Any]], lookups: Lookups) -> Iterator[Ticket]:
-        for raw in raws:
-            if raw.get("status") not in OPEN_STATUSES:
-                continue  # solved since the search index saw it
-            ticket = to_ticket(self.desk, raw, lookups)
-            if self._wants_latest_comment(ticket):
-                ticket = replace(ticket, latest_comment=self.latest_comment(int(raw["id"])))
-            yield ticket
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        """Export pages only; `partial` tickets leave `responded` (and, unless a
+        condition needs them, organisation names) to `refresh` (see read_needs)."""
+        groups = self.groups(refresh=True)
+        needs = read_needs(self.desk, self.policy)
+        for page in self.export(shard):
+            names = self.organizations(page) if needs.organizations else self._organizations
+            lookups = Lookups(groups, organizations=names)
+            for raw in page:
+                if raw.get("status") not in OPEN_STATUSES:
+                    continue  # solved since the search index saw it
+                org = raw.get("organization_id")
+                partial = needs.responded or needs.fresh or bool(org and org not in names)
+                yield self._with_comment(to_ticket(self.desk, raw, lookups, partial=partial))
+
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """The tickets re-read in full (responded, organisation, current tags and
+        `updated_at`), 100 per call; those solved, closed or deleted since are left out."""
+        read = {int(t.key): t for t in tickets}
+        ids = list(read)
+        fresh: list[Ticket] = []
+        for start in range(0, len(ids), SHOW_MANY_MAX):
+            raws, lookups = self.show_many(ids[start : start + SHOW_MANY_MAX])
+            for raw in raws:
+                if raw.get("status") not in OPEN_STATUSES:
+                    continue
+                ticket = to_ticket(self.desk, raw, lookups)
+                fresh.append(self._with_comment(ticket, read.get(int(raw["id"]))))
+        log.debug("desk %s: refreshed %d of %d tickets", self.desk.name, len(fresh), len(tickets))
+        return fresh
+
+    def _with_comment(self, ticket: Ticket, before: Ticket | None = None) -> Ticket:
+        """The ticket with its latest comment where a reason_from trigger needs it
+        (carried over from `before` when that read already fetched it)."""
+        if not self._wants_latest_comment(ticket):
+            return ticket
+        if before is not None and self._wants_latest_comment(before):
+            comment = before.latest_comment
+        else:
+            comment = self.latest_comment(int(ticket.key))
+        return replace(ticket, latest_comment=comment)
 
     def _wants_latest_comment(self, ticket: Ticket) -> bool:
         """Whether a `reason_from: latest_comment` trigger of the policy matches the ticket.
@@ -311,45 +364,7 @@ class ZendeskConnector:
     # --- check -----------------------------------------------------------------
 
     def check(self) -> list[CheckItem]:
-        name = self.desk.name
-        try:
-            user = self.me()
-        except EscaladaError as error:
-            hint = f" ({error.hint})" if error.hint else ""
-            return [CheckItem(name, "credentials", False, f"{error.message}{hint}")]
-        role = str(user.get("role"))
-        if user.get("id") is None or role not in ("agent", "admin"):
-            return [
-                CheckItem(
-                    name,
-                    "credentials",
-                    False,
-                    f"the API user has role {role!r}: use an agent's token "
-                    "(an admin's to reconcile SLA policies, schedules and fields)",
-                )
-            ]
-        items = [
-            CheckItem(name, "credentials", True, f"{user.get('name')} ({role})"),
-            CheckItem(
-                name,
-                "role admin (reconcile)",
-                role == "admin",
-                "admin"
-                if role == "admin"
-                else "agent: runs the runner, but `escalada apply` "
-                "needs an admin to manage SLA policies, schedules and field options",
-            ),
-        ]
-        fixed = f"Zendesk priorities are fixed: {', '.join(PRIORITIES)}"
-        for policy_name, value in self.desk.priorities.items():
-            ok = value in PRIORITIES
-            item = f"priority {policy_name} -> {value}"
-            items.append(CheckItem(name, item, ok, "" if ok else fixed))
-        try:
-            items.extend(zendesk_config.check_mapped(self))
-        except EscaladaError as error:
-            items.append(CheckItem(name, "mapped groups and fields", False, str(error)))
-        return items
+        return zendesk_check.check(self)
 
     # --- reconciler ------------------------------------------------------------
 

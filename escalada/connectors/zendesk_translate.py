@@ -1,9 +1,10 @@
 """Zendesk records <-> escalada values, in matched pairs (no HTTP here).
 
 `to_ticket` reads a Zendesk ticket (plus its sideloaded metric set and
-organization) into a `Ticket`; `plan_writes` turns a ticket's actions into the
-bodies of the ticket PUTs that carry them. Zendesk field names stay in this
-module and in `zendesk.py`.
+organization, when read) into a `Ticket`; `read_needs` says what a candidate
+read must add to the search export's own data for a policy; `plan_writes`
+turns a ticket's actions into the bodies of the ticket PUTs that carry them.
+Zendesk field names stay in this module and in `zendesk.py`.
 """
 
 from __future__ import annotations
@@ -107,8 +108,10 @@ class Lookups:
     metric_sets: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # by ticket id
 
 
-def to_ticket(desk: Desk, raw: Mapping[str, Any], lookups: Lookups) -> Ticket:
-    """A Zendesk ticket as escalada's normalized Ticket."""
+def to_ticket(
+    desk: Desk, raw: Mapping[str, Any], lookups: Lookups, *, partial: bool = False
+) -> Ticket:
+    """A Zendesk ticket as escalada's normalized Ticket (`partial`: see ReadNeeds)."""
     ticket_id = int(raw["id"])
     tags = frozenset(str(t) for t in raw.get("tags") or [])
     custom = _custom_values(raw)
@@ -147,6 +150,7 @@ def to_ticket(desk: Desk, raw: Mapping[str, Any], lookups: Lookups) -> Ticket:
         fields=fields,
         escalation=marker.decode(tags),
         revision=raw.get("updated_at"),
+        partial=partial,
     )
 
 
@@ -157,32 +161,53 @@ def _mapped(mapping: Any, custom: Mapping[str, Any]) -> str | None:
     return _reverse(mapping.values).get(str(value)) if value is not None else None
 
 
-def needs_fresh_reads(desk: Desk, policy: Policy | None) -> bool:
-    """Whether candidates need the show_many re-read (one call per 100 tickets).
+@dataclass(frozen=True, slots=True)
+class ReadNeeds:
+    """What a candidate read must learn beyond the search export's own data.
 
-    It brings what the search export lacks: the metric sets (`responded`), the
-    organization names, and data newer than the search index. Skipped only when
-    the policy is known and uses neither `unless: responded` nor
-    `requester.organization`, and safe updates are on (a write based on a stale
-    index then fails with 409 instead of repeating an escalation)."""
-    if policy is None or not desk.options.get("safe_update", True):
-        return True
+    - `responded`: a level stops on `unless: responded`. The export has no
+      first-reply time (only the ticket metric set has it), so such tickets are
+      read `partial` and the runner refreshes the ones with something due.
+      Leaving `responded` unknown is safe for that choice: an unknown reply only
+      makes levels fall due earlier, never later.
+    - `organizations`: a condition tests `requester.organization`. Its names are
+      resolved during the read (organizations/show_many, per 100 organisations
+      not yet known), because an unknown organisation can hide an escalation
+      from the due check (a path matching `Acme` would never be tried).
+      Otherwise only reason texts use the name (`$organization`): a ticket with
+      an organisation is then read `partial` and the refresh brings the name.
+    - `fresh`: safe updates are off, so a decision must not rest on the search
+      index, which lags the ticket store by minutes: every ticket is `partial`
+      and the ones with something due are re-read before they are written.
+
+    Without a policy the connector cannot tell, and assumes everything."""
+
+    responded: bool
+    organizations: bool
+    fresh: bool
+
+
+def read_needs(desk: Desk, policy: Policy | None) -> ReadNeeds:
+    fresh = not desk.options.get("safe_update", True)
+    if policy is None:
+        return ReadNeeds(responded=True, organizations=True, fresh=fresh)
+    responded = False
     conditions: list[Any] = []
     for path in policy.paths.values():
-        if any(level.unless == "responded" for level in path.levels):
-            return True
-        conditions.append(path.match)
+        responded = responded or any(level.unless == "responded" for level in path.levels)
+        if path.match is not None:
+            conditions.append(path.match)
         conditions.extend(trigger.condition for trigger in path.triggers)
-    while conditions:
+    organizations = False
+    while conditions and not organizations:
         condition = conditions.pop()
         if isinstance(condition, FieldCondition):
-            if condition.field == "requester.organization":
-                return True
+            organizations = condition.field == "requester.organization"
         elif isinstance(condition, (AllOf, AnyOf)):
             conditions.extend(condition.items)
         elif isinstance(condition, NotOf):
             conditions.append(condition.item)
-    return False
+    return ReadNeeds(responded=responded, organizations=organizations, fresh=fresh)
 
 
 # --- actions -> ticket PUT bodies ---------------------------------------------

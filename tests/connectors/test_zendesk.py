@@ -1,6 +1,7 @@
 """The Zendesk connector through zenpy against the stateful fake: what the
-contract does not cover (query shape, the 1,000-result cap, sideloads, the
-lagging search index, the two-PUT split, secrets, zenpy's retry loops, check)."""
+contract does not cover (the two-PUT split, safe updates, secrets, zenpy's
+retry loops, check). Reads and refreshes: test_zendesk_read.py; the runner on
+Zendesk: test_zendesk_runner.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import base64
 import json
 import logging
 from dataclasses import replace
-from datetime import timedelta
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
@@ -18,19 +18,12 @@ import responses
 import zenpy.lib.api
 
 from escalada.connectors import connect
-from escalada.connectors.base import Shard
 from escalada.connectors.http import DeskUnavailable
 from escalada.connectors.zendesk_translate import split_url
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.marker import encode
-from escalada.policy.model import EscalationPath
-from escalada.policy.model import FieldCondition
-from escalada.policy.model import Level
-from escalada.policy.model import NotOf
-from escalada.policy.model import Policy
-from escalada.policy.model import Trigger
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from tests.connectors.contract import NOW
@@ -141,170 +134,6 @@ def test_secrets_stay_out_of_reprs_errors_and_logs(h, caplog):
         assert TOKEN not in text and basic not in text
     assert caught.value.status == 401
     assert "credentials" in (caught.value.hint or "")
-
-
-# --- candidates ----------------------------------------------------------------------
-
-
-def test_export_query_shape(h):
-    h.add_ticket(title="One", created=OPENED)
-    list(h.connector().candidates())
-    (export,) = sent(h, lambda r: "/search/export" in r.url)
-    assert params(export) == {
-        "query": ["type:incident status<solved"],
-        "filter[type]": ["ticket"],
-        "page[size]": ["1000"],
-    }
-    (show,) = sent(h, lambda r: "show_many" in r.url)
-    assert params(show)["include"] == ["metric_sets,organizations"]
-
-
-def test_reads_past_the_1000_result_cap_that_search_json_has(h):
-    created = [OPENED + timedelta(seconds=i) for i in range(1050)]
-    wanted = {h.add_ticket(title=f"T{i}", created=at) for i, at in enumerate(created)}
-    connector = h.connector()
-    before = h.calls
-    assert {t.key for t in connector.candidates()} == wanted
-    assert h.fake.calls["export"] == 2 and h.fake.calls["show_many"] == 11
-    assert h.fake.calls["search"] == 0
-    assert h.calls - before == 2 + 11 + 1  # export pages, show_many batches, the group list
-    # What the connector avoids: search.json stops at 1,000; page 11 is a 422 that
-    # zenpy logs and swallows, so 50 tickets would silently go missing
-    found = list(connector.client.search("status<solved", type="ticket"))
-    assert len(found) == 1000 and h.fake.calls["search"] == 11
-
-
-def test_zenpys_search_export_puts_type_in_the_query_which_the_export_refuses(h):
-    h.add_ticket(title="One", created=OPENED)
-    connector = h.connector()
-    with pytest.raises(Exception, match="use filter\\[type\\]"):
-        list(connector.client.search_export("status<solved", type="ticket"))
-
-
-def test_tickets_are_read_fresh_not_from_the_lagging_search_index(h):
-    """The marker written in the last cycle is seen even while the index is stale,
-    so a level is never announced twice."""
-    key = h.add_ticket(title="Core switch down", created=OPENED)
-    connector = h.connector()
-    h.fake.freeze_index()
-    connector.apply(next(connector.candidates()), [Action("mark", reason="l1", state=STATE)])
-    ticket = next(connector.candidates())
-    assert ticket.key == key and ticket.escalation == STATE
-    assert ticket.revision == h.fake.tickets[int(key)]["updated_at"]
-
-
-def test_a_ticket_solved_since_it_was_indexed_is_skipped(h):
-    key = h.add_ticket(title="Fixed meanwhile", created=OPENED)
-    other = h.add_ticket(title="Still open", created=OPENED)
-    h.fake.freeze_index()
-    h.edit(key, status="resolved")
-    assert [t.key for t in h.connector().candidates()] == [other]
-
-
-def test_responded_organization_vip_impact_urgency_from_one_read(h):
-    key = h.add_ticket(
-        title="VPN down",
-        created=OPENED,
-        vip=True,
-        organization="Acme",
-        impact="extensive",
-        urgency="critical",
-        team="network-l2",
-    )
-    h.fake.replied[int(key)] = OPENED + timedelta(minutes=12, seconds=30)
-    quiet = h.add_ticket(title="No reply yet", created=OPENED)
-    tickets = {t.key: t for t in h.connector().candidates()}
-    ticket = tickets[key]
-    assert ticket.responded == OPENED + timedelta(minutes=12, seconds=30)
-    assert (ticket.impact, ticket.urgency, ticket.team) == ("extensive", "critical", "network-l2")
-    assert ticket.requester.organization == "Acme" and ticket.requester.vip
-    assert ticket.url == f"https://acme.zendesk.com/agent/tickets/{key}"
-    assert tickets[quiet].responded is None and not tickets[quiet].requester.vip
-    assert h.fake.calls["metrics"] == 0  # no call per ticket
-
-
-def test_responded_falls_back_to_minutes_when_seconds_are_absent():
-    from escalada.connectors.zendesk_translate import responded_at
-
-    raw = {"created_at": "2026-11-23T08:00:00Z"}
-    metric = {"reply_time_in_minutes": {"calendar": 7, "business": 3}}
-    assert responded_at(raw, metric) == OPENED + timedelta(minutes=7)
-    assert responded_at(raw, {"reply_time_in_minutes": {"calendar": None}}) is None
-
-
-def test_shard_filters_before_the_show_many_reads(h):
-    keys = [h.add_ticket(title=f"T{i}", created=OPENED) for i in range(30)]
-    shard = Shard(0, 3)
-    owned = [k for k in keys if shard.owns(k)]
-    got = [t.key for t in h.connector().candidates(shard=shard)]
-    assert sorted(got) == sorted(owned)
-    (show,) = sent(h, lambda r: "show_many" in r.url)
-    assert sorted(params(show)["ids"][0].split(",")) == sorted(owned)
-
-
-def test_latest_comment_is_read_only_where_a_reason_from_trigger_matches(h):
-    asked = h.add_ticket(title="Please escalate", created=OPENED, tags=["escalate"])
-    h.add_ticket(title="Quiet", created=OPENED)
-    ticket_id = int(asked)
-    h.fake.comments[ticket_id].append(
-        h.fake._comment(ticket_id, "The whole office is offline", True, h.fake.requester_id, "x")
-    )
-    h.fake.comments[ticket_id].append(
-        h.fake._comment(ticket_id, "our own reply", True, h.fake.me_id, "y")
-    )
-    trigger = Trigger(
-        name="requested",
-        condition=FieldCondition("tags", "contains", "escalate"),
-        goto="next",
-        reason_from="latest_comment",
-    )
-    path = EscalationPath("p", None, 0, (Level(0, "service-desk"),), (trigger,))
-    policy = Policy(None, {}, {}, {}, {"p": path}, {}, {})
-    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
-    tickets = {t.key: t for t in connector.candidates()}
-    assert tickets[asked].latest_comment == "The whole office is offline"
-    assert h.fake.calls["comments"] == 1
-    (comments,) = sent(h, lambda r: "/comments" in r.url)
-    assert params(comments)["sort_order"] == ["desc"]
-    assert all(t.latest_comment is None for k, t in tickets.items() if k != asked)
-
-
-def _policy(*levels, match=None):
-    path = EscalationPath("p", match, 0, (Level(0, "service-desk"), *levels))
-    return Policy(None, {}, {}, {}, {"p": path}, {}, {})
-
-
-def test_without_responded_or_organization_the_export_data_is_enough(h):
-    keys = {h.add_ticket(title=f"T{i}", created=OPENED) for i in range(150)}
-    policy = _policy(Level(1, "network-l2", after=timedelta(hours=1), unless="resolved"))
-    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
-    before = h.calls
-    assert {t.key for t in connector.candidates()} == keys
-    assert h.calls - before == 1 + 1  # one export page and the group list: no show_many
-    unsafe = replace(h.desk, options={"safe_update": False})
-    list(connect(unsafe, environ=ENVIRON, sleep=h.sleeps.append, policy=policy).candidates())
-    assert h.fake.calls["show_many"] == 2  # without safe updates, stale data is not trusted
-
-
-@pytest.mark.parametrize(
-    "policy",
-    [
-        _policy(Level(1, "network-l2", after=timedelta(minutes=15), unless="responded")),
-        _policy(match=NotOf(FieldCondition("requester.organization", "equals", "Acme"))),
-        None,
-    ],
-    ids=["unless-responded", "organization-condition", "no-policy"],
-)
-def test_responded_or_organization_needs_the_show_many_read(h, policy):
-    h.add_ticket(title="T", created=OPENED)
-    connector = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
-    list(connector.candidates())
-    assert h.fake.calls["show_many"] == 1
-
-
-def test_a_next_link_to_another_host_is_not_followed(h):
-    with pytest.raises(DeskError, match="refusing to follow"):
-        h.connector().request("GET", "https://evil.example.com/api/v2/x.json", "follow")
 
 
 # --- apply ---------------------------------------------------------------------------

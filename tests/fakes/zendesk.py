@@ -4,7 +4,8 @@ Shapes follow /work/shared/reference/desk-apis.md §2 and Zendesk's API
 reference: `.json` paths under https://SUB.zendesk.com/api/v2, cursor
 pagination (`page[size]`, `page[after]`, `meta.has_more`, `links.next`) for
 the search export, groups and comments; offset pagination for search.json
-with its 1,000-result cap (422 `{"error": "invalid"}`); ticket PUTs validated
+with its 1,000-result cap (422 `{"error": "invalid"}`); tickets/show_many with
+its sideloads and organizations/show_many, 100 ids at most; ticket PUTs validated
 against the documented update attributes, with safe_update/updated_stamp
 answering 409 when stale; HTTP Basic `email/token:TOKEN` auth (401 otherwise).
 
@@ -345,6 +346,12 @@ class ZendeskFake(AdminRoutes, FakeServer):
         self.route("GET", r"/api/v2/search/export\.json", self._export, name="export")
         self.route("GET", r"/api/v2/search\.json", self._search, name="search")
         self.route("GET", r"/api/v2/tickets/show_many\.json", self._show_many, name="show_many")
+        self.route(
+            "GET",
+            r"/api/v2/organizations/show_many\.json",
+            self._organizations_many,
+            name="organizations",
+        )
         self.route("GET", r"/api/v2/tickets/(\d+)\.json", self._show, name="ticket")
         self.route("PUT", r"/api/v2/tickets/(\d+)\.json", self._update, name="update")
         self.route("GET", r"/api/v2/tickets/(\d+)/comments\.json", self._comments, name="comments")
@@ -499,6 +506,24 @@ class ZendeskFake(AdminRoutes, FakeServer):
             orgs = {t["organization_id"] for t in tickets if t["organization_id"]}
             data["organizations"] = [self.organizations[o] for o in sorted(orgs)]
         return reply(200, data)
+
+    def _organizations_many(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        """GET organizations/show_many.json?ids=...: up to 100, unknown ids left out."""
+        unknown = sorted(set(query(request)) - {"ids", "external_ids"})
+        if unknown:
+            return reply(
+                400, {"error": "InvalidParameter", "description": f"unknown parameter {unknown[0]}"}
+            )
+        raw = first(request, "ids", "") or ""
+        ids = [int(i) for i in raw.split(",") if i.strip().isdigit()]
+        if not ids or len(ids) != len(raw.split(",")):
+            return reply(400, {"error": "InvalidParameter", "description": "ids is required"})
+        if len(ids) > 100:
+            return reply(
+                400, {"error": "TooManyValues", "description": "You can pass up to 100 ids"}
+            )
+        found = [self.organizations[i] for i in ids if i in self.organizations]
+        return reply(200, {"organizations": found, "next_page": None, "previous_page": None})
 
     def _show(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         ticket = self.tickets.get(int(match[1]))
