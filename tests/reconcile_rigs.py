@@ -206,6 +206,27 @@ class SandboxRig:
 
         return ["sla/P1", "schedule/office"], snapshot
 
+    def drop_group(self) -> str:
+        self.db.execute("DELETE FROM config WHERE kind = 'group' AND name = 'Network L2'")
+        return "group/Network L2"
+
+    def assert_written(self) -> None:
+        rows = self.db.execute("SELECT kind, name, attrs FROM config WHERE managed = 1")
+        found = {(row["kind"], row["name"]): json.loads(row["attrs"]) for row in rows}
+        assert found[("priority", "High")] == {"policy": "P2", "title": "High", "rank": 1}
+        assert found[("sla", "P2")] == {
+            "priority": "High",
+            "respond_minutes": 60,
+            "resolve_minutes": 480,
+            "update_minutes": 240,
+            "calendar": "office",
+        }
+        office = found[("schedule", "office")]
+        assert office["timezone"] == "Europe/Stockholm"
+        assert office["hours"]["mon"] == ["08:00-17:00"] and "sat" not in office["hours"]
+        assert office["holidays"]["country"] == "SE"
+        assert found[("schedule", "support")]["hours"]["fri"] == ["07:00-12:00", "13:00-16:00"]
+
     def fail_write(self, n: int, kind: str) -> None:
         """The database refuses the n-th row escalada adds to the configuration."""
         have = self.db.execute("SELECT count(*) FROM config WHERE managed = 1").fetchone()[0]
@@ -251,6 +272,20 @@ class JiraRig(HttpRig):
             )
 
         return ["priority/P2 - High"], snapshot
+
+    def drop_group(self) -> str:
+        del self.harness.fake.groups["network-l2"]
+        return "group/network-l2"
+
+    def assert_written(self) -> None:
+        high = self._priority("P2 - High")
+        assert (high["description"], high["statusColor"]) == (
+            "High [managed by escalada]",
+            "#f15c75",
+        )
+        assert high["iconUrl"].endswith("/images/icons/priorities/high.png")
+        builtin = self._priority("High")
+        assert builtin["description"] == ""  # Jira's own priorities are left alone
 
     def fail_write(self, n: int, kind: str) -> None:
         self.harness.fake.inject(kind, method="POST", path=r"/rest/api/2/priority$", after=n - 1)
@@ -328,6 +363,35 @@ class ZendeskRig(HttpRig):
 
         return ["schedule/office"], snapshot
 
+    def drop_group(self) -> str:
+        fake = self.harness.fake
+        del fake.groups[fake.group_id("Network L2")]
+        return "group/Network L2"
+
+    def assert_written(self) -> None:
+        fake = self.harness.fake
+        office = fake.schedules[self._schedule("office [escalada]")]
+        assert office["time_zone"] == "Stockholm"
+        assert office["intervals"][0] == {"start_time": 1440 + 480, "end_time": 1440 + 1020}
+        assert len(office["intervals"]) == 5
+        days = {h["start_date"]: h["name"] for h in fake.holidays[office["id"]].values()}
+        assert days["2026-12-24"] == "Closed"  # the calendar's own dates
+        assert days["2026-06-20"] == "Midsummer Day"  # the country's public holidays
+        assert days["2027-01-01"] == "New Year's Day"  # this year and the next
+        support = fake.schedules[self._schedule("support [escalada]")]
+        assert support["time_zone"] == "Dublin" and len(support["intervals"]) == 10
+        (sla,) = [p for p in fake.sla_policies.values() if p["title"] == "default"]
+        assert sla["description"].endswith("[managed by escalada]")
+        assert sla["filter"]["all"] == [{"field": "type", "operator": "is", "value": "incident"}]
+        metrics = {(m["priority"], m["metric"]): m for m in sla["policy_metrics"]}
+        assert metrics[("urgent", "first_reply_time")]["target"] == 15
+        assert metrics[("urgent", "first_reply_time")]["business_hours"] is False
+        assert metrics[("high", "periodic_update_time")]["target"] == 240
+        assert metrics[("high", "first_reply_time")]["business_hours"] is True
+        assert metrics[("low", "total_resolution_time")]["target"] == 14400
+        urgency = fake.ticket_fields[int(self.desk.urgency.field)]
+        assert [o["value"] for o in urgency["custom_field_options"]] == ["crit", "low", "high"]
+
     def fail_write(self, n: int, kind: str) -> None:
         """The n-th holiday added fails: a schedule is left half written."""
         path = r"/business_hours/schedules/\d+/holidays\.json$"
@@ -387,6 +451,45 @@ class ServiceNowRig(HttpRig):
             )
 
         return ["schedule/office", "sla/P1 respond"], snapshot
+
+    def drop_group(self) -> str:
+        fake = self.harness.fake
+        (group,) = fake.find("sys_user_group", name="Network L2")
+        fake.edit("sys_user_group", group["sys_id"], active=False)
+        return "group/Network L2"
+
+    def assert_written(self) -> None:
+        fake = self.harness.fake
+        (office,) = fake.find("cmn_schedule", name="office")
+        assert "[managed by escalada]" in office["description"]
+        assert office["time_zone"] == "Europe/Stockholm"
+        (week,) = fake.find("cmn_schedule_span", schedule=office["sys_id"])
+        assert (week["days_of_week"], week["start_date_time"], week["end_date_time"]) == (
+            "12345",
+            "20240101T080000",
+            "20240101T170000",
+        )
+        (link,) = fake.find("cmn_other_schedule", schedule=office["sys_id"])
+        closed = fake.find("cmn_schedule_span", schedule=link["child_schedule"], type="exclude")
+        assert "20261224T000000" in {c["start_date_time"] for c in closed}
+        (sla,) = fake.find("contract_sla", name="P2 respond [managed by escalada]")
+        assert sla["schedule"] == office["sys_id"]
+        assert (sla["duration"], sla["target"]) == ("1970-01-01 01:00:00", "response")
+        assert sla["start_condition"] == "category=network^priority=2"
+        (p1,) = fake.find("contract_sla", name="P1 resolve [managed by escalada]")
+        assert p1["schedule"] == ""  # 24x7: no schedule
+        rules = {(r["impact"], r["urgency"]): r["priority"] for r in fake.rows("dl_u_priority")}
+        assert rules == {
+            ("1", "1"): "1",
+            ("1", "2"): "1",
+            ("1", "3"): "2",
+            ("2", "1"): "1",
+            ("2", "2"): "2",
+            ("2", "3"): "3",
+            ("3", "1"): "2",
+            ("3", "2"): "3",
+            ("3", "3"): "3",
+        }
 
     def fail_write(self, n: int, kind: str) -> None:
         """The n-th schedule entry written fails: a schedule is left half written."""

@@ -118,6 +118,7 @@ def test_a_first_apply_creates_and_the_next_plan_is_empty_without_writes(
     assert first.desks[0].problems == ()
     assert report.ok and len(report.done) == len(first.desks[0].changes)
     assert rig.writes() >= len(report.done)
+    rig.assert_written()
     assert_converged(rig, policy)
     assert_converged(rig, policy)
 
@@ -241,3 +242,15 @@ def test_two_priorities_on_one_desk_value_converge(rig: Any, tmp_path: Path) -> 
     keys = [c.key for c in first.desks[0].changes]
     assert len(keys) == len(set(keys))
     assert_converged(rig, policy)
+
+
+def test_a_missing_group_is_a_problem_never_a_write(rig: Any, tmp_path: Path) -> None:
+    policy = load(tmp_path, POLICY, rig.desk)
+    apply(rig, policy)
+    missing = rig.drop_group()
+    before = rig.writes()
+    the_plan, report = apply(rig, policy)
+    (problem,) = the_plan.desks[0].problems
+    assert problem.startswith(f"{missing}: not found on the desk")
+    assert the_plan.has_problems and not the_plan.has_changes
+    assert report.done == [] and rig.writes() == before
