@@ -62,6 +62,13 @@ FIRST_APPLY = {
         ),
     },
 }
+# A note each desk's plan carries about what it cannot hold.
+NOTES = {
+    "sandbox": None,
+    "jira": "sla/P2: enforced by the runner: JSM has no public API for SLA goals or calendars",
+    "zendesk": "Make 'office [escalada]', 'support [escalada]' the default schedule",
+    "servicenow": None,
+}
 # What removing P4 and its `support` calendar deletes (and, on Zendesk, updates).
 REMOVED = {
     "sandbox": {("delete", "sla/P4"), ("delete", "schedule/support"), ("delete", "priority/Low")},
@@ -116,6 +123,9 @@ def test_a_first_apply_creates_and_the_next_plan_is_empty_without_writes(
     first, report = apply(rig, policy)
     assert ops(first) == expected(rig, FIRST_APPLY)
     assert first.desks[0].problems == ()
+    note = NOTES[rig.name]
+    assert (note is None) == (first.desks[0].notes == ())
+    assert note is None or any(note in line for line in first.desks[0].notes)
     assert report.ok and len(report.done) == len(first.desks[0].changes)
     assert rig.writes() >= len(report.done)
     rig.assert_written()
