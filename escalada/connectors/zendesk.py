@@ -12,10 +12,11 @@ export's results are whole tickets (tags, group, priority, fields, status,
 has no such timestamp, only its metric set has) and organisation names, and
 it comes from the search index, which lags the ticket store by minutes.
 `zendesk_translate.read_needs` decides per policy: tickets are yielded
-`partial` when a level stops on `unless: responded` (or a reason may name the
-organisation, or safe updates are off), and organisation names are resolved
-during the read (organizations/show_many, 100 per call, each name once) only
-when a condition tests them.
+`partial` when a level stops on `unless: responded`, when safe updates are
+off, and when a ticket's organisation was not named (reasons may name it).
+Organisation names are resolved during the read (organizations/show_many, 100
+per call, each organisation once) only when a condition tests them: an unknown
+one could hide an escalation from the runner's due check.
 
 Refreshing. The runner calls `refresh` only for partial tickets with
 something due: `GET /api/v2/tickets/show_many.json?ids=<100 ids>&include=metric_sets,organizations`
