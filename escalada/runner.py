@@ -209,16 +209,20 @@ class _Cycle:
         refresh = getattr(connector, "refresh", None)
         if refresh is None:
             return tickets
-        due = [
-            t
-            for t in tickets
-            if t.partial and (t.escalation.pending or self.evaluator.evaluate(t, self.now).actions)
-        ]
+        due = [t for t in tickets if t.partial and self._looks_due(t)]
         if not due:
             return tickets
         fresh = {t.key: t for t in refresh(due)}
         gone = {t.key for t in due} - fresh.keys()  # solved or out of scope since the read
         return [fresh.get(t.key, t) for t in tickets if t.key not in gone]
+
+    def _looks_due(self, ticket: Ticket) -> bool:
+        if ticket.escalation.pending:
+            return True
+        try:
+            return bool(self.evaluator.evaluate(ticket, self.now).actions)
+        except Exception:  # noqa: BLE001 - refresh it; the per-ticket step reports the error
+            return True
 
     def ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
         try:

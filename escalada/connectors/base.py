@@ -117,7 +117,9 @@ class Connector(Protocol):
     # tickets in full (in batches). Connectors that yield `Ticket.partial`
     # tickets implement it; the runner calls it only for tickets with
     # something due, so the expensive fields cost calls per escalation, not
-    # per candidate.
+    # per candidate. Leaving a field out is sound only when its absence can
+    # only add actions (a missing `responded` makes a level look due; the
+    # refresh then settles it); fields that conditions test must be read.
 
     def check(self) -> list[CheckItem]:
         """Credentials, permissions and every mapped id."""
