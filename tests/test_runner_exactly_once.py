@@ -160,6 +160,18 @@ def _between_put_and_note(events: list[tuple[str, str]], k: int) -> bool:
 # --- two runners at once --------------------------------------------------------------
 
 
+def read_everything(connector: Connector) -> list[Ticket]:
+    """A runner's whole read phase: the candidates, and the refresh of the partial
+    ones (Zendesk reads the export, then re-reads the tickets with something due)."""
+    tickets = list(connector.candidates())
+    refresh = getattr(connector, "refresh", None)
+    partial = [t for t in tickets if t.partial]
+    if refresh is None or not partial:
+        return tickets
+    fresh = {t.key: t for t in refresh(partial)}
+    return [fresh.get(t.key, t) for t in tickets]
+
+
 class StaleReads:
     """A runner that read its candidates before another runner wrote them."""
 
@@ -189,7 +201,7 @@ def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_pat
     with open_desk(desk, tmp_path) as h:
         keys = seed(h)
         policy = runner_policy(h.desk)
-        stale = list(h.connector().candidates())  # runner B reads ...
+        stale = read_everything(h.connector())  # runner B reads ...
         first, second = RecordingNotifier(), RecordingNotifier()
         a = run(h, policy, NOW, first)  # ... runner A reads, writes and announces ...
         b = run(h, policy, NOW, second, connect=lambda d: StaleReads(stale, h.connector()))
