@@ -181,8 +181,15 @@ def describe(desk: str, decision: Decision) -> str:
     head = f"{desk} {decision.ticket}: {decision.path or '-'} level {decision.level}"
     if decision.team:
         head += f" ({decision.team})"
-    lines = [head]
-    lines += [f"  {action.type}: {action.reason}" for action in decision.actions]
+    # most actions of a decision share one reason: print each reason once, after
+    # the actions that carry it (`notify` with its channels)
+    by_reason: dict[str, list[str]] = {}
+    for action in decision.actions:
+        label = action.type
+        if action.channels:
+            label += f" {'+'.join(action.channels)}"
+        by_reason.setdefault(action.reason, []).append(label)
+    lines = [head] + [f"  {', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
     return "\n".join(lines)
 
 

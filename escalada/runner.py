@@ -292,10 +292,10 @@ class _Cycle:
         report.notify_failures += failed
         if sent == 0:
             log.warning(
-                "%s: no channel took the notifications; the pending token stays and they are "
-                "retried after %s",
+                "%s: no channel took the notifications; the pending token stays and a cycle "
+                "%d minutes after this write retries them",
                 ticket.key,
-                self.options.resend_after,
+                self.options.resend_after.total_seconds() // 60,
             )
             return
         cleared = Action(

@@ -112,7 +112,7 @@ def test_dry_run_prints_decisions_only(
     result = invoke("--dry-run", "--policy", str(policy))
     assert result.exit_code == 0
     assert "sandbox SB-1: critical-outage level 1 (network-l2)" in result.stdout
-    assert "  comment: " in result.stdout
+    assert "  comment, mark, notify mgmt: " in result.stdout
     assert "3 would write" in result.stdout.splitlines()[-1]
     assert sandbox_rows(desk_file) == before and len(hooks.calls) == 0
 

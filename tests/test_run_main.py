@@ -153,9 +153,11 @@ def test_dry_run_prints_decisions_and_writes_and_sends_nothing(
     assert code == 0
     assert sandbox_rows(desk_file) == before and len(hooks.calls) == 0
     text = "\n".join(lines)
-    assert "sandbox SB-1: critical-outage level 1 (network-l2)\n  assign: " in text
-    assert "sandbox SB-2: critical-outage level 2 (it-management)" in text
-    assert "  notify: " in text and "SB-4" not in text
+    assert "sandbox SB-1: critical-outage level 1 (network-l2)\n  assign, comment, mark, " in text
+    assert "notify net+sd-leads: Escalated to level 1 (network-l2) on critical-outage" in text
+    assert "sandbox SB-2: critical-outage level 2 (it-management)\n  comment, mark, " in text
+    assert "SB-4" not in text
+    assert len(lines) == 4  # three decisions of two lines each, and the summary
     assert lines[-1].startswith("cycle 2026-11-23T10:00:00Z: 1 desk(s), 4 tickets seen, 3 would")
 
 
