@@ -302,6 +302,8 @@ class _Cycle:
             "mark", "notifications sent", state=replace(written.escalation, pending=False)
         )
         connector.apply(written, [cleared])
+        if not desk_actions:  # a re-send: this is the ticket's only write
+            report.escalated += 1
         report.writes += 1
         audit(cleared, "ok")
 
