@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -251,6 +252,8 @@ def test_installed_command_stops_cleanly_on_sigterm(policy: Path, tmp_path: Path
     )
     try:
         assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout], [], [], 60)  # never hang the suite
+        assert ready, "no cycle summary within 60 s"
         first = child.stdout.readline()  # the first cycle is done; the loop now waits
         assert "4 tickets seen, 3 written" in first
         child.send_signal(signal.SIGTERM)
