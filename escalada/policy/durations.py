@@ -24,7 +24,7 @@ def parse_duration(text: str) -> timedelta:
         )
     seconds = sum(
         int(value) * _UNIT_SECONDS[unit]
-        for value, unit in zip(match.groups(), "wdhms")
+        for value, unit in zip(match.groups(), "wdhms", strict=True)
         if value is not None
     )
     if seconds == 0:

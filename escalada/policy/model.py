@@ -12,7 +12,6 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import Literal
-from typing import Union
 
 API_VERSION = "escalada/v1"
 KINDS = (
@@ -172,7 +171,7 @@ class NotOf:
     item: Condition
 
 
-Condition = Union[FieldCondition, AllOf, AnyOf, NotOf]
+Condition = FieldCondition | AllOf | AnyOf | NotOf
 
 
 # --- escalation paths -------------------------------------------------------
