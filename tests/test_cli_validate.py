@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,64 @@ def test_github_format(policy: Path):
         f"::error file={policy / 'bad.yaml'},line=4,col=26,title=escalada literal-secret::"
         "literal-secret a literal secret in spec.url"
     )
+
+
+def test_a_null_trigger_is_a_finding_not_an_internal_error(policy: Path):
+    (policy / "null.yaml").write_text(
+        "apiVersion: escalada/v1\nkind: EscalationPath\nmetadata: {name: nulls}\nspec:\n"
+        "  match: {field: tags, contains: nulls}\n"
+        "  levels: [{team: service-desk}, {team: network-l2, after: 1h}]\n"
+        "  triggers: [null]\n"
+    )
+    result = run("validate", str(policy))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{policy / 'null.yaml'}:7:14: error schema spec.triggers[0] must be a mapping, not null"
+    )
+    assert result.stderr == ""
+
+
+def test_a_misspelt_desk_option_is_named_with_the_option_meant(policy: Path):
+    desks = policy / "desks.yaml"
+    text = desks.read_text()
+    desks.write_text(
+        text.replace("    table: incident\n", "    table: incident\n    page_sise: 500\n")
+    )
+    line = desks.read_text().splitlines().index("    page_sise: 500") + 1
+    result = run("validate", str(policy))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"{desks}:{line}:5: error desk-option unknown key `page_sise` in spec.options",
+        "    hint: did you mean `page_size`?",
+    ]
+
+
+def test_every_servicenow_option_the_connector_takes_validates(policy: Path):
+    desks = policy / "desks.yaml"
+    options = (
+        "    table: incident\n    marker_field: u_escalada\n    page_size: 500\n"
+        "    responded_field: u_responded_at\n"
+        '    states: {"1": open, "2": open, "3": pending, "6": resolved, "7": closed}\n'
+        "    tags_field: null\n    vip_field: caller_id.vip\n"
+        "    organization_field: caller_id.company\n    manage_priority_lookup: true\n"
+        "    user: escalada.integration\n"
+    )
+    desks.write_text(desks.read_text().replace("    table: incident\n", options))
+    result = run("validate", str(policy), "--strict")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_validate_never_imports_a_desk_client_library():
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "escalada", "validate", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert {"escalada.policy.validate", "escalada.schemas.deskoptions"} <= imported
+    assert not {m for m in imported if m.split(".")[0] in ("jira", "zenpy", "pysnc")}
 
 
 def test_warnings_fail_only_with_strict(policy: Path):

@@ -14,35 +14,19 @@ from escalada.policy.checks_base import conditions
 from escalada.policy.checks_base import get
 from escalada.policy.checks_base import suggest
 from escalada.policy.model import Desk
+from escalada.schemas.deskoptions import DESK_OPTIONS
+from escalada.schemas.deskoptions import DeskOption
 
-# spec.options per desk type: option -> what it takes (a tuple: one of these values;
-# a type: a value of that type; None: anything). Kept in step with each connector's
-# own option parser (tests/policy/test_checks.py compares the names).
-OptionSpec = tuple[str, ...] | type | None
-DESK_OPTIONS: dict[str, dict[str, OptionSpec]] = {
-    "jira": {
-        "team_field": str,
-        "team_mode": ("field", "component", "assignee"),
-        "comment_api": ("servicedesk", "platform"),
-        "project": str,
-        "manage_priorities": bool,
-    },
-    "zendesk": {"safe_update": bool, "time_zones": dict, "sla_filter": dict},
-    "servicenow": {
-        "table": str,
-        "marker_field": str,
-        "page_size": int,
-        "responded_field": str,
-        "states": dict,
-        "tags_field": None,
-        "vip_field": None,
-        "organization_field": None,
-        "manage_priority_lookup": bool,
-        "user": str,
-    },
-    "sandbox": {"path": str},
+# spec.options per desk type: one table (escalada.schemas.deskoptions) that the
+# Desk schema is generated from too, kept in step with each connector's own
+# option parser by tests/policy/test_checks.py.
+_PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "integer": int, "object": dict}
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "object": "a mapping",
 }
-_TYPE_WORDS = {bool: "true or false", str: "a string", int: "a whole number", dict: "a mapping"}
 
 
 def needed_teams(ctx: Context) -> set[str]:
@@ -117,9 +101,8 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
             )
     allowed = DESK_OPTIONS.get(desk.type, {})
     for key, value in desk.options.items():
-        where = doc.where("spec", "options", key)
-        spec = allowed.get(key)
-        if key not in allowed:
+        option = allowed.get(key)
+        if option is None:
             ctx.error(
                 "desk-option",
                 doc.where_key("spec", "options", key),
@@ -128,24 +111,35 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
                     key, list(allowed), None if allowed else f"{desk.type} desks take no options"
                 ),
             )
-        elif isinstance(spec, tuple) and value not in spec:
+            continue
+        problem = _option_problem(key, option, value)
+        if problem:
             ctx.error(
                 "desk-option",
-                where,
+                doc.where("spec", "options", key),
                 f"desk {desk.name!r}: {key} is {value!r}",
-                f"use one of: {', '.join(spec)}",
-            )
-        elif isinstance(spec, type) and (
-            not isinstance(value, spec) or (spec is int and isinstance(value, bool))
-        ):
-            ctx.error(
-                "desk-option",
-                where,
-                f"desk {desk.name!r}: {key} is {value!r}",
-                f"{key} takes {_TYPE_WORDS[spec]}" + (" (no quotes)" if spec is bool else ""),
+                problem,
             )
     if desk.type == "jira":
         _check_jira_options(ctx, doc, desk)
+
+
+def _option_problem(key: str, option: DeskOption, value: Any) -> str | None:
+    """How to fix an option's value, or None when the option takes it."""
+    if value is None and option.nullable:
+        return None
+    if option.choices:
+        return None if value in option.choices else f"use one of: {', '.join(option.choices)}"
+    wanted = _PYTHON_TYPES[option.type]
+    if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+        words = _TYPE_WORDS[option.type] + (" or null" if option.nullable else "")
+        return f"{key} takes {words}" + (" (no quotes)" if wanted is bool else "")
+    if isinstance(value, int) and (
+        (option.minimum is not None and value < option.minimum)
+        or (option.maximum is not None and value > option.maximum)
+    ):
+        return f"{key} takes a whole number from {option.minimum} to {option.maximum}"
+    return None
 
 
 def _check_jira_options(ctx: Context, doc: Any, desk: Desk) -> None:

@@ -5,7 +5,9 @@ jsonschema's own messages echo the instance and name keywords (`'x' was
 unexpected`); here each keyword gets a sentence that names the key, the place
 (`spec.priorities.P1`) and the fix, with a did-you-mean for typos. Errors under
 a titled definition (see `escalada.schemas.defs`) get a specific code:
-`bad-duration`, `literal-secret` (whose value is never echoed)."""
+`bad-duration`, `literal-secret` (whose value is never echoed); a mistake the
+semantic checks catch too gets their code (`bad-regex`, `duplicate-value`,
+`unknown-field`, `desk-option`, ...: `schema_messages.code`)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ from escalada.policy.model import API_VERSION
 from escalada.policy.model import KINDS
 from escalada.policy.schema_messages import TYPES as _TYPES
 from escalada.policy.schema_messages import a_valid as _a_valid
+from escalada.policy.schema_messages import bounds as _bounds
 from escalada.policy.schema_messages import closest
+from escalada.policy.schema_messages import code as _code
 from escalada.policy.schema_messages import kind_of as _kind_of
 from escalada.policy.schema_messages import last as _last
 from escalada.policy.schema_messages import loc as _loc
@@ -164,10 +168,11 @@ def _translate(
     value = error.instance
     loc = _loc(path)
     hint = schema.get("description", outer_hint)
+    code = _code(doc.kind, path, str(keyword), title, error.validator_value)
     if "propertyNames" in error.relative_schema_path:
         label = _LABELS.get(title or "", "key")
         yield _error(
-            "schema",
+            code,
             doc,
             (*path, value),
             f"`{_show(value)}` is not a valid {label} (a key in {loc})",
@@ -182,7 +187,7 @@ def _translate(
             if key not in known:
                 guess = closest(key, known)
                 yield _error(
-                    "schema",
+                    code,
                     doc,
                     (*path, key),
                     f"unknown key `{_show(key)}` in {loc}",
@@ -194,8 +199,19 @@ def _translate(
         for key in error.validator_value:
             if key not in value:
                 described = properties.get(key, {}).get("description", hint)
+                if doc.kind == "Desk" and (*path, key) == ("spec", "url"):
+                    # at the type that needs it, where the desk checks report it
+                    yield _error(
+                        "desk-url",
+                        doc,
+                        ("spec", "type"),
+                        f"missing required key `url` in {loc}",
+                        described,
+                        key=True,
+                    )
+                    continue
                 yield _error(
-                    "schema",
+                    code,
                     doc,
                     path,
                     f"missing required key `{key}` in {loc}",
@@ -208,14 +224,16 @@ def _translate(
         expected = " or ".join(_TYPES.get(t, t) for t in wanted)
         if "string" in wanted and isinstance(value, (bool, int, float)):
             hint = f'{QUOTE_HINT}, e.g. {_last(path)}: "NO"'
-        yield _error("schema", doc, path, f"{loc} must be {expected}, not {_kind_of(value)}", hint)
+        elif wanted == ["boolean"] and isinstance(value, str):
+            hint = f"write true or false without quotes, e.g. {_last(path)}: true"
+        yield _error(code, doc, path, f"{loc} must be {expected}, not {_kind_of(value)}", hint)
     elif keyword == "const" and path == ("apiVersion",):
         yield _api_version(doc, value)
     elif keyword in ("enum", "const"):
         choices = error.validator_value if keyword == "enum" else [error.validator_value]
         guess = closest(value, [str(c) for c in choices]) if isinstance(value, str) else None
         yield _error(
-            "schema",
+            code,
             doc,
             path,
             f"`{_show(value)}` is not {_a_valid(path)}",
@@ -224,13 +242,13 @@ def _translate(
             + ", ".join(str(c) for c in choices),
         )
     elif keyword in ("pattern", "format"):
-        yield _pattern(error, doc, path, title, hint)
+        yield _pattern(error, doc, path, title, hint, code)
     elif keyword in ("oneOf", "anyOf"):
-        yield from _alternatives(error, doc, path, schema)
+        yield from _alternatives(error, doc, path, schema, code)
     elif keyword == "uniqueItems" and isinstance(value, list):
         again = next((i for i, item in enumerate(value) if item in value[:i]), len(value) - 1)
         yield _error(
-            "schema",
+            code,
             doc,
             (*path, again),
             f"{loc} lists `{_show(value[again])}` more than once",
@@ -244,28 +262,37 @@ def _translate(
         )
         if both and isinstance(value, dict):
             named = " and ".join(f"`{key}`" for key in both)
-            yield _error("schema", doc, path, f"{loc} has both {named}; keep one", hint)
+            yield _error(code, doc, path, f"{loc} has both {named}; keep one", hint)
         else:
-            yield _error("schema", doc, path, f"`{_show(value)}` is not allowed as {loc}", hint)
+            yield _error(code, doc, path, f"`{_show(value)}` is not allowed as {loc}", hint)
     else:
-        yield _error("schema", doc, path, _bounds(keyword, error, loc), hint)
+        yield _error(
+            code,
+            doc,
+            path,
+            _bounds(str(keyword), error.validator_value, error.instance, loc, error.message),
+            hint,
+        )
 
 
 def _pattern(
-    error: ValidationError, doc: Document, path: tuple[Any, ...], title: Any, hint: str | None
+    error: ValidationError,
+    doc: Document,
+    path: tuple[Any, ...],
+    title: Any,
+    hint: str | None,
+    code: str,
 ) -> Finding:
     value = error.instance
     loc = _loc(path)
     if title == "Duration":
-        return _error(
-            "bad-duration", doc, path, f"`{_show(value)}` is not a duration ({loc})", hint
-        )
+        return _error(code, doc, path, f"`{_show(value)}` is not a duration ({loc})", hint)
     if error.validator_value == PYTHON_REGEX:
         try:
             re.compile(value)
         except re.error as problem:
             return _error(
-                "schema",
+                code,
                 doc,
                 path,
                 f"{loc} is not a valid regular expression: {problem}",
@@ -277,18 +304,27 @@ def _pattern(
             hint = f"did you mean `{guess}`? {hint}"
     if title in _LABELS:
         return _error(
-            "schema", doc, path, f"`{_show(value)}` is not a valid {_LABELS[title]} ({loc})", hint
+            code, doc, path, f"`{_show(value)}` is not a valid {_LABELS[title]} ({loc})", hint
         )
-    return _error("schema", doc, path, f"`{_show(value)}` is not {_a_valid(path)}", hint)
+    return _error(code, doc, path, f"`{_show(value)}` is not {_a_valid(path)}", hint)
 
 
 def _alternatives(
-    error: ValidationError, doc: Document, path: tuple[Any, ...], schema: dict[str, Any]
+    error: ValidationError,
+    doc: Document,
+    path: tuple[Any, ...],
+    schema: dict[str, Any],
+    code: str,
 ) -> Iterable[Finding]:
     value = error.instance
     loc = _loc(path)
     branches = error.validator_value
-    if schema.get("title") == "Condition" and isinstance(value, dict):
+    if schema.get("title") == "Condition" or all(
+        isinstance(b, dict) and set(b) == {"required"} for b in branches
+    ):
+        if not isinstance(value, dict):
+            return  # not a mapping: the `type` error says so, once
+    if schema.get("title") == "Condition":
         if set(value) <= set(schema.get("properties", {})):  # typos are reported on their own
             yield _condition(doc, path, value, schema.get("description"))
         return
@@ -322,7 +358,7 @@ def _alternatives(
             yield from _translate(sub, doc, schema.get("description"))
         return
     yield _error(
-        "schema", doc, path, f"`{_show(value)}` is not valid for {loc}", schema.get("description")
+        code, doc, path, f"`{_show(value)}` is not valid for {loc}", schema.get("description")
     )
 
 
@@ -349,26 +385,6 @@ def _condition(doc: Document, path: tuple[Any, ...], value: dict[str, Any], hint
         message = f"operator `{operators[0]}` in {loc} needs a `field`"
         hint = f"write {{field: priority, {operators[0]}: ...}}"
     return _error("schema", doc, path, message, hint)
-
-
-def _bounds(keyword: Any, error: ValidationError, loc: str) -> str:
-    limit = error.validator_value
-    value = error.instance
-    if keyword == "minItems":
-        return f"{loc} needs at least {limit} item{'s' * (limit != 1)}"
-    if keyword == "maxItems":
-        return f"{loc} allows at most {limit} item{'s' * (limit != 1)}"
-    if keyword == "minProperties":
-        return f"{loc} needs at least {limit} entr{'ies' if limit != 1 else 'y'}"
-    if keyword == "maxProperties":
-        return f"{loc} allows at most {limit} key{'s' * (limit != 1)}, found {len(value)}"
-    if keyword == "minLength":
-        return f"{loc} must not be empty" if limit == 1 else f"{loc} needs {limit}+ characters"
-    if keyword in ("minimum", "exclusiveMinimum"):
-        return f"{loc} must be at least {limit}"
-    if keyword in ("maximum", "exclusiveMaximum"):
-        return f"{loc} must be at most {limit}"
-    return f"{loc}: {error.message}"
 
 
 def _error(

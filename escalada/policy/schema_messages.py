@@ -1,5 +1,7 @@
 """Wording shared by the schema findings: where (`spec.levels[1].after`), what
-a value is (`a list`, `true/false`), and the name a typo most likely meant."""
+a value is (`a list`, `true/false`), the name a typo most likely meant, and
+the code of a finding (the semantic checks' own code where they catch the same
+mistake, so a user sees one code per mistake whichever layer reports it)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,19 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from escalada.schemas.defs import PYTHON_REGEX
+
+# A titled definition (escalada.schemas.defs, kinds) -> the code of a value that
+# does not fit it; the semantic checks use the same codes.
+CODE_BY_TITLE = {
+    "Duration": "bad-duration",
+    "ConditionField": "unknown-field",
+    "Date": "bad-date",
+    "DateTime": "bad-date",
+    "TimeRange": "bad-hours",
+    "DaySpec": "bad-hours",
+    "SlaShare": "bad-threshold",
+}
 TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -64,3 +79,39 @@ def kind_of(value: Any) -> str:
 def show(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def code(kind: str | None, path: tuple[Any, ...], keyword: str, title: Any, rule: Any) -> str:
+    """The finding code of a schema error (`rule` is the keyword's value)."""
+    if kind == "Desk" and path[:2] == ("spec", "options"):
+        return "desk-option"
+    if kind == "Desk" and path == ("spec", "url"):
+        return "desk-url"
+    if kind == "Calendar" and path == ("metadata", "name") and keyword == "not":
+        return "duplicate-name"  # the built-in 24x7
+    if keyword == "uniqueItems":
+        return "duplicate-value"
+    if keyword == "format" and rule == PYTHON_REGEX:
+        return "bad-regex"
+    if isinstance(title, str) and keyword in ("pattern", "format", "type"):
+        return CODE_BY_TITLE.get(title, "schema")
+    return "schema"
+
+
+def bounds(keyword: str, limit: Any, value: Any, where: str, fallback: str) -> str:
+    """A size or range limit, said plainly (`spec.levels needs at least 1 item`)."""
+    if keyword == "minItems":
+        return f"{where} needs at least {limit} item{'s' * (limit != 1)}"
+    if keyword == "maxItems":
+        return f"{where} allows at most {limit} item{'s' * (limit != 1)}"
+    if keyword == "minProperties":
+        return f"{where} needs at least {limit} entr{'ies' if limit != 1 else 'y'}"
+    if keyword == "maxProperties":
+        return f"{where} allows at most {limit} key{'s' * (limit != 1)}, found {len(value)}"
+    if keyword == "minLength":
+        return f"{where} must not be empty" if limit == 1 else f"{where} needs {limit}+ characters"
+    if keyword in ("minimum", "exclusiveMinimum"):
+        return f"{where} must be at least {limit}"
+    if keyword in ("maximum", "exclusiveMaximum"):
+        return f"{where} must be at most {limit}"
+    return f"{where}: {fallback}"

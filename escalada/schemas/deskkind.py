@@ -1,5 +1,6 @@
 """The Desk kind: where a desk is, how to log in, and how policy names map
-onto the desk's own values; `options` are checked per desk type (if/then)."""
+onto the desk's own values; `options` are checked per desk type (if/then),
+generated from the one table of desk options (`deskoptions`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ from escalada.schemas.defs import closed
 from escalada.schemas.defs import ref
 from escalada.schemas.defs import string
 from escalada.schemas.defs import string_map
+from escalada.schemas.deskoptions import DESK_OPTIONS
+from escalada.schemas.deskoptions import option_schema
+
+_TITLES = {
+    "jira": "Jira Service Management",
+    "zendesk": "Zendesk",
+    "servicenow": "ServiceNow",
+    "sandbox": "sandbox (demo)",
+}
 
 
 def _is_type(kind: str) -> Schema:
@@ -18,7 +28,7 @@ DESK = closed(
     "A service desk escalada reads tickets from and reconciles configuration into.",
     {
         "type": {
-            "enum": ["jira", "zendesk", "servicenow", "sandbox"],
+            "enum": list(DESK_OPTIONS),
             "description": "jira (Jira Service Management), zendesk, servicenow, or sandbox "
             "(the embedded demo desk).",
         },
@@ -51,9 +61,11 @@ DESK = closed(
         ),
         "options": {
             "type": "object",
-            "description": "Settings for this desk type: jira {team_field, team_mode, "
-            "comment_api, project}; zendesk {safe_update}; servicenow {table, "
-            "marker_field}; sandbox {path}.",
+            "description": "Settings for this desk type: "
+            + "; ".join(
+                f"{kind} {{{', '.join(options)}}}" for kind, options in DESK_OPTIONS.items()
+            )
+            + ".",
         },
     },
     required=["type"],
@@ -73,7 +85,7 @@ DESK = closed(
                     "properties": {"options": ref(f"{kind}Options", f"Settings of a {kind} desk.")}
                 },
             }
-            for kind in ("jira", "zendesk", "servicenow", "sandbox")
+            for kind in DESK_OPTIONS
         ),
     ],
 )
@@ -87,41 +99,11 @@ DESK_DEFS: dict[str, Schema] = {
         },
         required=["values"],
     ),
-    "jiraOptions": closed(
-        "Jira Service Management settings.",
-        {
-            "team_field": string("The field that holds the team, e.g. customfield_10001."),
-            "team_mode": {
-                "enum": ["field", "component", "assignee"],
-                "description": "How a team is set on an issue: a field, a component, or "
-                "the assignee.",
-            },
-            "comment_api": {
-                "enum": ["servicedesk", "platform"],
-                "description": "servicedesk: internal comments via the JSM API; platform: "
-                "the Jira platform comment API.",
-            },
-            "project": string("The project key, e.g. IT."),
-        },
-    ),
-    "zendeskOptions": closed(
-        "Zendesk settings.",
-        {
-            "safe_update": {
-                "type": "boolean",
-                "description": "Use safe updates (a 409 when the ticket changed since read).",
-            }
-        },
-    ),
-    "servicenowOptions": closed(
-        "ServiceNow settings.",
-        {
-            "table": string("The table of tickets, e.g. incident."),
-            "marker_field": string("The field that keeps escalada's marker, e.g. u_escalada."),
-        },
-    ),
-    "sandboxOptions": closed(
-        "Sandbox (demo desk) settings.",
-        {"path": string("Where the sandbox desk keeps its tickets.")},
-    ),
+    **{
+        f"{kind}Options": closed(
+            f"Settings of a {_TITLES[kind]} desk.",
+            {name: option_schema(option) for name, option in options.items()},
+        )
+        for kind, options in DESK_OPTIONS.items()
+    },
 }

@@ -208,6 +208,7 @@ ESCALATION_PATH_DEFS: dict[str, Schema] = {
                 "A share of the priority's SLA target: `75% resolve`, `50% respond`.",
                 pattern=SLA_SHARE_PATTERN,
                 examples=["75% resolve"],
+                title="SlaShare",
             ),
             "unless": {
                 "enum": ["responded", "resolved"],

@@ -29,7 +29,23 @@ LOADER_CODES = {
     "not-utf8",
     "file-too-large",
 }
-SCHEMA_CODES = {"schema", "bad-duration", "literal-secret", "unknown-kind", "unknown-api-version"}
+# the schema's codes: its own, and the semantic checks' codes for the mistakes both catch
+SCHEMA_CODES = {
+    "schema",
+    "unknown-kind",
+    "unknown-api-version",
+    "literal-secret",
+    "bad-duration",
+    "bad-regex",
+    "bad-date",
+    "bad-hours",
+    "bad-threshold",
+    "duplicate-value",
+    "duplicate-name",
+    "unknown-field",
+    "desk-option",
+    "desk-url",
+}
 
 HANDWRITTEN = """\
 apiVersion: escalada/v1

@@ -121,7 +121,7 @@ CASES = [
     (
         "builtin-calendar",
         doc("Calendar", "  timezone: UTC\n", name="24x7"),
-        "schema",
+        "duplicate-name",
         3,
         "24x7",
         "`24x7` is not allowed as metadata.name",
@@ -259,7 +259,7 @@ CASES = [
             "EscalationPath",
             "  match: {field: requester.vipp, equals: true}\n  levels: [{team: d}]\n",
         ),
-        "schema",
+        "unknown-field",
         5,
         "requester.vipp",
         "`requester.vipp` is not a valid condition field (spec.match.field)",
@@ -268,7 +268,7 @@ CASES = [
     (
         "condition-regex",
         doc("EscalationPath", "  match: {field: text, matches: '(gdpr'}\n  levels: [{team: d}]\n"),
-        "schema",
+        "bad-regex",
         5,
         "'(gdpr'",
         "spec.match.matches is not a valid regular expression",
@@ -328,7 +328,7 @@ CASES = [
     (
         "level-sla-share",
         doc("EscalationPath", "  levels:\n    - {team: d}\n    - {team: e, at: 75 resolve}\n"),
-        "schema",
+        "bad-threshold",
         7,
         "75 resolve",
         "`75 resolve` is not a valid `at` (spec.levels[1].at)",
@@ -346,7 +346,7 @@ CASES = [
     (
         "hours-day",
         doc("Calendar", "  timezone: UTC\n  hours: {weekdays: 08:00-17:00}\n"),
-        "schema",
+        "bad-hours",
         6,
         "weekdays",
         "`weekdays` is not a valid day (a key in spec.hours)",
@@ -355,7 +355,7 @@ CASES = [
     (
         "hours-range-in-list",
         doc("Calendar", "  timezone: UTC\n  hours: {mon: [08:00-12:00, 13:00-25:00]}\n"),
-        "schema",
+        "bad-hours",
         6,
         "13:00-25:00",
         "`13:00-25:00` is not a valid time range (spec.hours.mon[1])",
@@ -364,7 +364,7 @@ CASES = [
     (
         "holiday-date",
         doc("Calendar", "  timezone: UTC\n  holidays: {dates: [2026-02-30]}\n"),
-        "schema",
+        "bad-date",
         6,
         "2026-02-30",
         "`2026-02-30` is not a valid date (YYYY-MM-DD) (spec.holidays.dates[0])",
@@ -377,7 +377,7 @@ CASES = [
             "  impact: [high]\n  urgency: [high, low, high]\n  matrix: {high: [P1]}\n",
         )
         + "  priorities: {P1: {}}\n",
-        "schema",
+        "duplicate-value",
         6,
         "high]",
         "spec.urgency lists `high` more than once",
@@ -386,7 +386,7 @@ CASES = [
     (
         "desk-url-https",
         doc("Desk", "  type: servicenow\n  url: http://acme.service-now.com\n"),
-        "schema",
+        "desk-url",
         6,
         "http:",
         "`http://acme.service-now.com` is not a valid `url` (spec.url)",
@@ -395,9 +395,9 @@ CASES = [
     (
         "desk-url-required",
         doc("Desk", "  type: jira\n"),
-        "schema",
-        4,
-        "spec",
+        "desk-url",
+        5,
+        "type",
         "missing required key `url` in spec",
         "Every desk but the sandbox",
     ),
@@ -406,7 +406,7 @@ CASES = [
         doc(
             "Desk", "  type: zendesk\n  url: https://a.zendesk.com\n  options: {table: incident}\n"
         ),
-        "schema",
+        "desk-option",
         7,
         "table",
         "unknown key `table` in spec.options",
@@ -417,7 +417,7 @@ CASES = [
         doc(
             "Desk", "  type: jira\n  url: https://a.atlassian.net\n  options: {team_mode: group}\n"
         ),
-        "schema",
+        "desk-option",
         7,
         "group",
         "`group` is not a valid `team_mode` (spec.options.team_mode)",
@@ -430,7 +430,7 @@ CASES = [
             "  at: 2026-11-23 10:00\n  ticket: {key: T-1, created: 2026-11-23T09:00:00Z}\n",
         )
         + "  expect: {level: 1}\n",
-        "schema",
+        "bad-date",
         5,
         "2026-11-23 10:00",
         "`2026-11-23 10:00` is not a valid date and time (spec.at)",
