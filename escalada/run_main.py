@@ -185,7 +185,7 @@ def describe(desk: str, decision: Decision) -> str:
     # the actions that carry it (`notify` with its channels)
     by_reason: dict[str, list[str]] = {}
     for action in decision.actions:
-        label = action.type
+        label: str = action.type
         if action.channels:
             label += f" {'+'.join(action.channels)}"
         by_reason.setdefault(action.reason, []).append(label)
