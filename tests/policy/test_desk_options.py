@@ -186,21 +186,12 @@ def test_every_option_a_connector_takes_passes_validate(kind: str):
     assert errors(result) == []
 
 
-def test_the_example_desk_may_hand_the_priority_lookup_to_escalada(tmp_path: Path):
-    policy = tmp_path / "policy"
-    shutil.copytree(EXAMPLE, policy)
-    desks = policy / "desks.yaml"
-    text = desks.read_text(encoding="utf-8")
-    desks.write_text(
-        text.replace(
-            "    table: incident\n", "    table: incident\n    manage_priority_lookup: true\n"
-        ),
-        encoding="utf-8",
-    )
-    result = validate_paths([str(policy)])
+def test_the_example_desk_hands_the_priority_lookup_to_escalada():
+    result = validate_paths([str(EXAMPLE)])
     assert result.ok(strict=True), result.findings
     assert result.policy is not None
     assert result.policy.desks["servicenow-prod"].options["manage_priority_lookup"] is True
+    assert result.policy.desks["jira-prod"].options["manage_priorities"] is False
 
 
 # --- whatever validate passes, the connector takes ----------------------------------
