@@ -7,7 +7,6 @@ option meant."""
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from dataclasses import replace
 from datetime import datetime
