@@ -11,10 +11,10 @@ token, and a later run sends them then, once the token is older than
 `RunOptions.resend_after` (a younger token may belong to a runner that is
 sending right now: re-sending at once would announce twice). A send that
 reaches no channel at all keeps the token too, so it is retried. The one gap:
-when the clearing write does not land after the messages went out (the process
-dies in that instant, or the desk refuses it because someone edited the ticket
-in that second), the messages are sent once more, marked as re-sent. No
-message is ever lost.
+when the clearing write does not land after messages went out (the process
+dies in that instant, the desk fails that one write, or refuses it because
+someone edited the ticket in that second), the messages already sent go out
+once more, marked as re-sent. No message is ever lost.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from escalada.audit import AuditLog
 from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
+from escalada.connectors.http import DeskUnavailable
 from escalada.errors import ConflictError
 from escalada.errors import EscaladaError
 from escalada.notify import Notification
@@ -139,7 +140,7 @@ def select_desks(policy: Policy, names: Sequence[str]) -> list[Desk]:
             f"no Desk named {', '.join(unknown)} in the policy",
             hint=f"known desks: {', '.join(policy.desks) or 'none'}",
         )
-    return [policy.desks[name] for name in names]
+    return [policy.desks[name] for name in dict.fromkeys(names)]  # `--desk a --desk a`: once
 
 
 def run_cycle(
@@ -227,6 +228,12 @@ class _Cycle:
     def ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
         try:
             self._ticket(connector, ticket, report)
+        except DeskUnavailable as error:
+            # down or rate-limiting past the retry budget: trying each remaining ticket
+            # would cost the budget again per ticket; the desk's part of the cycle ends
+            report.errors += 1
+            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
+            raise
         except ConflictError as error:
             report.conflicts += 1
             log.warning(

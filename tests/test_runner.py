@@ -453,3 +453,35 @@ def test_summary_and_totals() -> None:
         "dry_run": False,
     }
     assert not report.ok
+
+
+def test_a_desk_that_goes_down_mid_cycle_stops_its_part_at_once(tmp_path: Path) -> None:
+    """Past the retry budget on one write, the other tickets are not tried one by one
+    (each would spend the budget again): the desk fails, the next cycle resumes."""
+    with open_desk("zendesk", tmp_path) as h:
+        keys = seed(h)
+        h.inject("503", on="write", times=1000)
+        notifier = RecordingNotifier()
+        report = run(h, runner_policy(h.desk), NOW, notifier)
+        desk = report.desks[0]
+        assert not report.ok and desk.failed is not None and "HTTP 503" in desk.failed
+        assert (desk.errors, desk.escalated, notifier.sent) == (1, 0, [])
+        assert h.fake.faulted["503"] == 5  # one write's attempts, not one per ticket
+        assert sum(h.sleeps) <= 120
+        h.fake.faults.clear()
+        again = run(h, runner_policy(h.desk), NOW, notifier)
+        assert again.ok and again.desks[0].escalated == 3
+        assert {v.escalation.level for v in views(h, keys).values()} == {0, 1, 2}
+
+
+def test_a_desk_named_twice_runs_once(sandbox: Harness) -> None:
+    seed(sandbox)
+    name = sandbox.desk.name
+    report = run(
+        sandbox,
+        runner_policy(sandbox.desk),
+        NOW,
+        RecordingNotifier(),
+        options=RunOptions(desks=(name, name)),
+    )
+    assert [d.desk for d in report.desks] == [name] and report.desks[0].conflicts == 0
