@@ -44,7 +44,7 @@ from escalada.policy.conditions import scales
 from escalada.policy.engine_levels import Clocks
 from escalada.policy.engine_levels import LevelPlan
 from escalada.policy.engine_levels import Ruler
-from escalada.policy.engine_levels import Timed
+from escalada.policy.engine_levels import Schedule
 from escalada.policy.engine_levels import build_plans
 from escalada.policy.engine_levels import next_step
 from escalada.policy.engine_levels import schedule_level
@@ -119,7 +119,7 @@ class Evaluator:
             for name, compiled in self._triggers.items()
         }
         self._rulers: dict[str, Ruler] = {}
-        self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Timed]] = {}
+        self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Schedule]] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._writer = Writer(self)
@@ -140,12 +140,12 @@ class Evaluator:
 
     def _rules(
         self, path: EscalationPath, priority: str | None
-    ) -> tuple[tuple[LevelPlan, ...], Timed]:
+    ) -> tuple[tuple[LevelPlan, ...], Schedule]:
         key = (path.name, priority)
         found = self._plans.get(key)
         if found is None:
             plans = build_plans(path, self.priority(priority), self.ruler)
-            found = self._plans[key] = (plans, timed(plans))
+            found = self._plans[key] = (plans, Schedule(timed(plans)))
         return found
 
     def priority(self, name: str | None) -> Priority | None:
@@ -205,7 +205,7 @@ class Evaluator:
             )
         plans, rules = self._rules(path, prio_name)
         clocks = Clocks(ticket.created, now)
-        scheduled = schedule_level(rules, ticket, clocks)
+        scheduled = schedule_level(rules.rules, ticket, clocks)
         top = len(path.levels) - 1
         # (level, rule, trigger, moved from); the time rule's text is built only if chosen
         sources: list[tuple[int, str | None, str | None, str | None]] = []

@@ -37,6 +37,7 @@ from escalada.ticket import NextStep
 from escalada.ticket import Ticket
 
 ZERO = timedelta(0)
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +133,20 @@ def stop_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
 
 
 class Clocks:
-    """Per-evaluation memo of business time elapsed since a ticket was opened."""
+    """Per-evaluation memo of business time elapsed since a ticket was opened.
 
-    __slots__ = ("created", "now", "_now", "_memo")
+    `due` is the bitmask of levels whose time rule `schedule_level` found due
+    (stop condition included), so a reason can name the levels a ticket skips
+    without another pass over the calendar."""
+
+    __slots__ = ("created", "now", "wall", "due", "_now", "_memo")
 
     def __init__(self, created: datetime, now: datetime) -> None:
         self.created = created
         self.now = now
+        # wall time since opening: business time never exceeds it
+        self.wall = now - created if now > created else ZERO
+        self.due = 0
         self._now: dict[str, timedelta] = {}
         self._memo: dict[tuple[str, datetime], timedelta] = {}
 
@@ -147,7 +155,7 @@ class Clocks:
         found = self._now.get(ruler.calendar)
         if found is None:
             if ruler.wall:
-                found = self.now - self.created if self.now > self.created else ZERO
+                found = self.wall
             else:
                 found = ruler.clock.elapsed(self.created, self.now)
             self._now[ruler.calendar] = found
@@ -175,23 +183,32 @@ def timed(plans: Sequence[LevelPlan]) -> Timed:
     )
 
 
-def _stopped_at(stop: str | None, ticket: Ticket) -> datetime | None:
-    if stop is None:
-        return None
-    return ticket.responded if stop == "responded" else ticket.resolved
-
-
 def schedule_level(rules: Timed, ticket: Ticket, clocks: Clocks) -> int:
-    """The highest level whose time rule has fallen due at `clocks.now` (0 when none)."""
+    """The highest level whose time rule has fallen due at `clocks.now` (0 when none).
+
+    Sets `clocks.due` to the bitmask of every level found due. Business time
+    never exceeds wall time, so a threshold above the wall time since opening
+    (or a stop reached within it) settles a level without the calendar."""
     due = 0
+    mask = 0
+    wall = clocks.wall
     for index, ruler, threshold, stop in rules:
-        if clocks.so_far(ruler) < threshold:
+        if wall < threshold or clocks.so_far(ruler) < threshold:
             continue
         if stop is not None:
             stopped = ticket.responded if stop == "responded" else ticket.resolved
-            if stopped is not None and clocks.elapsed(ruler, stopped) < threshold:
+            if (
+                stopped is not None
+                and stopped < clocks.now
+                and (
+                    (threshold and stopped - clocks.created < threshold)
+                    or clocks.elapsed(ruler, stopped) < threshold
+                )
+            ):
                 continue  # stop condition met before the level fell due
         due = index
+        mask |= 1 << index
+    clocks.due = mask
     return due
 
 
@@ -210,32 +227,70 @@ def due_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
     return add(plan.ruler, ticket.created, plan.threshold)
 
 
-def next_step(rules: Timed, level: int, ticket: Ticket, clocks: Clocks) -> NextStep | None:
+class Schedule:
+    """The timed levels of one path for one priority, with the choice of the next
+    level to fall due computed once per (level, responded?, resolved?): which
+    levels are still to come depends on nothing else."""
+
+    __slots__ = ("rules", "_choices")
+
+    def __init__(self, rules: Timed) -> None:
+        self.rules = rules
+        top = max((index for index, _, _, _ in rules), default=0)
+        self._choices = tuple(
+            _choose(rules, level, responded, resolved)
+            for level in range(top)
+            for responded in (False, True)
+            for resolved in (False, True)
+        )
+
+    def choice(self, level: int, ticket: Ticket) -> _Choice | None:
+        slot = level * 4 + (2 if ticket.responded is not None else 0)
+        slot += 1 if ticket.resolved is not None else 0
+        return self._choices[slot] if slot < len(self._choices) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """The levels above a level still to fall due by time (stop not yet met).
+
+    `single` is set when they all run on one calendar: (ruler, the smallest
+    threshold, the highest level due at that threshold)."""
+
+    candidates: Timed
+    single: tuple[Ruler, timedelta, int] | None
+
+
+def _choose(rules: Timed, level: int, responded: bool, resolved: bool) -> _Choice | None:
+    candidates = tuple(
+        entry
+        for entry in rules
+        if entry[0] > level
+        and not (entry[3] == "responded" and responded or entry[3] == "resolved" and resolved)
+    )
+    if not candidates:
+        return None
+    ruler = candidates[0][1]
+    if any(entry[1] is not ruler for entry in candidates):
+        return _Choice(candidates, None)
+    first = min(threshold for _, _, threshold, _ in candidates)
+    best = max(index for index, _, threshold, _ in candidates if threshold <= first)
+    return _Choice(candidates, (ruler, first, best))
+
+
+def next_step(schedule: Schedule, level: int, ticket: Ticket, clocks: Clocks) -> NextStep | None:
     """The next level above `level` to fall due by time, and when.
 
     Levels whose stop condition is already met are skipped. When several fall
     due at the same instant the highest one is named (the ticket goes straight
     there)."""
-    first: tuple[Ruler, timedelta] | None = None
-    others = False
-    candidates = []
-    for entry in rules:
-        index, ruler, threshold, stop = entry
-        if index <= level or (stop is not None and _stopped_at(stop, ticket) is not None):
-            continue
-        candidates.append(entry)
-        if first is None:
-            first = (ruler, threshold)
-        elif ruler is not first[0]:
-            others = True
-        elif threshold < first[1]:
-            first = (ruler, threshold)
-    if first is None:
+    choice = schedule.choice(level, ticket)
+    if choice is None:
         return None
-    if not others:
-        at = add(first[0], ticket.created, first[1])
-        best = max(index for index, _, threshold, _ in candidates if threshold <= first[1])
-        return NextStep(level=best, at=at)
+    if choice.single is not None:
+        ruler, threshold, best = choice.single
+        return NextStep(level=best, at=add(ruler, ticket.created, threshold))
+    candidates = choice.candidates
     firsts: dict[str, timedelta] = {}
     for _, ruler, threshold, _ in candidates:
         known = firsts.get(ruler.calendar)
@@ -251,14 +306,14 @@ def next_step(rules: Timed, level: int, ticket: Ticket, clocks: Clocks) -> NextS
 
 def human(delta: timedelta) -> str:
     """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped)."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, minutes = divmod(minutes, 1440)
+    minutes = (-delta if delta < ZERO else delta) // MINUTE
+    if minutes < 60:
+        return f"{minutes}m"
     hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h{minutes:02d}m"
-    if hours:
+    if hours < 24:
         return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h{minutes:02d}m"
 
 
 @lru_cache(maxsize=4096)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timedelta
-from functools import lru_cache
 
 from escalada.policy.durations import format_duration
+from escalada.policy.engine_levels import ZERO
 from escalada.policy.engine_levels import human
 from escalada.policy.engine_levels import stamp
 from escalada.policy.model import Priority
@@ -24,6 +24,7 @@ def ticket_values(
     ticket: Ticket, priority_name: str | None, priority: Priority | None, now: datetime
 ) -> dict[str, str]:
     """The placeholders every reason can use."""
+    requester = ticket.requester
     return {
         "key": ticket.key,
         "title": ticket.title,
@@ -33,10 +34,36 @@ def ticket_values(
         "priority_title": priority.title if priority else "",
         "impact": ticket.impact or UNKNOWN,
         "urgency": ticket.urgency or UNKNOWN,
-        "organization": ticket.requester.organization or UNKNOWN,
-        "vip": "VIP" if ticket.requester.vip else "",
+        "organization": requester.organization or UNKNOWN,
+        "vip": "VIP" if requester.vip else "",
         "now": stamp(now),
     }
+
+
+# (priority identity, target) -> (the priority, within, target text, " on the " + target text)
+_Target = tuple["Priority | None", "timedelta | None", str, str]
+_TARGETS: dict[tuple[int, str], _Target] = {}
+
+
+def sla_target(priority: Priority | None, target: SlaTarget) -> _Target:
+    """The SLA target's duration and texts, computed once per priority and target."""
+    key = (id(priority), target)
+    found = _TARGETS.get(key)
+    if found is not None and found[0] is priority:
+        return found
+    within = None
+    if priority is not None:
+        within = priority.respond_within if target == "respond" else priority.resolve_within
+    if priority is None or within is None:
+        text = f"no {target} target" if priority else "no SLA target (no priority)"
+        found = (priority, None, text, "")
+    else:
+        text = f"{format_duration(within)} {target} target for {priority.name}"
+        found = (priority, within, text, f" on the {text}")
+    if len(_TARGETS) > 1024:
+        _TARGETS.clear()
+    _TARGETS[key] = found
+    return found
 
 
 def sla_texts(
@@ -49,20 +76,9 @@ def sla_texts(
     """(`left`, `target`) texts: "58m left" / "2m overdue" and "4h resolve target for P1".
 
     `left` names the target itself unless the rule already does (`at:` rules)."""
-    within = None
-    if priority is not None:
-        within = priority.respond_within if target == "respond" else priority.resolve_within
-    if priority is None or within is None:
-        about = f"no {target} target" if priority else "no SLA target (no priority)"
-        return about, about
-    target_text = _target_text(within, target, priority.name)
+    _, within, text, on_the = sla_target(priority, target)
+    if within is None:
+        return text, text
     remaining = within - elapsed
-    left = f"{human(remaining)} left" if remaining > timedelta(0) else f"{human(remaining)} overdue"
-    if not named_in_rule:
-        left += f" on the {target_text}"
-    return left, target_text
-
-
-@lru_cache(maxsize=256)
-def _target_text(within: timedelta, target: str, priority: str) -> str:
-    return f"{format_duration(within)} {target} target for {priority}"
+    left = human(remaining) + (" left" if remaining > ZERO else " overdue")
+    return (left if named_in_rule else left + on_the), text

@@ -23,20 +23,20 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from escalada.policy.engine_escalation import EscalationReasons
 from escalada.policy.engine_levels import Clocks
 from escalada.policy.engine_levels import LevelPlan
-from escalada.policy.engine_levels import due_instant
 from escalada.policy.engine_levels import human
 from escalada.policy.engine_levels import stamp
-from escalada.policy.engine_levels import stop_instant
 from escalada.policy.engine_reasons import sla_texts
 from escalada.policy.engine_reasons import ticket_values
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import Priority
 from escalada.policy.teams import ResolvedTeam
 from escalada.policy.templates import DEFAULTS
-from escalada.policy.templates import compile_template
+from escalada.policy.templates import compiled
 from escalada.policy.templates import fill
+from escalada.policy.templates import placeholders
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import Decision
@@ -50,9 +50,16 @@ if TYPE_CHECKING:
     from escalada.policy.engine import Source
 
 
+# The placeholders a set_priority reason can use that depend only on the
+# priority outcome, that is on the ticket's written priority, impact and urgency.
+OUTCOME_NAMES = frozenset(
+    {"priority", "priority_title", "written_priority", "impact", "urgency", "matrix"}
+)
+
+
 def carries_state(state: EscalationState) -> bool:
     """Whether the ticket holds any escalation marker (history is not persisted)."""
-    return replace(state, history=()) != NOT_ESCALATED
+    return state is not NOT_ESCALATED and replace(state, history=()) != NOT_ESCALATED
 
 
 class Writer:
@@ -60,7 +67,14 @@ class Writer:
 
     def __init__(self, evaluator: Evaluator) -> None:
         self.ev = evaluator
-        self._parts = {name: compile_template(text) for name, text in DEFAULTS.items()}
+        self._parts = {name: compiled(text) for name, text in DEFAULTS.items()}
+        self._reasons = EscalationReasons(evaluator)
+        self._teams = evaluator.teams
+        matrix = evaluator.matrix
+        self._priorities: dict[str | None, Priority] = {}
+        self._priorities.update(matrix.priorities if matrix else {})
+        self._corrections: dict[tuple[str | None, str | None, str | None], Action] = {}
+        self._corrections_shared = set(placeholders(DEFAULTS["set_priority"])) <= OUTCOME_NAMES
 
     def off_path(
         self, ticket: Ticket, now: datetime, outcome: PriorityOutcome, why: str
@@ -75,7 +89,8 @@ class Writer:
             )
             was = f" (was level {old.level} on {old.path})" if old.path else ""
             values["why"] = why + was
-            actions.append(Action("clear", fill(self._parts["clear"], values), state=NOT_ESCALATED))
+            text = fill(self._parts["clear"].parts, values)
+            actions.append(Action("clear", text, state=NOT_ESCALATED))
         return Decision(ticket.key, outcome.effective, None, 0, None, tuple(actions))
 
     def on_path(
@@ -94,10 +109,11 @@ class Writer:
         asks: list[str],
         next_: NextStep | None,
     ) -> Decision:
-        ev = self.ev
         old = ticket.escalation
-        priority = ev.priority(outcome.effective)
-        team = ev.teams.resolve(path.levels[level].team, now)
+        prio_name = outcome.effective
+        priority = self._priorities.get(prio_name)
+        level_spec = path.levels[level]
+        team = self._teams.resolve(level_spec.team, now)
         below = held or 0
         # a path trigger's move is announced even at level 0 of the new path
         arrived = moved is not None and held is None
@@ -113,6 +129,7 @@ class Writer:
                 asked=asked or asking,
                 history=old.history + (f"{path.name}:{level}",),
             )
+            changed = True  # the history grew
         elif held is not None:
             every = priority.update_every if priority else None
             if level >= 1 and every is not None:
@@ -123,49 +140,48 @@ class Writer:
                 new = replace(old, asked=True if asking else old.asked)
                 if update_due:
                     new = replace(new, updated=now)
+            changed = new is not old and new != old
         elif asking:
             new = EscalationState(path=path.name, level=0, asked=True)
+            changed = new != old
         else:
             new = NOT_ESCALATED
-        if not (escalate or asking or update_due or new != old or outcome.correct_to):
-            return Decision(ticket.key, outcome.effective, path.name, level, team.name, (), next_)
+            changed = new is not old and new != old
+        if not (escalate or asking or update_due or changed or outcome.correct_to):
+            return Decision(ticket.key, prio_name, path.name, level, team.name, (), next_)
 
-        values = ticket_values(ticket, outcome.effective, priority, now)
-        values.update(path=path.name, level=str(level), team=team.name)
+        values = ticket_values(ticket, prio_name, priority, now)
+        values["path"] = path.name
+        values["level"] = str(level)
+        values["team"] = team.name
         actions: list[Action] = []
         if outcome.correct_to is not None:
             actions.append(self._set_priority(ticket, now, outcome))
         reason = ""
-        level_spec = path.levels[level]
         if escalate:
-            self._escalation_values(
-                values, ticket, now, path, plans, clocks, level, held, source, moved, priority
+            parts = self._reasons.parts(path, level, prio_name, priority, arrived)
+            reason = self._reasons.render(
+                parts, values, ticket, plans, clocks, level, held, source, moved
             )
-            template = (
-                compile_template(level_spec.message)
-                if level_spec.message
-                else self._parts["move" if arrived else "escalate"]
-            )
-            reason = fill(template, values)
             if "assign" in level_spec.actions:
                 actions.append(Action("assign", reason, team=team.name))
             if "comment" in level_spec.actions:
                 actions.append(Action("comment", reason))
         if asking:
             values["trigger"] = ", ".join(asks)
-            ask = fill(self._parts["ask_reason"], values)
+            ask = fill(self._parts["ask_reason"].parts, values)
             actions.append(Action("ask_reason", ask))
             reason = reason or ask
         update = ""
         if update_due:
             self._update_values(values, ticket, now, clocks, plans[level], priority)
-            update = fill(self._parts["update"], values)
+            update = fill(self._parts["update"].parts, values)
             reason = reason or update
-        if new != old:
+        if changed:
             if new.path is None:
                 was = f"was level {old.level} on {old.path}" if old.path else "no level"
                 values["why"] = f"path {path.name} now governs it at level 0 ({was})"
-                actions.append(Action("clear", fill(self._parts["clear"], values), state=new))
+                actions.append(Action("clear", fill(self._parts["clear"].parts, values), state=new))
             else:
                 if not reason:
                     reason = f"{ticket.key}: escalation state now on {path.name}, level {level}."
@@ -174,69 +190,24 @@ class Writer:
             actions.append(Action("notify", reason, team=team.name, channels=team.channels))
         if update_due:
             actions.append(Action("update", update, team=team.name, channels=team.channels))
-        return Decision(
-            ticket.key, outcome.effective, path.name, level, team.name, tuple(actions), next_
-        )
+        return Decision(ticket.key, prio_name, path.name, level, team.name, tuple(actions), next_)
 
     def _set_priority(self, ticket: Ticket, now: datetime, outcome: PriorityOutcome) -> Action:
-        target = outcome.correct_to
-        values = ticket_values(ticket, target, self.ev.priority(target), now)
-        values["written_priority"] = outcome.written or "none"
-        values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
-        return Action("set_priority", fill(self._parts["set_priority"], values), priority=target)
-
-    def _escalation_values(
-        self,
-        values: dict[str, str],
-        ticket: Ticket,
-        now: datetime,
-        path: EscalationPath,
-        plans: tuple[LevelPlan, ...],
-        clocks: Clocks,
-        level: int,
-        held: int | None,
-        source: Source | None,
-        moved: Source | None,
-        priority: Priority | None,
-    ) -> None:
-        plan = plans[level]
-        below = held or 0
-        by_time = source is None or source.trigger is None
-        elapsed_sla = clocks.elapsed(self.ev.priority_ruler(priority), now)
-        if by_time and plan.ruler is not None:
-            elapsed = clocks.elapsed(plan.ruler, now)
-        else:
-            elapsed = elapsed_sla
-        named = by_time and plan.level.at is not None
-        left, target = sla_texts(priority, plan.target, elapsed_sla, named_in_rule=named)
-        old = ticket.escalation
-        elsewhere = f"L{old.level} on {old.path}" if held is None and old.path else None
-        rule = source.rule if source else plan.fired
-        if moved is not None and held is None:
-            before = elsewhere or f"L0 on {moved.moved_from}"
-            if source != moved:
-                rule = f"{moved.rule}; {rule}"
-        else:
-            before = ", ".join(f"L{i} {path.levels[i].team}" for i in range(below + 1))
-            if elsewhere:
-                before = f"{elsewhere}, then {before}"
-        skipped = []
-        for index in range(below + 1, level):
-            text = f"L{index} {path.levels[index].team}"
-            due = due_instant(plans[index], ticket)
-            stopped = stop_instant(plans[index], ticket)
-            if due is not None and due <= now and not (stopped is not None and stopped < due):
-                text += f" (due {stamp(due)})"
-            skipped.append(text)
-        values.update(
-            rule=rule,
-            elapsed=human(elapsed),
-            left=left,
-            target=target,
-            before=before,
-            skipped=f" Skipped: {', '.join(skipped)}." if skipped else "",
-            trigger=(source.trigger or "") if source else "",
-        )
+        """The correction to the matrix priority. Its reason names only what the
+        outcome's key holds (unless the template asks for more), so the action
+        is built once per (written, impact, urgency) and shared."""
+        key = (outcome.written, ticket.impact, ticket.urgency)
+        found = self._corrections.get(key) if self._corrections_shared else None
+        if found is None:
+            target = outcome.correct_to
+            values = ticket_values(ticket, target, self._priorities.get(target), now)
+            values["written_priority"] = outcome.written or "none"
+            values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
+            text = fill(self._parts["set_priority"].parts, values)
+            found = Action("set_priority", text, priority=target)
+            if self._corrections_shared:
+                self._corrections[key] = found
+        return found
 
     def _update_values(
         self,
