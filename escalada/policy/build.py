@@ -14,12 +14,13 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
-from typing import get_args
 
 from escalada.policy.build_hours import parse_hours
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
+from escalada.policy.documents import get
 from escalada.policy.durations import parse_duration
+from escalada.policy.fields import CONDITION_OPS
 from escalada.policy.model import ALWAYS_OPEN
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import BUILTIN_CALENDAR
@@ -46,7 +47,6 @@ from escalada.policy.model import Team
 from escalada.policy.model import Trigger
 from escalada.policy.model import ValueMapping
 
-CONDITION_OPS: tuple[ConditionOp, ...] = get_args(ConditionOp)
 _SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(respond|resolve)\s*$")
 
 
@@ -67,7 +67,7 @@ class _Build:
         self.findings.append(Finding("error", code, doc.where(*path), message, hint))
 
     def duration(self, doc: Document, path: tuple[str | int, ...]) -> timedelta | None:
-        text = _get(doc.data, path)
+        text = get(doc.data, path)
         if text is None:
             return None
         try:
@@ -83,7 +83,7 @@ class _Build:
             return None
 
     def day(self, doc: Document, path: tuple[str | int, ...]) -> date | None:
-        value = _get(doc.data, path)
+        value = get(doc.data, path)
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
         try:
@@ -99,7 +99,7 @@ class _Build:
             return None
 
     def instant(self, doc: Document, path: tuple[str | int, ...]) -> datetime | None:
-        value = _get(doc.data, path)
+        value = get(doc.data, path)
         moment: datetime | None = value if isinstance(value, datetime) else None
         if moment is None:
             text = str(value).strip()
@@ -130,7 +130,7 @@ class _Build:
     # --- conditions -----------------------------------------------------------
 
     def condition(self, doc: Document, path: tuple[str | int, ...]) -> Condition:
-        data = _get(doc.data, path)
+        data = get(doc.data, path)
         if not isinstance(data, dict):
             return AllOf(())
         if "all" in data:
@@ -268,7 +268,7 @@ class _Build:
 
     def level(self, doc: Document, index: int) -> Level:
         at = ("spec", "levels", index)
-        data = _get(doc.data, at) or {}
+        data = get(doc.data, at) or {}
         share = None
         if data.get("at") is not None:
             share = self.share(doc, (*at, "at"))
@@ -285,7 +285,7 @@ class _Build:
         )
 
     def share(self, doc: Document, path: tuple[str | int, ...]) -> SlaShare | None:
-        text = str(_get(doc.data, path))
+        text = str(get(doc.data, path))
         found = _SHARE.match(text)
         percent = float(found.group(1)) if found else 0.0
         if not found or percent <= 0:
@@ -301,7 +301,7 @@ class _Build:
 
     def trigger(self, doc: Document, index: int) -> Trigger:
         at = ("spec", "triggers", index)
-        data = _get(doc.data, at) or {}
+        data = get(doc.data, at) or {}
         goto = data.get("goto")
         path = data.get("path")
         return Trigger(
@@ -389,17 +389,6 @@ def build_policy(documents: Sequence[Document]) -> tuple[Policy, list[Finding]]:
 
 
 # --- small helpers ----------------------------------------------------------
-
-
-def _get(data: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _name(doc: Document) -> str:

@@ -17,22 +17,6 @@ from escalada.policy.documents import Path
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
 
-# Ticket fields a condition may name (DESIGN.md, "Conditions"); plus `fields.<name>`.
-CONDITION_FIELDS = (
-    "priority",
-    "impact",
-    "urgency",
-    "status",
-    "team",
-    "tags",
-    "title",
-    "description",
-    "text",
-    "requester.organization",
-    "requester.vip",
-)
-CONDITION_OPS = ("equals", "in", "contains", "matches", "exists", "gte", "lte")
-
 
 @dataclass
 class Context:
@@ -81,18 +65,6 @@ def suggest(name: str, choices: Sequence[str], define: str | None = None) -> str
         shown = ", ".join(choices[:8]) + (", ..." if len(choices) > 8 else "")
         return f"known: {shown}" + (f"; or {define}" if define else "")
     return define or "none is defined"
-
-
-def get(data: Any, path: Path) -> Any:
-    """The node at `path` in plain data, or None."""
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def field_conditions(data: Any, path: Path) -> Iterator[tuple[dict[str, Any], Path]]:

@@ -11,8 +11,8 @@ from typing import Any
 from escalada.policy.checks_base import Context
 from escalada.policy.checks_base import condition_values
 from escalada.policy.checks_base import conditions
-from escalada.policy.checks_base import get
 from escalada.policy.checks_base import suggest
+from escalada.policy.documents import get
 from escalada.policy.model import Desk
 from escalada.schemas.deskoptions import DESK_OPTIONS
 from escalada.schemas.deskoptions import DeskOption

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from escalada.policy.checks_base import Context
-from escalada.policy.checks_base import get
 from escalada.policy.checks_base import name_where
 from escalada.policy.checks_base import suggest
+from escalada.policy.documents import get
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import KINDS
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import zoneinfo
 from functools import lru_cache
 
-from escalada.policy.checks_base import CONDITION_FIELDS
 from escalada.policy.checks_base import Context
 from escalada.policy.checks_base import condition_values
 from escalada.policy.checks_base import conditions
-from escalada.policy.checks_base import get
 from escalada.policy.checks_base import name_where
 from escalada.policy.checks_base import suggest
+from escalada.policy.documents import get
+from escalada.policy.fields import CONDITION_FIELDS
+from escalada.policy.fields import field_is_known
 from escalada.ticket import STATUSES
 
 
@@ -174,7 +175,7 @@ def _check_condition_refs(ctx: Context, priorities: list[str] | None, teams: lis
     }
     for doc, cond, at in conditions(ctx):
         name = str(cond.get("field"))
-        if name not in CONDITION_FIELDS and not (name.startswith("fields.") and len(name) > 7):
+        if not field_is_known(name):
             ctx.error(
                 "unknown-field",
                 doc.where(*at, "field"),

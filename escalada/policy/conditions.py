@@ -27,6 +27,9 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
+from escalada.policy.fields import CONDITION_FIELDS
+from escalada.policy.fields import CUSTOM_PREFIX
+from escalada.policy.fields import field_is_known
 from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import Condition
@@ -38,27 +41,7 @@ from escalada.ticket import Ticket
 Getter = Callable[[Ticket, "str | None"], Any]
 Predicate = Callable[[Ticket, "str | None"], bool]
 
-FIELDS: tuple[str, ...] = (
-    "priority",
-    "impact",
-    "urgency",
-    "status",
-    "team",
-    "tags",
-    "title",
-    "description",
-    "text",
-    "requester.organization",
-    "requester.vip",
-)
-CUSTOM_PREFIX = "fields."
 SCALE_FIELDS = ("priority", "impact", "urgency")
-
-
-def field_is_known(name: str) -> bool:
-    """Whether a condition may name this field (`fields.<name>` for custom fields)."""
-    return name in FIELDS or (name.startswith(CUSTOM_PREFIX) and len(name) > len(CUSTOM_PREFIX))
-
 
 _GETTERS: dict[str, Getter] = {
     "priority": lambda t, p: p,
@@ -80,11 +63,12 @@ def getter(name: str) -> Getter:
     found = _GETTERS.get(name)
     if found is not None:
         return found
-    if name.startswith(CUSTOM_PREFIX) and len(name) > len(CUSTOM_PREFIX):
+    if name.startswith(CUSTOM_PREFIX) and field_is_known(name):
         key = name[len(CUSTOM_PREFIX) :]
         return lambda t, p: t.fields.get(key)
     raise ValueError(
-        f"unknown condition field {name!r}: use one of {', '.join(FIELDS)} or fields.<name>"
+        f"unknown condition field {name!r}: "
+        f"use one of {', '.join(CONDITION_FIELDS)} or fields.<name>"
     )
 
 

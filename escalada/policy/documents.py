@@ -15,6 +15,18 @@ Path = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
 
 
+def get(data: Any, path: Path) -> Any:
+    """The node at `path` in plain data, or None."""
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem in a policy: a stable code, where it is, and how to fix it."""

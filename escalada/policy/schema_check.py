@@ -24,6 +24,8 @@ from jsonschema.exceptions import ValidationError
 
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
+from escalada.policy.fields import CONDITION_FIELDS
+from escalada.policy.fields import CONDITION_OPS
 from escalada.policy.model import API_VERSION
 from escalada.policy.model import KINDS
 from escalada.policy.schema_messages import TYPES as _TYPES
@@ -37,10 +39,8 @@ from escalada.policy.schema_messages import loc as _loc
 from escalada.policy.schema_messages import show as _show
 from escalada.schemas import kind_schema
 from escalada.schemas.defs import COMBINATORS
-from escalada.schemas.defs import CONDITION_FIELDS
 from escalada.schemas.defs import DATE_PATTERN
 from escalada.schemas.defs import DATE_TIME_PATTERN
-from escalada.schemas.defs import OPERATORS
 from escalada.schemas.defs import PYTHON_REGEX
 
 LITERAL_SECRET_HINT = "write {env: NAME} or {file: PATH}; never commit a token"
@@ -364,7 +364,7 @@ def _alternatives(
 
 def _condition(doc: Document, path: tuple[Any, ...], value: dict[str, Any], hint: Any) -> Finding:
     loc = _loc(path)
-    operators = [key for key in OPERATORS if key in value]
+    operators = [key for key in CONDITION_OPS if key in value]
     combinator = next((key for key in COMBINATORS if key in value), None)
     if not value:
         message = f"{loc} is an empty condition"
@@ -376,7 +376,7 @@ def _condition(doc: Document, path: tuple[Any, ...], value: dict[str, Any], hint
         )
     elif "field" in value and not operators:
         message = f"the condition on `{_show(value['field'])}` in {loc} has no operator"
-        hint = "add one of: " + ", ".join(OPERATORS)
+        hint = "add one of: " + ", ".join(CONDITION_OPS)
     elif "field" in value:
         named = ", ".join(f"`{key}`" for key in operators)
         message = f"{loc} has several operators ({named}); a condition has exactly one"

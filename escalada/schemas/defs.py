@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from escalada.policy.durations import DURATION_PATTERN
+from escalada.policy.fields import CONDITION_FIELDS
 
 Schema = dict[str, Any]
 
@@ -22,25 +23,11 @@ TIME = r"([01]\d|2[0-3]):[0-5]\d"
 TIME_RANGE_PATTERN = rf"^{TIME}-({TIME}|24:00)$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-CONDITION_FIELDS = (
-    "priority",
-    "impact",
-    "urgency",
-    "status",
-    "team",
-    "tags",
-    "title",
-    "description",
-    "text",
-    "requester.organization",
-    "requester.vip",
-)
 CONDITION_FIELD_PATTERN = (
     "^("
     + "|".join(field.replace(".", r"\.") for field in CONDITION_FIELDS)
     + r"|fields\.[A-Za-z0-9_][A-Za-z0-9_.-]*)$"
 )
-OPERATORS = ("equals", "in", "contains", "matches", "exists", "gte", "lte")
 COMBINATORS = ("all", "any", "not")
 
 
