@@ -149,7 +149,8 @@ class ResilientAdapter(HTTPAdapter):
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
-        jittered = float(backoff * self.jitter())  # full jitter: spreads out runners that failed together
+        # full jitter: spreads out runners that failed together
+        jittered = float(backoff * self.jitter())
         return max(retry_after, jittered) if retry_after is not None else jittered
 
 

@@ -60,13 +60,13 @@ from escalada.connectors.jira_translate import candidate_jql
 from escalada.connectors.jira_translate import plan_write
 from escalada.connectors.jira_translate import read_fields
 from escalada.connectors.jira_translate import to_ticket
+from escalada.connectors.session import desk_secrets
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.marker import is_marker
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-from escalada.secrets import resolve
 from escalada.ticket import Action
 from escalada.ticket import Ticket
 
@@ -167,15 +167,12 @@ class JiraConnector:
         """The library client, built on first use (constructing the connector makes no call)."""
         if self._jira is not None:
             return self._jira
-        missing = [name for name in ("email", "token") if name not in self.desk.auth]
-        if missing:
-            raise EscaladaError(
-                f"desk {self.desk.name!r}: spec.auth has no {missing[0]}",
-                hint="jira desks need auth: "
-                "{email: {env: JIRA_EMAIL}, token: {env: JIRA_API_TOKEN}}",
-            )
-        email = resolve(self.desk.auth["email"], environ=self._environ)
-        token = resolve(self.desk.auth["token"], environ=self._environ)
+        email, token = desk_secrets(
+            self.desk,
+            ("email", "token"),
+            environ=self._environ,
+            hint="jira desks need auth: {email: {env: JIRA_EMAIL}, token: {env: JIRA_API_TOKEN}}",
+        )
         client = JIRA(
             self.server,
             basic_auth=(email, token),

@@ -42,8 +42,8 @@ from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.http import error_for_status
-from escalada.connectors.http import mount_resilience
 from escalada.connectors.servicenow_session import authenticate
+from escalada.connectors.session import resilient_session
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
@@ -91,8 +91,7 @@ class ServiceNowConnector:
                 where=str(desk.where) if desk.where.line else None,
                 hint="write the instance URL, e.g. url: https://acme.service-now.com",
             )
-        session = requests.Session()
-        self._adapter = mount_resilience(session, desk.name, sleep=sleep, jitter=jitter)
+        session, self._adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
         self._instance = (desk.url or "").rstrip("/")
         session.auth, self._user = authenticate(desk, session, self._instance, environ)
         session.hooks["response"].append(self._remember)

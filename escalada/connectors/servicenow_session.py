@@ -16,11 +16,11 @@ import requests
 from requests.auth import AuthBase
 from requests.auth import HTTPBasicAuth
 
+from escalada.connectors.session import desk_secrets
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.secrets import Secret
-from escalada.secrets import resolve
 
 AUTH_FORMS = "auth: {user: {env: SN_USER}, password: {env: SN_PASSWORD}} or " + (
     "auth: {client_id: {env: SN_CLIENT_ID}, client_secret: {env: SN_CLIENT_SECRET}}"
@@ -106,12 +106,12 @@ def authenticate(
     """The auth for the Desk's credentials, and the user name when there is one."""
     names = set(desk.auth)
     if names == {"user", "password"}:
-        user = resolve(desk.auth["user"], environ=environ)
-        password = resolve(desk.auth["password"], environ=environ)
+        user, password = desk_secrets(desk, ("user", "password"), environ=environ, hint=AUTH_FORMS)
         return HTTPBasicAuth(user, password), str(user)
     if names == {"client_id", "client_secret"}:
-        client_id = resolve(desk.auth["client_id"], environ=environ)
-        secret = resolve(desk.auth["client_secret"], environ=environ)
+        client_id, secret = desk_secrets(
+            desk, ("client_id", "client_secret"), environ=environ, hint=AUTH_FORMS
+        )
         auth = ClientCredentials(
             desk.name, session, f"{instance}/oauth_token.do", client_id, secret
         )

@@ -74,7 +74,8 @@ from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
-from escalada.connectors.http import mount_resilience
+from escalada.connectors.session import desk_secrets
+from escalada.connectors.session import resilient_session
 from escalada.connectors.zendesk_translate import OPEN_STATUSES
 from escalada.connectors.zendesk_translate import Lookups
 from escalada.connectors.zendesk_translate import desk_error
@@ -84,10 +85,8 @@ from escalada.connectors.zendesk_translate import split_url
 from escalada.connectors.zendesk_translate import to_ticket
 from escalada.connectors.zendesk_translate import zenpy_error
 from escalada.errors import DeskError
-from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-from escalada.secrets import resolve
 from escalada.ticket import Action
 from escalada.ticket import Ticket
 
@@ -118,16 +117,14 @@ class ZendeskConnector:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         subdomain, domain = split_url(desk)
         self.host = f"{subdomain}.{domain}"
-        missing = [key for key in ("email", "token") if key not in desk.auth]
-        if missing:
-            raise EscaladaError(
-                f"desk {desk.name!r}: auth lacks {' and '.join(missing)}",
-                hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
-                "an API token of an agent or admin",
-            )
-        email = resolve(desk.auth["email"], environ=environ)
-        token = resolve(desk.auth["token"], environ=environ)
-        self.session = requests.Session()
+        email, token = desk_secrets(
+            desk,
+            ("email", "token"),
+            environ=environ,
+            hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
+            "an API token of an agent or admin",
+        )
+        self.session, self.adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
         self.client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -138,7 +135,6 @@ class ZendeskConnector:
             ratelimit_budget=1,
             disable_cache=True,
         )
-        self.adapter = mount_resilience(self.session, desk.name, sleep=sleep, jitter=jitter)
         self._groups: dict[int, str] | None = None
         self._me: dict[str, Any] | None = None
         self._organizations: dict[int, str] = {}  # id -> name, as read
