@@ -88,6 +88,24 @@ class DeskView:
     tags: frozenset[str] = frozenset()  # every tag/label on the desk, markers included
 
 
+@dataclass(frozen=True, slots=True)
+class TicketSpec:
+    """A ticket as the scenarios write it with `Harness.add_ticket`, in policy terms."""
+
+    title: str
+    created: datetime
+    priority: str | None = "P3"
+    status: str = "open"
+    tags: Sequence[str] = ()
+    team: str | None = None
+    vip: bool = False
+    organization: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    description: str = ""
+    in_scope: bool = True  # False: a ticket the Desk's scope excludes
+
+
 class Harness(Protocol):
     """A desk's fake plus a connector on it, as the contract scenarios drive them."""
 
@@ -102,22 +120,9 @@ class Harness(Protocol):
 
     def connector(self) -> Connector: ...
 
-    def add_ticket(
-        self,
-        *,
-        title: str,
-        created: datetime,
-        priority: str | None = "P3",
-        status: str = "open",
-        tags: Sequence[str] = (),
-        team: str | None = None,
-        vip: bool = False,
-        organization: str | None = None,
-        impact: str | None = None,
-        urgency: str | None = None,
-        description: str = "",
-        in_scope: bool = True,
-    ) -> str: ...
+    def add_ticket(self, **fields: Any) -> str:
+        """Write a ticket given by TicketSpec's fields (`TicketSpec(**fields)`); its key."""
+        ...
 
     def view(self, key: str) -> DeskView: ...
 

@@ -9,9 +9,7 @@ assign + comment + mark re-reads the labels, then makes one PUT and one comment 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from escalada.policy.model import ValueMapping
 from tests.connectors.contract import FAULTS
 from tests.connectors.contract import RETRY_AFTER
 from tests.connectors.contract import DeskView
+from tests.connectors.contract import TicketSpec
 from tests.connectors.contract import contract_desk
 from tests.fakes.jira import BASE
 from tests.fakes.jira import EMAIL
@@ -110,41 +109,27 @@ class JiraHarness:
     def calls(self) -> int:
         return self.fake.total_calls
 
-    def add_ticket(
-        self,
-        *,
-        title: str,
-        created: datetime,
-        priority: str | None = "P3",
-        status: str = "open",
-        tags: Sequence[str] = (),
-        team: str | None = None,
-        vip: bool = False,
-        organization: str | None = None,
-        impact: str | None = None,
-        urgency: str | None = None,
-        description: str = "",
-        in_scope: bool = True,
-    ) -> str:
+    def add_ticket(self, **fields: Any) -> str:
+        t = TicketSpec(**fields)
         custom: dict[str, Any] = {
             TEAM_FIELD: None,
-            VIP_FIELD: [{"value": "VIP", "id": "10100"}] if vip else None,
-            ORG_FIELD: [{"id": "3", "name": organization}] if organization else [],
-            IMPACT_FIELD: {"value": IMPACT[impact], "id": "10200"} if impact else None,
-            URGENCY_FIELD: {"value": URGENCY[urgency], "id": "10300"} if urgency else None,
+            VIP_FIELD: [{"value": "VIP", "id": "10100"}] if t.vip else None,
+            ORG_FIELD: [{"id": "3", "name": t.organization}] if t.organization else [],
+            IMPACT_FIELD: {"value": IMPACT[t.impact], "id": "10200"} if t.impact else None,
+            URGENCY_FIELD: {"value": URGENCY[t.urgency], "id": "10300"} if t.urgency else None,
             RESPONDED_FIELD: {"id": "2", "name": "Time to first response", "completedCycles": []},
         }
-        if team is not None:
-            group = TEAMS[team]
+        if t.team is not None:
+            group = TEAMS[t.team]
             custom[TEAM_FIELD] = {"name": group, "groupId": self.fake.groups[group]}
         return self.fake.add_issue(
-            summary=title,
-            created=created,
-            project="SD" if in_scope else "OPS",
-            status=STATUS_NAMES[status],
-            priority=None if priority is None else PRIORITIES[priority],
-            labels=tags,
-            description=description or None,
+            summary=t.title,
+            created=t.created,
+            project="SD" if t.in_scope else "OPS",
+            status=STATUS_NAMES[t.status],
+            priority=None if t.priority is None else PRIORITIES[t.priority],
+            labels=t.tags,
+            description=t.description or None,
             custom=custom,
         )
 

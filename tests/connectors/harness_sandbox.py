@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from escalada.connectors.sandbox_store import open_db
 from escalada.marker import decode
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
+from tests.connectors.contract import TicketSpec
 from tests.connectors.contract import contract_desk
 
 PRIORITIES = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
@@ -73,34 +72,20 @@ class SandboxHarness:
     def calls(self) -> int:
         return sum(connector.calls for connector in self.connectors)
 
-    def add_ticket(
-        self,
-        *,
-        title: str,
-        created: datetime,
-        priority: str | None = "P3",
-        status: str = "open",
-        tags: Sequence[str] = (),
-        team: str | None = None,
-        vip: bool = False,
-        organization: str | None = None,
-        impact: str | None = None,
-        urgency: str | None = None,
-        description: str = "",
-        in_scope: bool = True,
-    ) -> str:
+    def add_ticket(self, **fields: Any) -> str:
+        t = TicketSpec(**fields)
         ticket = NewTicket(
-            title=title,
-            created=created,
-            description=description,
-            status=status,
-            priority=None if priority is None else PRIORITIES[priority],
-            impact=impact,
-            urgency=urgency,
-            team=None if team is None else TEAMS[team],
-            organization=organization,
-            vip=vip,
-            tags=[*tags, *(() if in_scope else (OUT_OF_SCOPE_TAG,))],
+            title=t.title,
+            created=t.created,
+            description=t.description,
+            status=t.status,
+            priority=None if t.priority is None else PRIORITIES[t.priority],
+            impact=t.impact,
+            urgency=t.urgency,
+            team=None if t.team is None else TEAMS[t.team],
+            organization=t.organization,
+            vip=t.vip,
+            tags=[*t.tags, *(() if t.in_scope else (OUT_OF_SCOPE_TAG,))],
         )
         return insert_tickets(self.db, [ticket])[0]
 

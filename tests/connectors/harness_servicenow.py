@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from escalada.policy.model import ValueMapping
 from tests.connectors.contract import NOW
 from tests.connectors.contract import RETRY_AFTER
 from tests.connectors.contract import DeskView
+from tests.connectors.contract import TicketSpec
 from tests.connectors.contract import contract_desk
 from tests.fakes.servicenow import PASSWORD
 from tests.fakes.servicenow import URL
@@ -129,43 +128,29 @@ class ServiceNowHarness:
             )
         return self.callers[key]
 
-    def add_ticket(
-        self,
-        *,
-        title: str,
-        created: datetime,
-        priority: str | None = "P3",
-        status: str = "open",
-        tags: Sequence[str] = (),
-        team: str | None = None,
-        vip: bool = False,
-        organization: str | None = None,
-        impact: str | None = None,
-        urgency: str | None = None,
-        description: str = "",
-        in_scope: bool = True,
-    ) -> str:
+    def add_ticket(self, **fields: Any) -> str:
+        t = TicketSpec(**fields)
         cell = ("", "")
-        if impact or urgency:
-            cell = (LEVELS.get(impact or "", ""), LEVELS.get(urgency or "", ""))
-        elif priority is not None:
-            cell = next((i, u) for i, u, p in BASE_PRIORITY_LOOKUP if p == PRIORITIES[priority])
-        stamp = created.strftime("%Y-%m-%d %H:%M:%S")
+        if t.impact or t.urgency:
+            cell = (LEVELS.get(t.impact or "", ""), LEVELS.get(t.urgency or "", ""))
+        elif t.priority is not None:
+            cell = next((i, u) for i, u, p in BASE_PRIORITY_LOOKUP if p == PRIORITIES[t.priority])
+        stamp = t.created.strftime("%Y-%m-%d %H:%M:%S")
         sys_id = self.fake.insert(
             "incident",
-            short_description=title,
-            description=description,
-            state=STATES[status],
-            active=status != "closed",
+            short_description=t.title,
+            description=t.description,
+            state=STATES[t.status],
+            active=t.status != "closed",
             impact=cell[0],
             urgency=cell[1],
-            priority=PRIORITIES[priority] if priority else "",
-            assignment_group=self.groups[TEAMS[team]] if team else "",
-            caller_id=self.caller(vip, organization),
+            priority=PRIORITIES[t.priority] if t.priority else "",
+            assignment_group=self.groups[TEAMS[t.team]] if t.team else "",
+            caller_id=self.caller(t.vip, t.organization),
             opened_at=stamp,
             sys_created_on=stamp,
-            category="network" if in_scope else "software",
-            sys_tags=", ".join(tags),
+            category="network" if t.in_scope else "software",
+            sys_tags=", ".join(t.tags),
         )
         return self.fake.tables["incident"][sys_id]["number"]
 

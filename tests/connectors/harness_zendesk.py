@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from escalada.policy.model import SecretRef
 from escalada.policy.model import ValueMapping
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
+from tests.connectors.contract import TicketSpec
 from tests.connectors.contract import contract_desk
 from tests.fakes.zendesk import ZendeskFake
 
@@ -99,39 +98,25 @@ class ZendeskHarness:
             page_size=self.page_size,
         )
 
-    def add_ticket(
-        self,
-        *,
-        title: str,
-        created: datetime,
-        priority: str | None = "P3",
-        status: str = "open",
-        tags: Sequence[str] = (),
-        team: str | None = None,
-        vip: bool = False,
-        organization: str | None = None,
-        impact: str | None = None,
-        urgency: str | None = None,
-        description: str = "",
-        in_scope: bool = True,
-    ) -> str:
+    def add_ticket(self, **fields: Any) -> str:
+        t = TicketSpec(**fields)
         custom: dict[int, Any] = {}
-        if impact is not None:
-            custom[self.impact_field] = self.desk.impact.values[impact]
-        if urgency is not None:
-            custom[self.urgency_field] = self.desk.urgency.values[urgency]
-        org_id = self.fake.add_organization(organization) if organization else None
+        if t.impact is not None:
+            custom[self.impact_field] = self.desk.impact.values[t.impact]
+        if t.urgency is not None:
+            custom[self.urgency_field] = self.desk.urgency.values[t.urgency]
+        org_id = self.fake.add_organization(t.organization) if t.organization else None
         ticket_id = self.fake.add_ticket(
-            title,
-            created=created,
-            status=STATUS[status],
-            priority=PRIORITY[priority] if priority else None,
-            type="incident" if in_scope else "question",
-            tags=[*tags, *(["vip"] if vip else [])],
-            group_id=self.fake.group_id(GROUPS[team]) if team else None,
+            t.title,
+            created=t.created,
+            status=STATUS[t.status],
+            priority=PRIORITY[t.priority] if t.priority else None,
+            type="incident" if t.in_scope else "question",
+            tags=[*t.tags, *(["vip"] if t.vip else [])],
+            group_id=self.fake.group_id(GROUPS[t.team]) if t.team else None,
             organization_id=org_id,
             custom_fields=custom,
-            description=description,
+            description=t.description,
         )
         return str(ticket_id)
 
