@@ -7,12 +7,25 @@ Exit codes: 0 success; 1 what the command checks failed; 2 usage error (and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 from typing import Any
+from typing import ClassVar
+from typing import TypeVar
+from typing import cast
 
 import click
 
 from escalada import __version__
 from escalada.errors import EscaladaError
+
+if TYPE_CHECKING:
+    from escalada.connectors.base import Shard
+    from escalada.reconcile import Plan
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 INTERNAL_ERROR = 3
 
@@ -85,40 +98,87 @@ def main() -> None:
 # --- shared option types -------------------------------------------------------
 
 
-class DurationType(click.ParamType):
+class ParsedType(click.ParamType[T]):
+    """An option written as text and read by `parse`, whose ValueError becomes a
+    usage error (exit 2). A value that is already `parsed` passes as it is."""
+
+    parsed: ClassVar[type | None] = None  # what `parse` makes
+
+    def parse(self, text: str) -> T:
+        raise NotImplementedError
+
+    def is_parsed(self, value: object) -> bool:
+        return self.parsed is not None and isinstance(value, self.parsed)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> T:
+        if self.is_parsed(value):
+            return cast(T, value)
+        try:
+            return self.parse(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class DurationType(ParsedType[float]):
     """`60s`, `5m`, `1h30m` -> seconds."""
 
     name = "duration"
+    parsed = float
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, float):
-            return value
+    def parse(self, text: str) -> float:
         from escalada.policy.durations import parse_duration
 
-        try:
-            return parse_duration(str(value)).total_seconds()
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
+        return parse_duration(text).total_seconds()
 
 
-class ShardType(click.ParamType):
-    """`I/N` -> Shard."""
+class ShardType(ParsedType["Shard"]):
+    """`I/N` -> Shard (imported on use, so `--help` stays light)."""
 
     name = "I/N"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from escalada.connectors.base import Shard
+    def parse(self, text: str) -> Shard:
         from escalada.run_main import parse_shard
 
-        if isinstance(value, Shard):
-            return value
+        return parse_shard(text)
+
+    def is_parsed(self, value: object) -> bool:
+        from escalada.connectors.base import Shard
+
+        return isinstance(value, Shard)
+
+
+class TimeType(ParsedType[datetime]):
+    """An ISO-8601 instant with a timezone: `2026-11-23T10:00:00Z`."""
+
+    name = "TIME"
+    parsed = datetime
+
+    def parse(self, text: str) -> datetime:
+        text = text.strip()
         try:
-            return parse_shard(str(value))
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a time: write e.g. 2026-11-23T10:00:00Z") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"{text!r} has no timezone: add Z or an offset such as +01:00")
+        return moment
 
 
-def _policy_option(function: Any) -> Any:
+def _policy_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The policy paths given, or ./policy when it exists."""
+    from pathlib import Path
+
+    if paths:
+        return paths
+    if Path("policy").is_dir():
+        return ("policy",)
+    raise EscaladaError(
+        "no policy given and ./policy does not exist",
+        hint="pass the policy directory, e.g. --policy examples/policy",
+    )
+
+
+def _policy_option(function: F) -> F:
     return click.option(
         "--policy",
         "policy_paths",
@@ -128,7 +188,7 @@ def _policy_option(function: Any) -> Any:
     )(function)
 
 
-def _desk_option(function: Any) -> Any:
+def _desk_option(function: F) -> F:
     return click.option(
         "--desk",
         "desks",
@@ -185,7 +245,7 @@ def run(
     interval: float | None,
     dry_run: bool,
     desks: tuple[str, ...],
-    shard: Any,
+    shard: Shard | None,
     audit: str | None,
     metrics: str | None,
     log_format: str,
@@ -206,7 +266,6 @@ def run(
 
     from escalada import logs
     from escalada.run_main import RunSettings
-    from escalada.run_main import default_policy_paths
     from escalada.run_main import execute
     from escalada.run_main import shard_from_env
     from escalada.runner import RunOptions
@@ -215,7 +274,7 @@ def run(
         raise click.UsageError("choose one of --once and --interval")
     logs.configure(log_format, debug=_debug(ctx))
     settings = RunSettings(
-        policy_paths=default_policy_paths(policy_paths),
+        policy_paths=_policy_paths(policy_paths),
         options=RunOptions(
             desks=desks,
             dry_run=dry_run,
@@ -238,7 +297,7 @@ _ADOPT_HELP = (
 )
 
 
-def _warn_unused_adoptions(the_plan: Any, adopt: tuple[str, ...]) -> None:
+def _warn_unused_adoptions(the_plan: Plan, adopt: tuple[str, ...]) -> None:
     for name in the_plan.unused_adoptions(adopt):
         click.echo(
             f"warning: --adopt {name}: no unmanaged object of that name collides with the "
@@ -291,9 +350,8 @@ def plan(
     """
     from escalada.reconcile import plan_policy
     from escalada.reconcile_render import RENDERERS
-    from escalada.run_main import default_policy_paths
 
-    the_plan = plan_policy(default_policy_paths(policy_paths), desks, adopt=adopt)
+    the_plan = plan_policy(_policy_paths(policy_paths), desks, adopt=adopt)
     click.echo(RENDERERS[output_format](the_plan))
     if output_format == "text" and the_plan.has_changes:
         click.echo(
@@ -342,9 +400,8 @@ def apply(
     from escalada.reconcile import apply_policy
     from escalada.reconcile import plan_policy
     from escalada.reconcile_render import RENDERERS
-    from escalada.run_main import default_policy_paths
 
-    paths = default_policy_paths(policy_paths)
+    paths = _policy_paths(policy_paths)
     the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
     click.echo(RENDERERS["text"](the_plan))
     _warn_unused_adoptions(the_plan, adopt)
@@ -381,26 +438,6 @@ def apply(
 
 
 # --- sandbox ---------------------------------------------------------------------
-
-
-class TimeType(click.ParamType):
-    """An ISO-8601 instant with a timezone: `2026-11-23T10:00:00Z`."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from datetime import datetime
-
-        if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            self.fail(f"{text!r} is not a time: write e.g. 2026-11-23T10:00:00Z", param, ctx)
-        if moment.tzinfo is None:
-            self.fail(f"{text!r} has no timezone: add Z or an offset such as +01:00", param, ctx)
-        return moment
 
 
 _SANDBOX_DB_HELP = "The sandbox file (default: .escalada/sandbox.sqlite, as a sandbox Desk uses)."
@@ -445,7 +482,7 @@ def sandbox() -> None:
     help="Open the tickets relative to this time instead of the current time "
     "(e.g. 2026-11-23T10:00:00Z), for a reproducible demo.",
 )
-def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: Any) -> None:
+def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | None) -> None:
     """Fill the sandbox with realistic tickets, replacing its tickets and notes.
 
     The tickets spread over the example policy's priorities (impact x urgency
@@ -455,7 +492,6 @@ def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: Any) -> Non
     without a reason in their latest comment. The file's groups (the example
     policy's teams) are added; configuration written by `escalada apply` is kept.
     """
-    from datetime import datetime
     from datetime import timezone
     from pathlib import Path
 
@@ -540,9 +576,8 @@ def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[
     from escalada.desks_check import check_desks
     from escalada.desks_check import render
     from escalada.policy.validate import load_policy
-    from escalada.run_main import default_policy_paths
 
-    items = check_desks(load_policy(default_policy_paths(policy_paths)), desks)
+    items = check_desks(load_policy(_policy_paths(policy_paths)), desks)
     click.echo(render(items))
     ctx.exit(0 if all(item.ok for item in items) else 1)
 
@@ -613,20 +648,6 @@ def demo(
 # --- explain and test --------------------------------------------------------------
 
 
-def _engine_policy_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
-    """The policy paths given, or ./policy when it exists."""
-    from pathlib import Path
-
-    if paths:
-        return paths
-    if Path("policy").is_dir():
-        return ("policy",)
-    raise EscaladaError(
-        "no policy given and ./policy does not exist",
-        hint="pass the policy directory, e.g. --policy examples/policy",
-    )
-
-
 @cli.command()
 @click.argument("ticket", metavar="TICKET")
 @_policy_option
@@ -650,7 +671,7 @@ def explain(
     ctx: click.Context,
     ticket: str,
     policy_paths: tuple[str, ...],
-    moment: Any,
+    moment: datetime | None,
     output: str,
 ) -> None:
     """Why a ticket is where it is, and what happens next.
@@ -671,7 +692,6 @@ def explain(
     JSON: {"ticket", "priority", "path", "level", "team",
            "actions": [{"type", "reason", ...}], "next": {"level", "at"} | null}
     """
-    from datetime import datetime
     from datetime import timezone
 
     from escalada.policy.explain import RENDERERS
@@ -679,7 +699,7 @@ def explain(
     from escalada.policy.ticket_input import load_ticket
     from escalada.policy.validate import load_policy
 
-    policy = load_policy(_engine_policy_paths(policy_paths))
+    policy = load_policy(_policy_paths(policy_paths))
     parsed = load_ticket(ticket, policy=policy)
     now = moment if moment is not None else datetime.now(timezone.utc)
     text = RENDERERS[output](explain_ticket(policy, parsed, now))
@@ -711,7 +731,7 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> N
     from escalada.policy.testing import run_tests
     from escalada.policy.validate import load_policy
 
-    results = run_tests(load_policy(_engine_policy_paths(paths)))
+    results = run_tests(load_policy(_policy_paths(paths)))
     click.echo(render(results, verbose=verbose).rstrip("\n"))
     ctx.exit(0 if all(result.passed for result in results) else 1)
 
