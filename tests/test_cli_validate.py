@@ -120,10 +120,11 @@ def test_every_servicenow_option_the_connector_takes_validates(policy: Path):
         "    responded_field: u_responded_at\n"
         '    states: {"1": open, "2": open, "3": pending, "6": resolved, "7": closed}\n'
         "    tags_field: null\n    vip_field: caller_id.vip\n"
-        "    organization_field: caller_id.company\n    manage_priority_lookup: true\n"
-        "    user: escalada.integration\n"
+        "    organization_field: caller_id.company\n    user: escalada.integration\n"
     )
-    desks.write_text(desks.read_text().replace("    table: incident\n", options))
+    text = desks.read_text()
+    assert "    manage_priority_lookup: true\n" in text  # the example sets the tenth option
+    desks.write_text(text.replace("    table: incident\n", options))
     result = run("validate", str(policy), "--strict")
     assert result.exit_code == 0, result.stdout
 
