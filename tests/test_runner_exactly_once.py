@@ -141,7 +141,7 @@ def test_killed_before_each_effect_then_rerun_matches_the_uninterrupted_run(
         assert sorted(s.key for s in resent) == sorted(k2 for k2 in ideal.sent if k2[1] == in_hand)
     assert notifier.keys() == expected, f"{desk}: killed before {kind} of {in_hand}"
     if desk == "jira" and _between_put_and_note(events, k):
-        # Jira's own gap (docs/readme-parts/desk-jira.md): its marker labels and its
+        # Jira's own gap (docs/desks/jira.md): its marker labels and its
         # note are two requests; killed between them, the level stands without its
         # written reason (a note that *fails* is undone; a kill cannot be)
         name = next(n for n, key in keys.items() if key == in_hand)
@@ -197,7 +197,7 @@ def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_pat
     nothing: the sandbox's revision compare-and-set and Zendesk's safe update (409)
     are atomic; Jira's label re-read and ServiceNow's sys_mod_count re-read check
     just before the write (a race inside that one round trip stays possible: see
-    docs/readme-parts/desk-jira.md and the ServiceNow connector's docstring)."""
+    docs/desks/jira.md and the ServiceNow connector's docstring)."""
     with open_desk(desk, tmp_path) as h:
         keys = seed(h)
         policy = runner_policy(h.desk)

@@ -1,6 +1,6 @@
 """Jira Cloud / Jira Service Management, through the `jira` library.
 
-Choices (the README part docs/readme-parts/desk-jira.md explains them for users):
+Choices (the docs page docs/desks/jira.md explains them for users):
 
 - REST v2. Descriptions and comment bodies are plain strings there; v3 speaks
   Atlassian Document Format both ways, which would need a converter for every

@@ -9,7 +9,7 @@
   on the priority's schedule (none for 24x7), durations as glide_duration.
 - `group`: every mapped assignment group, verified, never created.
 
-Ownership markers (see docs/readme-parts/desk-servicenow.md): schedules carry
+Ownership markers (see docs/desks/servicenow.md): schedules carry
 MARKER in their description, SLA definitions at the end of their name (the
 table has no description column to rely on). Lookup rules cannot carry a
 marker (the table has no free-text column): `options.manage_priority_lookup:

@@ -1,7 +1,7 @@
 """The Zendesk side of the reconciler: SLA policies, business-hours schedules
 with holidays, drop-down options of the impact/urgency fields, and groups.
 
-Choices (also in docs/readme-parts/desk-zendesk.md):
+Choices (also in docs/desks/zendesk.md):
 
 - One SLA policy per desk, named after the priority matrix. SLA targets belong
   to priorities, not to escalation paths, and a Zendesk SLA policy already

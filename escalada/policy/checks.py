@@ -1,5 +1,5 @@
 """The semantic checks: what JSON Schema cannot see. Each finding has a stable
-kebab-case code (listed in docs/readme-parts/policy-language.md), the position
+kebab-case code (listed in docs/policy-language.md), the position
 of the offending node, and a hint.
 
 The checks live in checks_*.py by topic; this module runs them in order."""

@@ -289,7 +289,7 @@ def test_an_option_of_another_desk_type_lists_the_options_there_are():
 
 
 def test_the_policy_language_doc_lists_each_types_options():
-    doc = (ROOT / "docs" / "readme-parts" / "policy-language.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
     for kind, options in DESK_OPTIONS.items():
         [row] = re.findall(rf"^\| {kind} \| (.*) \|$", doc, re.M)
         named = set(re.findall(r"`([^`]+)`", row))

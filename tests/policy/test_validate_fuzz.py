@@ -25,7 +25,7 @@ from escalada.schemas.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy"
-_TABLE = (ROOT / "docs" / "readme-parts" / "validate.md").read_text(encoding="utf-8")
+_TABLE = (ROOT / "docs" / "validate.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning) \|", _TABLE, re.M))
 PATH = (
     "apiVersion: escalada/v1\nkind: EscalationPath\nmetadata: {name: p}\nspec:\n"
