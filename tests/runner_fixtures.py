@@ -45,8 +45,6 @@ from escalada.policy.model import EscalationPath
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import Level
 from escalada.policy.model import Policy
-from escalada.policy.model import Priority
-from escalada.policy.model import PriorityMatrix
 from escalada.policy.model import SecretRef
 from escalada.policy.model import Team
 from escalada.policy.model import Trigger
@@ -58,6 +56,7 @@ from escalada.ticket import Ticket
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
 from tests.connectors.contract import Harness
+from tests.policy.engine_fixtures import matrix
 
 DESKS = ("sandbox", "jira", "zendesk", "servicenow")
 HERE = Path(__file__).parent
@@ -65,25 +64,6 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
 READ_ONLY_POSTS = ("/search", "/batch", "/oauth_token.do")  # POSTs that read
-
-
-def matrix() -> PriorityMatrix:
-    impact = ("extensive", "significant", "moderate", "minor")
-    urgency = ("critical", "high", "medium", "low")
-    rows = {
-        "extensive": ("P1", "P1", "P2", "P3"),
-        "significant": ("P1", "P2", "P3", "P3"),
-        "moderate": ("P2", "P3", "P3", "P4"),
-        "minor": ("P3", "P4", "P4", "P4"),
-    }
-    cells = {(i, u): rows[i][n] for i in impact for n, u in enumerate(urgency)}
-    priorities = {
-        "P1": Priority("P1", "Critical", 15 * M, 4 * H, H, "24x7", 0),
-        "P2": Priority("P2", "High", H, 8 * H, 4 * H, "24x7", 1),
-        "P3": Priority("P3", "Medium", 4 * H, 72 * H, None, "24x7", 2),
-        "P4": Priority("P4", "Low", 24 * H, 240 * H, None, "24x7", 3),
-    }
-    return PriorityMatrix("default", impact, urgency, cells, priorities)
 
 
 def runner_policy(*desks: Desk) -> Policy:
@@ -131,7 +111,7 @@ def runner_policy(*desks: Desk) -> Policy:
         for name in ("sd-leads", "net", "mgmt")
     }
     return Policy(
-        matrix=matrix(),
+        matrix=matrix(calendar="24x7"),
         calendars={"24x7": BUILTIN_24X7},
         teams=teams,
         channels=channels,

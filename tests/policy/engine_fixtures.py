@@ -52,7 +52,8 @@ def field(name: str, op: str, value: Any) -> FieldCondition:
     return FieldCondition(name, op, value, pattern)  # type: ignore[arg-type]
 
 
-def matrix(*, managed: bool = False) -> PriorityMatrix:
+def matrix(*, managed: bool = False, calendar: str | None = None) -> PriorityMatrix:
+    """DESIGN.md's matrix; P1 on 24x7 and the others on `office`, or all on `calendar`."""
     impact = ("extensive", "significant", "moderate", "minor")
     urgency = ("critical", "high", "medium", "low")
     rows = {
@@ -62,11 +63,12 @@ def matrix(*, managed: bool = False) -> PriorityMatrix:
         "minor": ("P3", "P4", "P4", "P4"),
     }
     cells = {(i, u): rows[i][n] for i in impact for n, u in enumerate(urgency)}
+    office = calendar or "office"
     priorities = {
-        "P1": Priority("P1", "Critical", 15 * M, 4 * H, H, "24x7", 0),
-        "P2": Priority("P2", "High", H, 8 * H, 4 * H, "office", 1),
-        "P3": Priority("P3", "Medium", 4 * H, 72 * H, None, "office", 2),
-        "P4": Priority("P4", "Low", 24 * H, 240 * H, None, "office", 3),
+        "P1": Priority("P1", "Critical", 15 * M, 4 * H, H, calendar or "24x7", 0),
+        "P2": Priority("P2", "High", H, 8 * H, 4 * H, office, 1),
+        "P3": Priority("P3", "Medium", 4 * H, 72 * H, None, office, 2),
+        "P4": Priority("P4", "Low", 24 * H, 240 * H, None, office, 3),
     }
     return PriorityMatrix("default", impact, urgency, cells, priorities, managed)
 
