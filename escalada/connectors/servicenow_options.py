@@ -9,20 +9,14 @@ from dataclasses import field
 
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
+from escalada.schemas.deskoptions import SERVICENOW_MAX_PAGE
+from escalada.schemas.deskoptions import SERVICENOW_STATES
 from escalada.ticket import STATUSES
 from escalada.ticket import Status
 
-MAX_PAGE = 10_000  # rows per Table API call (desk-apis.md §3.2)
+MAX_PAGE = SERVICENOW_MAX_PAGE  # rows per Table API call (desk-apis.md §3.2)
 STAMP = "%Y-%m-%d %H:%M:%S"  # Table API date-times, UTC
-# Base-system incident states (desk-apis.md §3.5): 6 Resolved, 7 Closed, 8 Canceled.
-DEFAULT_STATES: Mapping[str, Status] = {
-    "1": "open",
-    "2": "open",
-    "3": "pending",
-    "6": "resolved",
-    "7": "closed",
-    "8": "closed",
-}
+DEFAULT_STATES: Mapping[str, Status] = SERVICENOW_STATES  # the base system's incident states
 NEW_STATE = "1"
 OPTIONS = (
     "table",

@@ -15,10 +15,20 @@ from typing import Any
 from typing import Literal
 
 from escalada.ticket import STATUSES
+from escalada.ticket import Status
 
 Schema = dict[str, Any]
 JsonType = Literal["string", "boolean", "integer", "object"]
 SERVICENOW_MAX_PAGE = 10_000  # rows per Table API call (desk-apis.md §3.2)
+# Base-system incident states (desk-apis.md §3.5): 6 Resolved, 7 Closed, 8 Canceled.
+SERVICENOW_STATES: dict[str, Status] = {
+    "1": "open",
+    "2": "open",
+    "3": "pending",
+    "6": "resolved",
+    "7": "closed",
+    "8": "closed",
+}
 TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
 
 
@@ -147,14 +157,7 @@ SERVICENOW: dict[str, DeskOption] = {
         "object",
         "The table's state value -> open, pending, resolved or closed (default: the "
         "base system's incident states).",
-        default={
-            "1": "open",
-            "2": "open",
-            "3": "pending",
-            "6": "resolved",
-            "7": "closed",
-            "8": "closed",
-        },
+        default=SERVICENOW_STATES,
         contents={
             "additionalProperties": {
                 "enum": list(STATUSES),
