@@ -433,6 +433,18 @@ HOOKS = {
 }
 
 
+@contextmanager
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    """The policy's three channel webhooks (HOOKS, set in the environment), answering
+    200 and recording every post."""
+    for name, url in HOOKS.items():
+        monkeypatch.setenv(name, url)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for url in HOOKS.values():
+            mock.add(responses.POST, url, body="ok")
+        yield mock
+
+
 def write_policy(directory: Path, desks: dict[str, Path]) -> Path:
     """The policy above with one sandbox Desk per entry (name -> its SQLite file)."""
     directory.mkdir(parents=True, exist_ok=True)

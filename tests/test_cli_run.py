@@ -25,9 +25,9 @@ from click.testing import Result
 
 from escalada import logs
 from escalada.cli import cli
-from tests.runner_fixtures import HOOKS
 from tests.runner_fixtures import sandbox_rows
 from tests.runner_fixtures import seed_sandbox
+from tests.runner_fixtures import webhooks
 from tests.runner_fixtures import write_policy
 from tests.test_metrics import parse_exposition
 
@@ -56,11 +56,7 @@ def policy(tmp_path: Path, desk_file: Path) -> Path:
 
 @pytest.fixture
 def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    for name, url in HOOKS.items():
-        monkeypatch.setenv(name, url)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        for url in HOOKS.values():
-            mock.add(responses.POST, url, body="ok")
+    with webhooks(monkeypatch) as mock:
         yield mock
 
 

@@ -31,17 +31,15 @@ from tests.runner_fixtures import HOOKS
 from tests.runner_fixtures import M
 from tests.runner_fixtures import sandbox_rows
 from tests.runner_fixtures import seed_sandbox
+from tests.runner_fixtures import webhooks
 from tests.runner_fixtures import write_policy
+from tests.test_audit import FIELDS as AUDIT_FIELDS
 
 
 @pytest.fixture
 def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
     """The three channels' webhooks, answering 200 and counting posts."""
-    for name, url in HOOKS.items():
-        monkeypatch.setenv(name, url)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        for url in HOOKS.values():
-            mock.add(responses.POST, url, body="ok")
+    with webhooks(monkeypatch) as mock:
         yield mock
 
 
@@ -261,18 +259,7 @@ def test_audit_file_gets_one_record_per_action(
         ("mark", "ok"),  # the pending token cleared
     ]
     first = records[0]
-    assert set(first) == {
-        "time",
-        "desk",
-        "ticket",
-        "path",
-        "level_from",
-        "level_to",
-        "action",
-        "reason",
-        "dry_run",
-        "result",
-    }
+    assert set(first) == set(AUDIT_FIELDS)
     assert (first["time"], first["desk"], first["path"]) == (
         "2026-11-23T10:00:00Z",
         "sandbox",
