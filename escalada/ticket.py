@@ -12,9 +12,10 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any
 from typing import Literal
+from typing import get_args
 
 Status = Literal["open", "pending", "resolved", "closed"]
-STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
+STATUSES: tuple[Status, ...] = get_args(Status)
 DONE_STATUSES = frozenset({"resolved", "closed"})
 
 
@@ -88,16 +89,7 @@ ActionType = Literal[
     "update",  # periodic stakeholder update while escalated
     "clear",  # the ticket left its path: remove the state
 ]
-ACTION_TYPES: tuple[str, ...] = (
-    "assign",
-    "comment",
-    "notify",
-    "set_priority",
-    "mark",
-    "ask_reason",
-    "update",
-    "clear",
-)
+ACTION_TYPES: tuple[ActionType, ...] = get_args(ActionType)
 
 
 @dataclass(frozen=True, slots=True)
