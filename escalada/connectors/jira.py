@@ -52,6 +52,7 @@ from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
+from escalada.connectors.comments import comment_triggers
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
@@ -116,16 +117,6 @@ def jira_detail(response: requests.Response | None, fallback: str | None = None)
     return "; ".join(messages) or str(data.get("message") or fallback or "")
 
 
-def _needs_comments(policy: Policy | None) -> bool:
-    if policy is None:
-        return False
-    return any(
-        trigger.reason_from == "latest_comment"
-        for path in policy.paths.values()
-        for trigger in path.triggers
-    )
-
-
 class JiraConnector:
     """A Jira Cloud site; see the module docstring for what it reads and writes."""
 
@@ -149,7 +140,7 @@ class JiraConnector:
         self._sleep = sleep
         self._jitter = jitter
         self._environ = environ
-        self._fields = read_fields(desk, self.options, comments=_needs_comments(policy))
+        self._fields = read_fields(desk, self.options, comments=bool(comment_triggers(policy)))
         self._jira: JIRA | None = None
         self._adapter: ResilientAdapter | None = None
         self.accounts: dict[str, str] = {}  # team_mode assignee: Desk.teams value -> accountId

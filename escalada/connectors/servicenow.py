@@ -41,6 +41,7 @@ from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
+from escalada.connectors.comments import wants_latest_comment
 from escalada.connectors.http import error_for_status
 from escalada.connectors.servicenow_session import authenticate
 from escalada.connectors.session import resilient_session
@@ -195,26 +196,16 @@ class ServiceNowConnector:
             )
             for i, row in zip(ids, owned, strict=True)
         ]
-        asking = [i for i, ticket in zip(ids, tickets, strict=True) if self._wants_reason(ticket)]
+        asking = [
+            i
+            for i, ticket in zip(ids, tickets, strict=True)
+            if wants_latest_comment(self.policy, ticket)
+        ]
         comments = latest_comments(self, asking) if asking else {}
         for sys_id, ticket in zip(ids, tickets, strict=True):
             if sys_id in comments:
                 ticket = replace(ticket, latest_comment=comments[sys_id])
             yield ticket
-
-    def _wants_reason(self, ticket: Ticket) -> bool:
-        """Whether a `reason_from: latest_comment` trigger of the policy matches the ticket
-        (without a policy the connector cannot tell, and reads no comments)."""
-        if self.policy is None:
-            return False
-        from escalada.policy.conditions import matches
-
-        return any(
-            trigger.reason_from == "latest_comment"
-            and matches(trigger.condition, ticket, matrix=self.policy.matrix)
-            for path in self.policy.paths.values()
-            for trigger in path.triggers
-        )
 
     def _group_ids(self) -> dict[str, str]:
         """The sys_id of every mapped group, looked up once per connector."""

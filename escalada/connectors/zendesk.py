@@ -74,6 +74,7 @@ from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
+from escalada.connectors.comments import wants_latest_comment
 from escalada.connectors.session import desk_secrets
 from escalada.connectors.session import resilient_session
 from escalada.connectors.zendesk_translate import OPEN_STATUSES
@@ -286,28 +287,13 @@ class ZendeskConnector:
     def _with_comment(self, ticket: Ticket, before: Ticket | None = None) -> Ticket:
         """The ticket with its latest comment where a reason_from trigger needs it
         (carried over from `before` when that read already fetched it)."""
-        if not self._wants_latest_comment(ticket):
+        if not wants_latest_comment(self.policy, ticket):
             return ticket
-        if before is not None and self._wants_latest_comment(before):
+        if before is not None and wants_latest_comment(self.policy, before):
             comment = before.latest_comment
         else:
             comment = self.latest_comment(int(ticket.key))
         return replace(ticket, latest_comment=comment)
-
-    def _wants_latest_comment(self, ticket: Ticket) -> bool:
-        """Whether a `reason_from: latest_comment` trigger of the policy matches the ticket.
-
-        Without a policy the connector cannot tell, and reads no comments."""
-        if self.policy is None:
-            return False
-        from escalada.policy.conditions import matches
-
-        return any(
-            trigger.reason_from == "latest_comment"
-            and matches(trigger.condition, ticket, matrix=self.policy.matrix)
-            for path in self.policy.paths.values()
-            for trigger in path.triggers
-        )
 
     def latest_comment(self, ticket_id: int) -> str | None:
         """The latest public comment not written by escalada's own account."""
