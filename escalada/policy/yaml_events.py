@@ -382,6 +382,15 @@ def _syntax_finding(error: yaml.YAMLError, text: str, file: str) -> Finding:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         problem = error.problem or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            # libyaml >= 0.2.5 as bundled with PyYAML 6.0.4 caps nesting itself, and
+            # its scanner runs ahead of our own MAX_DEPTH check in flow collections.
+            return _finding(
+                "too-deep",
+                Where(file, mark.line + 1, mark.column + 1),
+                f"nesting deeper than {MAX_DEPTH} levels; the rest of the file is not read",
+                "policies are shallow; this looks like generated or hostile input",
+            )
         if error.context:
             problem += f" ({error.context}"
             if error.context_mark is not None:

