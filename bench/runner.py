@@ -204,7 +204,7 @@ def measure(module: Any, count: int, latency: float) -> Iterator[Cycle]:
                 policy,
                 now=now,
                 connect=connect,
-                notifier=notifier,  # type: ignore[arg-type]
+                notifier=notifier,
                 evaluator=evaluator,
             )
             wall = time.perf_counter() - started

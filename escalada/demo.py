@@ -123,7 +123,7 @@ def run_demo(
             policy,
             now=now,
             connect=connect,
-            notifier=recorder,  # type: ignore[arg-type]
+            notifier=recorder,
             options=options,
             evaluator=evaluator,
         )
@@ -151,7 +151,7 @@ def run_demo(
         policy,
         now=now,
         connect=lambda d: SandboxConnector(desk, clock=lambda: now),
-        notifier=recorder,  # type: ignore[arg-type]
+        notifier=recorder,
         options=options,
         evaluator=evaluator,
     )

@@ -11,11 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
-from pathlib import Path
 from typing import Any
 
 from escalada import logs
@@ -262,16 +260,6 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
 
     return restore
 
-
-def default_policy_paths(paths: Sequence[str]) -> tuple[str, ...]:
-    if paths:
-        return tuple(paths)
-    if Path("policy").is_dir():
-        return ("policy",)
-    raise EscaladaError(
-        "no policy given and ./policy does not exist",
-        hint="pass the policy directory, e.g. --policy examples/policy",
-    )
 
 
 def environ() -> Mapping[str, str]:

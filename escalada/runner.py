@@ -32,6 +32,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 from typing import Any
+from typing import Protocol
 
 from escalada import marker
 from escalada.audit import AuditLog
@@ -42,7 +43,7 @@ from escalada.connectors.http import DeskUnavailable
 from escalada.errors import ConflictError
 from escalada.errors import EscaladaError
 from escalada.notify import Notification
-from escalada.notify import Notifier
+from escalada.notify import NotifyResult
 from escalada.policy.engine import Evaluator
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
@@ -52,6 +53,12 @@ from escalada.ticket import EscalationState
 from escalada.ticket import Ticket
 
 log = logging.getLogger("escalada.runner")
+
+
+class Sender(Protocol):
+    """What the runner needs of a notifier (escalada.notify.Notifier; the demo's recorder)."""
+
+    def send(self, channel: str, message: Notification) -> NotifyResult: ...
 
 CHANNEL_ACTIONS = frozenset({"notify", "update"})
 # How old a `pending` token must be before another run re-sends its notifications:
@@ -148,7 +155,7 @@ def run_cycle(
     *,
     now: datetime,
     connect: ConnectFn,
-    notifier: Notifier | None,
+    notifier: Sender | None,
     audit: AuditLog | None = None,
     options: RunOptions = RunOptions(),
     stop: threading.Event | None = None,
@@ -172,7 +179,7 @@ class _Cycle:
     policy: Policy
     evaluator: Evaluator
     now: datetime
-    notifier: Notifier | None
+    notifier: Sender | None
     audit: AuditLog | None
     options: RunOptions
     stop: threading.Event
