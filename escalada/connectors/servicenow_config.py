@@ -29,6 +29,7 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.servicenow_options import NEW_STATE
 from escalada.connectors.servicenow_options import STAMP
 from escalada.connectors.servicenow_options import Options
+from escalada.policy.calendars import closed_days
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import Calendar
 from escalada.policy.model import Desk
@@ -154,18 +155,9 @@ def _clock(minute: int) -> str:
 
 def holidays(calendar: Calendar, today: date) -> list[dict[str, str]]:
     """Closed days of this year and the next: the country's public holidays and extra dates."""
-    days: dict[date, str] = {}
-    if calendar.holiday_country:
-        import holidays as holiday_data
-
-        found = holiday_data.country_holidays(
-            calendar.holiday_country,
-            subdiv=calendar.holiday_subdivision,
-            years=(today.year, today.year + 1),
-        )
-        days.update({day: str(name)[:80] for day, name in found.items()})
-    for day in calendar.holiday_dates:
-        days.setdefault(day, "Closed")
+    days = {
+        day: name[:80] for day, name in closed_days(calendar, (today.year, today.year + 1)).items()
+    }
     return [{"name": name, "date": day.isoformat()} for day, name in sorted(days.items())]
 
 

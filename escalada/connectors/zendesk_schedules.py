@@ -4,10 +4,10 @@ intervals and holidays (pure translation; zendesk_config writes them)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from escalada.policy.calendars import closed_days
 from escalada.policy.model import Calendar
 from escalada.policy.model import Desk
 
@@ -124,17 +124,7 @@ def intervals(calendar: Calendar) -> list[dict[str, int]]:
 def holidays(calendar: Calendar, now: datetime) -> list[dict[str, str]]:
     """The closed days of this year and the next: the country's public holidays
     (the `holidays` package) and the calendar's extra dates."""
-    days: dict[date, str] = {}
-    if calendar.holiday_country:
-        import holidays as holiday_data
-
-        years = (now.year, now.year + 1)
-        found = holiday_data.country_holidays(
-            calendar.holiday_country, subdiv=calendar.holiday_subdivision, years=years
-        )
-        days.update({day: str(name) for day, name in found.items()})
-    for day in calendar.holiday_dates:
-        days.setdefault(day, "Closed")
+    days = closed_days(calendar, (now.year, now.year + 1))
     return [
         {"name": name[:100], "start_date": day.isoformat(), "end_date": day.isoformat()}
         for day, name in sorted(days.items())

@@ -79,6 +79,26 @@ def public_holidays(country: str, subdivision: str | None, year: int) -> frozens
     return found
 
 
+def closed_days(calendar: Calendar, years: tuple[int, ...]) -> dict[date, str]:
+    """The days a calendar is closed in these years, with a name for each: the
+    country's public holidays (named in English, whatever the machine's locale)
+    and the calendar's listed dates ("Closed"). What desks' schedules receive."""
+    days: dict[date, str] = {}
+    if calendar.holiday_country:
+        import holidays
+
+        found = holidays.country_holidays(
+            calendar.holiday_country,
+            subdiv=calendar.holiday_subdivision,
+            years=years,
+            language="en_US",
+        )
+        days.update({day: str(name) for day, name in found.items()})
+    for day in calendar.holiday_dates:  # listed dates count whatever their year
+        days.setdefault(day, "Closed")
+    return dict(sorted(days.items()))
+
+
 _KNOWN_REGIONS: set[tuple[str, str | None]] = set()
 
 

@@ -347,3 +347,26 @@ def test_clock_for_caches_per_calendar_object() -> None:
     changed = Calendar(name="office", timezone="Europe/Oslo", hours=OFFICE)
     assert clock_for(changed) is not same
     assert clock_for(changed).calendar is changed
+
+
+def test_closed_days_names_holidays_in_english_whatever_the_locale(monkeypatch):
+    from datetime import date
+
+    from escalada.policy.calendars import closed_days
+    from escalada.policy.model import ALWAYS_OPEN
+    from escalada.policy.model import Calendar
+
+    monkeypatch.setenv("LANGUAGE", "sv_SE")
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+    office = Calendar(
+        "office",
+        "Europe/Stockholm",
+        ALWAYS_OPEN,
+        holiday_country="SE",
+        holiday_dates=frozenset({date(2026, 12, 24), date(2031, 1, 2)}),
+    )
+    days = closed_days(office, (2026,))
+    assert days[date(2026, 6, 20)] == "Midsummer Day"
+    assert days[date(2026, 12, 24)] == "Christmas Eve" or days[date(2026, 12, 24)] == "Closed"
+    assert days[date(2031, 1, 2)] == "Closed"  # listed dates count whatever their year
+    assert list(days) == sorted(days)
