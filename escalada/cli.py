@@ -154,9 +154,11 @@ class TimeType(ParsedType[datetime]):
     parsed = datetime
 
     def parse(self, text: str) -> datetime:
+        from escalada.instants import from_iso
+
         text = text.strip()
         try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            moment = from_iso(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a time: write e.g. 2026-11-23T10:00:00Z") from None
         if moment.tzinfo is None:

@@ -24,6 +24,7 @@ from escalada.connectors.http import error_for_status
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
+from escalada.instants import from_iso
 from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import Desk
@@ -67,7 +68,7 @@ def split_url(desk: Desk) -> tuple[str, str]:
 def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return from_iso(text)
 
 
 def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from escalada.instants import from_iso
 from escalada.policy.build_hours import parse_hours
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
@@ -103,10 +104,8 @@ class _Build:
         moment: datetime | None = value if isinstance(value, datetime) else None
         if moment is None:
             text = str(value).strip()
-            try:  # Python 3.10's fromisoformat does not take a trailing Z
-                moment = datetime.fromisoformat(
-                    text[:-1] + "+00:00" if text.endswith("Z") else text
-                )
+            try:
+                moment = from_iso(text)
             except ValueError:
                 self.error(
                     "bad-date",

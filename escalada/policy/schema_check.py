@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterable
 from collections.abc import Sequence
 from datetime import date
-from datetime import datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from escalada.instants import from_iso
 from escalada.policy.documents import Document
 from escalada.policy.documents import Finding
 from escalada.policy.fields import CONDITION_FIELDS
@@ -65,7 +65,7 @@ def _is_date(value: object) -> bool:
 
 def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(
-        re.match(DATE_TIME_PATTERN, value) and datetime.fromisoformat(value.upper())
+        re.match(DATE_TIME_PATTERN, value) and from_iso(value)
     )
 
 

@@ -26,6 +26,7 @@ import yaml
 
 from escalada import marker
 from escalada.errors import EscaladaError
+from escalada.instants import from_iso
 from escalada.policy.model import Policy
 from escalada.ticket import STATUSES
 from escalada.ticket import EscalationState
@@ -130,10 +131,8 @@ class _Reader:
 
 def parse_time(text: str, fail: Any = None) -> datetime:
     """An ISO-8601 instant with a UTC offset (`Z` allowed); ValueError otherwise."""
-    raw = text.strip()
-    cleaned = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
-        moment = datetime.fromisoformat(cleaned)
+        moment = from_iso(text)
     except ValueError:
         problem = f"{text!r} is not an ISO-8601 time"
         raise (fail(problem) if fail else ValueError(problem)) from None

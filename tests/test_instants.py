@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+import pytest
+
+from escalada.instants import from_iso
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-11-23T10:00:00Z", "2026-11-23t10:00:00z", " 2026-11-23T10:00:00+00:00 "],
+)
+def test_a_trailing_z_is_utc_on_every_python(text):
+    assert from_iso(text) == datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+
+
+def test_offsets_are_kept_and_a_missing_one_comes_back_naive():
+    assert from_iso("2026-11-23T11:00:00+01:00").utcoffset() == timedelta(hours=1)
+    assert from_iso("2026-11-23T10:00:00").tzinfo is None
+
+
+def test_text_that_is_not_iso_is_a_value_error():
+    with pytest.raises(ValueError):
+        from_iso("next tuesday")
