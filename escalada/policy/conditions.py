@@ -136,6 +136,12 @@ def _fast(cond: FieldCondition, get: Getter) -> Predicate | None:
         return lambda t, p: t.requester.vip is want
     if name not in STRING_FIELDS:
         return None
+    if name == "priority":  # the effective priority is the predicate's argument
+        if op == "equals" and isinstance(want, str):
+            return lambda t, p: p == want
+        if op == "in" and strings:
+            choices = frozenset(want)
+            return lambda t, p: p in choices
     if op == "equals" and isinstance(want, str):
         return lambda t, p: get(t, p) == want
     if op == "in" and strings:

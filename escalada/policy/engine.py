@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from escalada.policy.calendars import clock_for
 from escalada.policy.conditions import Predicate
@@ -80,9 +81,9 @@ class PriorityOutcome:
     correct_to: str | None  # set_priority target (managed matrices only)
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Something that puts a ticket at a level: a time rule or a trigger."""
+class Source(NamedTuple):
+    """Something that puts a ticket at a level: a time rule or a trigger
+    (a named tuple: one is built per escalation)."""
 
     level: int
     rule: str
@@ -256,15 +257,15 @@ class Evaluator:
             ticket,
             now,
             outcome,
-            path=path,
-            plans=plans,
-            clocks=clocks,
-            level=level,
-            held=held if on_path else None,
-            source=_best(sources, level, plans),
-            moved=moved,
-            asks=asks,
-            next_=next_,
+            path,
+            plans,
+            clocks,
+            level,
+            held if on_path else None,
+            _best(sources, level, plans),
+            moved,
+            asks,
+            next_,
         )
 
     def _canonical(self, stored: str) -> str | None:
@@ -286,6 +287,8 @@ class Evaluator:
                 break
         if trace is not None:
             trace.matched = chosen
+        if chosen is None or not self._movers[chosen.name]:
+            return chosen, None, asks
         moved_by = None
         seen = set()
         while chosen is not None and chosen.name not in seen:

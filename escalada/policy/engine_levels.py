@@ -65,15 +65,11 @@ class LevelPlan:
     rule: str  # "15m business time without a response", "75% of the 4h resolve target for P1"
     target: SlaTarget  # the SLA target a reason's "time left" refers to
     stop: str | None  # "responded" | "resolved"
+    fired: str  # the rule as a reason says it once it fell due
 
     @property
     def index(self) -> int:
         return self.level.index
-
-    @property
-    def fired(self) -> str:
-        """The rule as a reason says it once it fell due."""
-        return f"{self.rule} passed" if self.level.at is not None else self.rule
 
 
 def build_plans(
@@ -105,7 +101,8 @@ def build_plans(
                 plan_ruler = ruler(sla_calendar)
                 threshold = within * (level.at.percent / 100)
                 rule = f"{share} {format_duration(within)} {target} target for {priority.name}"
-        plans.append(LevelPlan(level, plan_ruler, threshold, rule, target, level.unless))
+        fired = f"{rule} passed" if level.at is not None else rule
+        plans.append(LevelPlan(level, plan_ruler, threshold, rule, target, level.unless, fired))
     return tuple(plans)
 
 
@@ -304,16 +301,27 @@ def next_step(schedule: Schedule, level: int, ticket: Ticket, clocks: Clocks) ->
     return NextStep(level=best, at=at)
 
 
+_HUMAN: dict[int, str] = {}
+
+
 def human(delta: timedelta) -> str:
-    """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped)."""
+    """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped).
+
+    Cached by whole minutes: every escalation names two durations."""
     minutes = (-delta if delta < ZERO else delta) // MINUTE
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h{minutes:02d}m"
+    found = _HUMAN.get(minutes)
+    if found is None:
+        if minutes < 60:
+            found = f"{minutes}m"
+        elif minutes < 1440:
+            found = f"{minutes // 60}h{minutes % 60:02d}m"
+        else:
+            days, rest = divmod(minutes, 1440)
+            found = f"{days}d {rest // 60}h{rest % 60:02d}m"
+        if len(_HUMAN) >= 65536:
+            _HUMAN.clear()
+        _HUMAN[minutes] = found
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -69,6 +69,8 @@ class Writer:
         self.ev = evaluator
         self._parts = {name: compiled(text) for name, text in DEFAULTS.items()}
         self._reasons = EscalationReasons(evaluator)
+        self._states_at: datetime | None = None  # escalation states shared at this instant
+        self._states: dict[tuple[str, int, bool], EscalationState] = {}
         self._teams = evaluator.teams
         matrix = evaluator.matrix
         self._priorities: dict[str | None, Priority] = {}
@@ -98,7 +100,6 @@ class Writer:
         ticket: Ticket,
         now: datetime,
         outcome: PriorityOutcome,
-        *,
         path: EscalationPath,
         plans: tuple[LevelPlan, ...],
         clocks: Clocks,
@@ -122,13 +123,7 @@ class Writer:
         asking = bool(asks) and not asked
         update_due = False
         if escalate:
-            new = EscalationState(
-                path=path.name,
-                level=level,
-                since=now,
-                asked=asked or asking,
-                history=old.history + (f"{path.name}:{level}",),
-            )
+            new = self._escalated(old, path.name, level, now, asked or asking)
             changed = True  # the history grew
         elif held is not None:
             every = priority.update_every if priority else None
@@ -191,6 +186,31 @@ class Writer:
         if update_due:
             actions.append(Action("update", update, team=team.name, channels=team.channels))
         return Decision(ticket.key, prio_name, path.name, level, team.name, tuple(actions), next_)
+
+    def _escalated(
+        self, old: EscalationState, path: str, level: int, now: datetime, asked: bool
+    ) -> EscalationState:
+        """The state an escalation writes. Markers do not persist the history, so
+        states read from a desk start it afresh, and every ticket escalating to
+        the same level at the same instant writes an equal state: one object is
+        shared (fewer objects for the garbage collector to trace)."""
+        if old.history:
+            return EscalationState(
+                path=path,
+                level=level,
+                since=now,
+                asked=asked,
+                history=(*old.history, f"{path}:{level}"),
+            )
+        if now is not self._states_at:
+            self._states_at, self._states = now, {}
+        key = (path, level, asked)
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = EscalationState(
+                path=path, level=level, since=now, asked=asked, history=(f"{path}:{level}",)
+            )
+        return found
 
     def _set_priority(self, ticket: Ticket, now: datetime, outcome: PriorityOutcome) -> Action:
         """The correction to the matrix priority. Its reason names only what the
