@@ -50,6 +50,7 @@ from escalada.policy.engine_levels import build_plans
 from escalada.policy.engine_levels import next_step
 from escalada.policy.engine_levels import schedule_level
 from escalada.policy.engine_levels import timed
+from escalada.policy.engine_timeline import Timelines
 from escalada.policy.engine_trace import Assessment
 from escalada.policy.engine_trace import Trace
 from escalada.policy.engine_writer import Writer
@@ -123,6 +124,7 @@ class Evaluator:
         self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Schedule]] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
+        self._timelines = Timelines()  # business time around the instant evaluated at
         self._writer = Writer(self)
 
     # --- precomputed data ----------------------------------------------------
@@ -205,7 +207,7 @@ class Evaluator:
                 ticket, now, outcome, "no escalation path matches it any more"
             )
         plans, rules = self._rules(path, prio_name)
-        clocks = Clocks(ticket.created, now)
+        clocks = Clocks(ticket.created, now, self._timelines)
         scheduled = schedule_level(rules.rules, ticket, clocks)
         top = len(path.levels) - 1
         # (level, rule, trigger, moved from); the time rule's text is built only if chosen

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 from escalada.policy.calendars import BusinessClock
 from escalada.policy.durations import format_duration
+from escalada.policy.engine_timeline import Timeline
+from escalada.policy.engine_timeline import Timelines
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import Level
@@ -134,11 +136,12 @@ class Clocks:
 
     `due` is the bitmask of levels whose time rule `schedule_level` found due
     (stop condition included), so a reason can name the levels a ticket skips
-    without another pass over the calendar."""
+    without another pass over the calendar. With `lines`, questions about the
+    evaluation instant go to its calendars' timelines (see `engine_timeline`)."""
 
-    __slots__ = ("created", "now", "wall", "due", "_now", "_memo")
+    __slots__ = ("created", "now", "wall", "due", "_now", "_memo", "_lines")
 
-    def __init__(self, created: datetime, now: datetime) -> None:
+    def __init__(self, created: datetime, now: datetime, lines: Timelines | None = None) -> None:
         self.created = created
         self.now = now
         # wall time since opening: business time never exceeds it
@@ -146,6 +149,12 @@ class Clocks:
         self.due = 0
         self._now: dict[str, timedelta] = {}
         self._memo: dict[tuple[str, datetime], timedelta] = {}
+        self._lines = lines
+
+    def _line(self, ruler: Ruler) -> Timeline | None:
+        if self._lines is None:
+            return None
+        return self._lines.line(ruler.calendar, ruler.clock, self.now)
 
     def so_far(self, ruler: Ruler) -> timedelta:
         """Business time from opening to `now` on the ruler's calendar."""
@@ -154,18 +163,43 @@ class Clocks:
             if ruler.wall:
                 found = self.wall
             else:
-                found = ruler.clock.elapsed(self.created, self.now)
+                line = self._line(ruler)
+                found = line.to_now(self.created) if line is not None else None
+                if found is None:
+                    found = ruler.clock.elapsed(self.created, self.now)
             self._now[ruler.calendar] = found
         return found
 
     def elapsed(self, ruler: Ruler, end: datetime) -> timedelta:
+        """Business time from opening to `end`."""
         if end is self.now:
             return self.so_far(ruler)
         key = (ruler.calendar, end)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = ruler.elapsed(self.created, end)
+            if not ruler.wall and self.created < end < self.now:
+                line = self._line(ruler)
+                rest = line.to_now(end) if line is not None else None
+                if rest is not None:
+                    found = self.so_far(ruler) - rest
+            if found is None:
+                found = ruler.elapsed(self.created, end)
+            self._memo[key] = found
         return found
+
+    def due_at(self, ruler: Ruler, threshold: timedelta) -> datetime:
+        """The instant `threshold` of business time after opening (UTC): the
+        clock's `add`, or, for an instant after `now`, `threshold - so_far`
+        after `now` on the timeline."""
+        if not ruler.wall and self.created <= self.now:
+            line = self._line(ruler)
+            if line is not None:
+                so_far = self.so_far(ruler)
+                if so_far < threshold:
+                    found = line.after_now(threshold - so_far)
+                    if found is not None:
+                        return found
+        return add(ruler, self.created, threshold)
 
 
 # (level index, ruler, threshold, stop) of the levels that have a time rule
@@ -286,7 +320,7 @@ def next_step(schedule: Schedule, level: int, ticket: Ticket, clocks: Clocks) ->
         return None
     if choice.single is not None:
         ruler, threshold, best = choice.single
-        return NextStep(level=best, at=add(ruler, ticket.created, threshold))
+        return NextStep(level=best, at=clocks.due_at(ruler, threshold))
     candidates = choice.candidates
     firsts: dict[str, timedelta] = {}
     for _, ruler, threshold, _ in candidates:
@@ -294,7 +328,7 @@ def next_step(schedule: Schedule, level: int, ticket: Ticket, clocks: Clocks) ->
         if known is None or threshold < known:
             firsts[ruler.calendar] = threshold
     rulers = {ruler.calendar: ruler for _, ruler, _, _ in candidates}
-    at = min(add(rulers[name], ticket.created, threshold) for name, threshold in firsts.items())
+    at = min(clocks.due_at(rulers[name], threshold) for name, threshold in firsts.items())
     best = max(
         index for index, ruler, threshold, _ in candidates if clocks.elapsed(ruler, at) >= threshold
     )
