@@ -20,7 +20,6 @@ from escalada.policy.engine_levels import ZERO
 from escalada.policy.engine_levels import Clocks
 from escalada.policy.engine_levels import LevelPlan
 from escalada.policy.engine_levels import Ruler
-from escalada.policy.engine_levels import add
 from escalada.policy.engine_levels import human
 from escalada.policy.engine_levels import stamp
 from escalada.policy.engine_levels import stop_instant
@@ -228,6 +227,6 @@ def _skipped(
                 stopped = stop_instant(plan, ticket)
                 shown = due <= clocks.now and not (stopped is not None and stopped < due)
             if shown:
-                text += f" (due {stamp(add(plan.ruler, ticket.created, plan.threshold))})"
+                text += f" (due {stamp(clocks.due_at(plan.ruler, plan.threshold))})"
         skipped.append(text)
     return f" Skipped: {', '.join(skipped)}."

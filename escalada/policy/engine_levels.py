@@ -188,17 +188,20 @@ class Clocks:
         return found
 
     def due_at(self, ruler: Ruler, threshold: timedelta) -> datetime:
-        """The instant `threshold` of business time after opening (UTC): the
-        clock's `add`, or, for an instant after `now`, `threshold - so_far`
-        after `now` on the timeline."""
-        if not ruler.wall and self.created <= self.now:
+        """The instant `threshold` (> 0) of business time after opening (UTC):
+        the clock's `add`, or on the timeline: `threshold - so_far` after `now`
+        when that is later, else the instant that leaves `so_far - threshold`
+        before `now`."""
+        if not ruler.wall and self.created <= self.now and threshold > ZERO:
             line = self._line(ruler)
             if line is not None:
                 so_far = self.so_far(ruler)
                 if so_far < threshold:
                     found = line.after_now(threshold - so_far)
-                    if found is not None:
-                        return found
+                else:
+                    found = line.before_now(so_far - threshold)
+                if found is not None:
+                    return found
         return add(ruler, self.created, threshold)
 
 

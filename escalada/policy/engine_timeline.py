@@ -41,7 +41,16 @@ def _micros(at: datetime) -> int:
 class Timeline:
     """The open stretches of one calendar from `now - BACK` to `now + AHEAD`."""
 
-    __slots__ = ("now", "_lo", "_starts", "_ends", "_to_now", "_ahead_ends", "_ahead_sums")
+    __slots__ = (
+        "now",
+        "_lo",
+        "_starts",
+        "_ends",
+        "_to_now",
+        "_after",
+        "_ahead_ends",
+        "_ahead_sums",
+    )
 
     def __init__(self, clock: BusinessClock, now: datetime) -> None:
         """Raises ValueError when the calendar never opens (as the clock does)."""
@@ -77,6 +86,7 @@ class Timeline:
         for i in range(len(starts) - 1, -1, -1):
             to_now[i] = to_now[i + 1] + ends[i] - starts[i]
         self._starts, self._ends, self._to_now = starts, ends, to_now
+        self._after = [-left for left in to_now[1:]]  # -(open time after stretch i), ascending
         self._ahead_ends, self._ahead_sums = ahead_ends, ahead_sums
 
     def to_now(self, start: datetime) -> timedelta | None:
@@ -91,6 +101,16 @@ class Timeline:
         if u >= end:
             return timedelta(microseconds=self._to_now[i + 1])
         return timedelta(microseconds=self._to_now[i] - (u - self._starts[i]))
+
+    def before_now(self, rest: timedelta) -> datetime | None:
+        """The earliest instant t with `rest` of business time in [t, now), as
+        the clock's `add(start, to_now(start) - rest)` for a start before it;
+        None when that is not inside the window."""
+        wanted = rest // _US
+        if not self._starts or wanted >= self._to_now[0] or wanted < 0:
+            return None
+        i = bisect_left(self._after, -wanted)
+        return _EPOCH + timedelta(microseconds=self._ends[i] - wanted - self._after[i])
 
     def after_now(self, amount: timedelta) -> datetime | None:
         """The earliest instant t >= now with `amount` (> 0) of business time in

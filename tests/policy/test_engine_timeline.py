@@ -85,6 +85,11 @@ def test_a_timeline_answers_what_the_clock_answers(
             assert found is None
         else:
             assert found == clock.elapsed(start, now), start
+        if found is not None:  # the instant `amount` after `start`, before now
+            for amount in amounts:
+                if amount < found:
+                    back = line.before_now(found - amount)
+                    assert back is None or back == clock.add(start, amount), (start, amount)
     for amount in amounts:
         at = line.after_now(amount)
         if at is not None:
