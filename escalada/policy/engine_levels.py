@@ -312,30 +312,48 @@ def _choose(rules: Timed, level: int, responded: bool, resolved: bool) -> _Choic
     return _Choice(candidates, (ruler, first, best))
 
 
-def next_step(schedule: Schedule, level: int, ticket: Ticket, clocks: Clocks) -> NextStep | None:
+def next_step(
+    schedule: Schedule,
+    level: int,
+    ticket: Ticket,
+    clocks: Clocks,
+    shared: dict[tuple[int, datetime], NextStep] | None = None,
+) -> NextStep | None:
     """The next level above `level` to fall due by time, and when.
 
     Levels whose stop condition is already met are skipped. When several fall
     due at the same instant the highest one is named (the ticket goes straight
-    there)."""
+    there). With `shared` (one dict per evaluation instant), equal steps are one
+    object: every ticket opened while a calendar was closed falls due at the
+    same instant, and a runner keeps a cycle's decisions, so fewer objects for
+    the garbage collector to trace."""
     choice = schedule.choice(level, ticket)
     if choice is None:
         return None
     if choice.single is not None:
         ruler, threshold, best = choice.single
-        return NextStep(level=best, at=clocks.due_at(ruler, threshold))
-    candidates = choice.candidates
-    firsts: dict[str, timedelta] = {}
-    for _, ruler, threshold, _ in candidates:
-        known = firsts.get(ruler.calendar)
-        if known is None or threshold < known:
-            firsts[ruler.calendar] = threshold
-    rulers = {ruler.calendar: ruler for _, ruler, _, _ in candidates}
-    at = min(clocks.due_at(rulers[name], threshold) for name, threshold in firsts.items())
-    best = max(
-        index for index, ruler, threshold, _ in candidates if clocks.elapsed(ruler, at) >= threshold
-    )
-    return NextStep(level=best, at=at)
+        at = clocks.due_at(ruler, threshold)
+    else:
+        candidates = choice.candidates
+        firsts: dict[str, timedelta] = {}
+        for _, ruler, threshold, _ in candidates:
+            known = firsts.get(ruler.calendar)
+            if known is None or threshold < known:
+                firsts[ruler.calendar] = threshold
+        rulers = {ruler.calendar: ruler for _, ruler, _, _ in candidates}
+        at = min(clocks.due_at(rulers[name], threshold) for name, threshold in firsts.items())
+        best = max(
+            index
+            for index, ruler, threshold, _ in candidates
+            if clocks.elapsed(ruler, at) >= threshold
+        )
+    if shared is None:
+        return NextStep(level=best, at=at)
+    key = (best, at)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = NextStep(level=best, at=at)
+    return found
 
 
 _HUMAN: dict[int, str] = {}
