@@ -28,7 +28,6 @@ from functools import lru_cache
 
 from escalada.policy.calendars import BusinessClock
 from escalada.policy.durations import format_duration
-from escalada.policy.engine_timeline import Timeline
 from escalada.policy.engine_timeline import Timelines
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import EscalationPath
@@ -151,11 +150,6 @@ class Clocks:
         self._memo: dict[tuple[str, datetime], timedelta] = {}
         self._lines = lines
 
-    def _line(self, ruler: Ruler) -> Timeline | None:
-        if self._lines is None:
-            return None
-        return self._lines.line(ruler.calendar, ruler.clock, self.now)
-
     def so_far(self, ruler: Ruler) -> timedelta:
         """Business time from opening to `now` on the ruler's calendar."""
         found = self._now.get(ruler.calendar)
@@ -163,7 +157,8 @@ class Clocks:
             if ruler.wall:
                 found = self.wall
             else:
-                line = self._line(ruler)
+                lines = self._lines
+                line = lines.line(ruler.calendar, ruler.clock, self.now) if lines else None
                 found = line.to_now(self.created) if line is not None else None
                 if found is None:
                     found = ruler.clock.elapsed(self.created, self.now)
@@ -177,8 +172,9 @@ class Clocks:
         key = (ruler.calendar, end)
         found = self._memo.get(key)
         if found is None:
-            if not ruler.wall and self.created < end < self.now:
-                line = self._line(ruler)
+            lines = self._lines
+            if lines and not ruler.wall and self.created < end < self.now:
+                line = lines.line(ruler.calendar, ruler.clock, self.now)
                 rest = line.to_now(end) if line is not None else None
                 if rest is not None:
                     found = self.so_far(ruler) - rest
@@ -192,8 +188,9 @@ class Clocks:
         the clock's `add`, or on the timeline: `threshold - so_far` after `now`
         when that is later, else the instant that leaves `so_far - threshold`
         before `now`."""
-        if not ruler.wall and self.created <= self.now and threshold > ZERO:
-            line = self._line(ruler)
+        lines = self._lines
+        if lines and not ruler.wall and self.created <= self.now and threshold > ZERO:
+            line = lines.line(ruler.calendar, ruler.clock, self.now)
             if line is not None:
                 so_far = self.so_far(ruler)
                 if so_far < threshold:

@@ -31,7 +31,7 @@ BUILD_AFTER = 32  # questions at one instant before a calendar's timeline is bui
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
-_ZERO = timedelta(0)
+_UNKNOWN = object()
 
 
 def _micros(at: datetime) -> int:
@@ -136,16 +136,18 @@ class Timelines:
     def line(self, calendar: str, clock: BusinessClock, now: datetime) -> Timeline | None:
         """The calendar's timeline at `now`, or None (not built yet, or the
         calendar never opens: the clock answers, and raises, as before)."""
-        if now is not self._at:
+        if now is self._at:
+            found = self._lines.get(calendar, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found  # type: ignore[return-value]
+        else:
             self._at, self._lines, self._asked = now, {}, {}
-        if calendar in self._lines:
-            return self._lines[calendar]
         asked = self._asked[calendar] = self._asked.get(calendar, 0) + 1
         if asked < BUILD_AFTER:
             return None
         try:
-            found: Timeline | None = Timeline(clock, now)
+            built: Timeline | None = Timeline(clock, now)
         except ValueError:
-            found = None
-        self._lines[calendar] = found
-        return found
+            built = None
+        self._lines[calendar] = built
+        return built
