@@ -150,9 +150,61 @@ def _fast(cond: FieldCondition, get: Getter) -> Predicate | None:
     if op == "contains" and isinstance(want, str):
         return lambda t, p: (value := get(t, p)) is not None and want in value
     if op == "matches":
-        search = (cond.pattern or re.compile(str(want))).search
-        return lambda t, p: (value := get(t, p)) is not None and search(value) is not None
+        regex = cond.pattern or re.compile(str(want))
+        return _keywords(regex, get) or (
+            lambda t, p: (value := get(t, p)) is not None and regex.search(value) is not None
+        )
     return None
+
+
+# Words and phrases joined by `|`, the common shape of a keyword trigger
+# (`(?i)gdpr|personal data|data breach`): no character in them means anything
+# to the regex engine, so a search is a substring test.
+_WORDS = re.compile(r"[A-Za-z0-9 _-]+(?:\|[A-Za-z0-9 _-]+)*")
+
+
+def _keywords(regex: re.Pattern[str], get: Getter) -> Predicate | None:
+    """A substring test with the meaning of `regex.search` when the pattern is
+    plain words, or None.
+
+    Case-insensitive: on ASCII text, Python's ignore-case matching of ASCII
+    words is equality of `str.lower()`; any other text goes to the regex
+    (Unicode case folding has its own rules, e.g. the long s matches `s`)."""
+    text = regex.pattern
+    flags = regex.flags & ~re.UNICODE
+    if text.startswith("(?i)"):
+        text = text[4:]
+    if flags not in (0, re.IGNORECASE) or not _WORDS.fullmatch(text):
+        return None
+    search = regex.search
+    if flags == 0:
+        exact = tuple(text.split("|"))
+
+        def contains(t: Ticket, p: str | None) -> bool:
+            value = get(t, p)
+            if value is None:
+                return False
+            for word in exact:
+                if word in value:
+                    return True
+            return False
+
+        return contains
+    lowered = tuple(text.lower().split("|"))
+
+    def contains_ignoring_case(t: Ticket, p: str | None) -> bool:
+        value = get(t, p)
+        if value is None:
+            return False
+        if not value.isascii():
+            return search(value) is not None
+        value = value.lower()
+        for word in lowered:
+            if word in value:
+                return True
+        return False
+
+    return contains_ignoring_case
 
 
 def _compile_field(cond: FieldCondition, ranks: Mapping[str, Mapping[str, int]]) -> Predicate:

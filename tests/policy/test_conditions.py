@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from escalada.policy.conditions import _fast
 from escalada.policy.conditions import _general
+from escalada.policy.conditions import _keywords
 from escalada.policy.conditions import compile_condition
 from escalada.policy.conditions import describe
 from escalada.policy.conditions import field_is_known
@@ -206,3 +209,44 @@ def test_fast_predicates_mean_the_same_as_the_general_ones(
     fast = _fast(condition, getter(name))
     assert fast is not None, case
     assert fast(t, priority) == _general(condition, getter(name), {})(t, priority)
+
+
+# Characters whose case rules differ between str.lower() and the regex engine's
+# ignore-case matching (long s, Kelvin sign, dotted and dotless i, sharp s).
+ODD = ["\u017f", "\u212a", "\u0130", "\u0131", "\u00df", "\u00e9"]
+WORDS = st.lists(st.text(alphabet="abkisDEF _-12", min_size=1, max_size=5), min_size=1, max_size=4)
+
+
+@st.composite
+def keyword_texts(draw: st.DrawFn, words: list[str]) -> str:
+    """Text that often holds one of the words, in a random case or spelled with odd letters."""
+    alphabet = st.sampled_from([*"abkisDEFKIS _-12\n", *ODD])
+    text = draw(st.text(alphabet=alphabet, max_size=12))
+    if words and draw(st.booleans()):
+        word = draw(st.sampled_from(words))
+        spelled = "".join(draw(st.sampled_from([c, c.upper(), c.lower()])) for c in word)
+        if draw(st.booleans()):
+            spelled = spelled.replace("s", "\u017f").replace("k", "\u212a").replace("i", "\u0131")
+        text = draw(st.text(alphabet=alphabet, max_size=6)) + spelled + text
+    return text
+
+
+@given(st.data(), WORDS, st.booleans())
+def test_keyword_patterns_search_as_the_regex_does(
+    data: st.DataObject, words: list[str], ignore_case: bool
+) -> None:
+    regex = re.compile(("(?i)" if ignore_case else "") + "|".join(words))
+    contains = _keywords(regex, getter("text"))
+    assert contains is not None
+    title, description = data.draw(keyword_texts(words)), data.draw(keyword_texts(words))
+    t = ticket(title=title, description=description)
+    assert contains(t, None) == (regex.search(f"{title}\n{description}") is not None)
+
+
+def test_only_plain_words_become_substring_tests() -> None:
+    assert _keywords(re.compile("(?i)gdpr|personal data|data breach"), getter("text"))
+    assert _keywords(re.compile("outage", re.IGNORECASE), getter("title"))
+    for pattern in ("a.b", "(?i)x|", "(?x)a b", "^vpn", "vpn$", "[ab]", "a+", "(?i)(a|b)"):
+        assert _keywords(re.compile(pattern), getter("title")) is None, pattern
+    assert _keywords(re.compile("vpn", re.MULTILINE), getter("title")) is None
+    assert _keywords(re.compile("vpn", re.ASCII | re.IGNORECASE), getter("title")) is None
