@@ -14,12 +14,17 @@ Four populations, measured side by side in one run (best of R runs each):
 - cold:       `steady` with a new Evaluator, so its caches (level plans per path
               and priority, calendar blocks, rotations) are built inside the timing.
 
-The target is 50,000 decisions a second.
+The target is 50,000 decisions a second. The `gc` column is the share of the
+runs' time spent in Python's cyclic garbage collector and its full collections:
+a population whose decisions carry actions keeps several new objects per ticket
+alive (as a runner's cycle report does), and whether a full collection falls
+inside a run is most of the gap between its best run and its median.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -122,9 +127,37 @@ def fresh_evaluator(policy: Policy, tickets: list[Ticket]) -> list[Decision]:
     return [evaluator.evaluate(t, NOW) for t in tickets]
 
 
-def timed(run: Callable[[], list[Decision]], repeat: int) -> tuple[list[float], list[Decision]]:
+class Collector:
+    """Time spent in Python's cyclic garbage collector, and its full collections.
+
+    A population whose decisions carry actions keeps several new objects per
+    ticket alive (as a runner's cycle report does); full collections then
+    trace the whole heap, and whether one falls inside a timed run is what
+    separates a population's best run from its median."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.full = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        self.seconds += time.perf_counter() - self._started
+        self.full += info["generation"] == 2
+
+    def reset(self) -> None:
+        self.seconds, self.full = 0.0, 0
+
+
+def timed(
+    run: Callable[[], list[Decision]], repeat: int, collector: Collector
+) -> tuple[list[float], list[Decision]]:
     times = []
     decisions: list[Decision] = []
+    collector.reset()
     for _ in range(repeat):
         start = time.perf_counter()
         decisions = run()
@@ -163,16 +196,19 @@ def main() -> None:
         f"escalada engine benchmark: {len(tickets):,} tickets, examples/policy, "
         f"{len(policy.paths)} paths, Python {sys.version.split()[0]}, {pinned}"
     )
-    print(f"best of {args.repeat}; target {TARGET:,} decisions/s\n")
+    print(f"best of {args.repeat}; target {TARGET:,} decisions/s")
+    print("gc: share of all runs' time in the garbage collector, and its full collections\n")
     header = f"{'population':<12}{'decisions/s':>13}{'us/decision':>13}{'median/s':>11}"
-    print(f"{header}{'vs target':>11}  mix")
+    print(f"{header}{'vs target':>11}{'gc':>14}  mix")
+    collector = Collector()
     for name, run in populations:
-        times, decisions = timed(run, args.repeat)
+        times, decisions = timed(run, args.repeat, collector)
         best, median = min(times), statistics.median(times)
         rate = len(decisions) / best
+        share = f"{collector.seconds / sum(times):.0%}, {collector.full} full"
         print(
             f"{name:<12}{rate:>13,.0f}{best / len(decisions) * 1e6:>13.1f}"
-            f"{len(decisions) / median:>11,.0f}{rate / TARGET:>10.2f}x  {mix(decisions)}"
+            f"{len(decisions) / median:>11,.0f}{rate / TARGET:>10.2f}x{share:>14}  {mix(decisions)}"
         )
         if name == "steady" and any(d.actions for d in decisions):
             raise SystemExit("steady population produced actions: the engine is not idempotent")
