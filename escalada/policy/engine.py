@@ -126,8 +126,8 @@ class Evaluator:
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._timelines = Timelines()  # business time around the instant evaluated at
-        self._steps_at: datetime | None = None
-        self._steps: dict[tuple[int, datetime], NextStep] = {}
+        # (instant, next steps shared at it), swapped as one tuple (see `next_step`)
+        self._steps: tuple[datetime | None, dict[tuple[int, datetime], NextStep]] = (None, {})
         self._writer = Writer(self)
 
     # --- precomputed data ----------------------------------------------------
@@ -253,9 +253,11 @@ class Evaluator:
         level = target if target > held else held
         if trace is not None:
             trace.on_path(path, plans, scheduled, held if on_path else None, level, clocks)
-        if now is not self._steps_at:  # next steps are shared per evaluation instant
-            self._steps_at, self._steps = now, {}
-        next_ = next_step(rules, level, ticket, clocks, self._steps)
+        at, steps = self._steps
+        if at is not now:
+            steps = {}
+            self._steps = (now, steps)
+        next_ = next_step(rules, level, ticket, clocks, steps)
         if not sources and not asks and outcome.correct_to is None and old is NOT_ESCALATED:
             # the common case of a fresh ticket at level 0 with nothing due
             team = self.teams.resolve(path.levels[0].team, now).name

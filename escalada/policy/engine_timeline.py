@@ -124,30 +124,38 @@ class Timeline:
 
 
 class Timelines:
-    """One Evaluator's timelines at the instant it last evaluated at."""
+    """One Evaluator's timelines at the instant it last evaluated at.
 
-    __slots__ = ("_at", "_lines", "_asked")
+    The instant and its tables are swapped as one tuple, so threads sharing an
+    Evaluator at different instants never read each other's timelines."""
+
+    __slots__ = ("_state",)
 
     def __init__(self) -> None:
-        self._at: datetime | None = None
-        self._lines: dict[str, Timeline | None] = {}
-        self._asked: dict[str, int] = {}
+        # (instant, timelines built at it, questions asked at it per calendar)
+        self._state: tuple[datetime | None, dict[str, Timeline | None], dict[str, int]] = (
+            None,
+            {},
+            {},
+        )
 
     def line(self, calendar: str, clock: BusinessClock, now: datetime) -> Timeline | None:
         """The calendar's timeline at `now`, or None (not built yet, or the
         calendar never opens: the clock answers, and raises, as before)."""
-        if now is self._at:
-            found = self._lines.get(calendar, _UNKNOWN)
+        at, lines, asked = self._state
+        if at is now:
+            found = lines.get(calendar, _UNKNOWN)
             if found is not _UNKNOWN:
                 return found  # type: ignore[return-value]
         else:
-            self._at, self._lines, self._asked = now, {}, {}
-        asked = self._asked[calendar] = self._asked.get(calendar, 0) + 1
-        if asked < BUILD_AFTER:
+            lines, asked = {}, {}
+            self._state = (now, lines, asked)
+        count = asked[calendar] = asked.get(calendar, 0) + 1
+        if count < BUILD_AFTER:
             return None
         try:
             built: Timeline | None = Timeline(clock, now)
         except ValueError:
             built = None
-        self._lines[calendar] = built
+        lines[calendar] = built
         return built

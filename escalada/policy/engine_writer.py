@@ -69,8 +69,12 @@ class Writer:
         self.ev = evaluator
         self._parts = {name: compiled(text) for name, text in DEFAULTS.items()}
         self._reasons = EscalationReasons(evaluator)
-        self._states_at: datetime | None = None  # escalation states shared at this instant
-        self._states: dict[tuple[str, int, bool], EscalationState] = {}
+        # (instant, escalation states shared at it): swapped as one tuple, so
+        # threads evaluating at different instants never share a state
+        self._states: tuple[datetime | None, dict[tuple[str, int, bool], EscalationState]] = (
+            None,
+            {},
+        )
         self._teams = evaluator.teams
         matrix = evaluator.matrix
         self._priorities: dict[str | None, Priority] = {}
@@ -202,12 +206,14 @@ class Writer:
                 asked=asked,
                 history=(*old.history, f"{path}:{level}"),
             )
-        if now is not self._states_at:
-            self._states_at, self._states = now, {}
+        at, states = self._states
+        if at is not now:
+            states = {}
+            self._states = (now, states)
         key = (path, level, asked)
-        found = self._states.get(key)
+        found = states.get(key)
         if found is None:
-            found = self._states[key] = EscalationState(
+            found = states[key] = EscalationState(
                 path=path, level=level, since=now, asked=asked, history=(f"{path}:{level}",)
             )
         return found

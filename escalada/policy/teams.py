@@ -59,8 +59,9 @@ class TeamResolver:
         self.policy = policy
         self._clock = clock or (lambda name: clock_for(calendar_named(policy, name)))
         self._static: dict[str, ResolvedTeam] = {}
-        self._at: datetime | None = None  # rotations resolved at this instant
-        self._rotated: dict[str, ResolvedTeam] = {}
+        # (instant, rotations resolved at it), swapped as one tuple so threads
+        # sharing a resolver at different instants never read each other's
+        self._rotated: tuple[datetime | None, dict[str, ResolvedTeam]] = (None, {})
 
     def resolve(self, name: str, at: datetime) -> ResolvedTeam:
         """The team that takes `name`'s work at `at`."""
@@ -72,11 +73,13 @@ class TeamResolver:
             resolved = ResolvedTeam(name, name, team.notify if team else ())
             self._static[name] = resolved
             return resolved
-        if at != self._at:  # a runner cycle evaluates every ticket at one instant
-            self._at, self._rotated = at, {}
-        found = self._rotated.get(name)
+        known, rotated = self._rotated
+        if at != known:  # a runner cycle evaluates every ticket at one instant
+            rotated = {}
+            self._rotated = (at, rotated)
+        found = rotated.get(name)
         if found is None:
-            found = self._rotated[name] = self._rotate(team, at)
+            found = rotated[name] = self._rotate(team, at)
         return found
 
     def _rotate(self, team: Team, at: datetime) -> ResolvedTeam:
