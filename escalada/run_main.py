@@ -261,6 +261,5 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
     return restore
 
 
-
 def environ() -> Mapping[str, str]:
     return os.environ

@@ -60,6 +60,7 @@ class Sender(Protocol):
 
     def send(self, channel: str, message: Notification) -> NotifyResult: ...
 
+
 CHANNEL_ACTIONS = frozenset({"notify", "update"})
 # How old a `pending` token must be before another run re-sends its notifications:
 # longer than a runner can take between its escalation write and its clearing
