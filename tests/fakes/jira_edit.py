@@ -168,26 +168,17 @@ def validate_edit(fake: JiraFake, issue: FakeIssue, data: Any) -> dict[str, Any]
     for name in sorted(set(fields) & set(update)):
         problems[name] = f"Field '{name}' can be set in fields or changed in update, not both."
     editable = SYSTEM_EDITABLE | set(fake.custom_fields)
-    for name, value in fields.items():
-        if name in problems:
-            continue
-        if name not in editable:
-            problems[name] = _cannot_set(name)
-            continue
-        problem, change = _set_value(fake, issue, name, value)
-        if problem:
-            problems[name] = problem
-        changes.append(change)
-    for name, ops in update.items():
-        if name in problems:
-            continue
-        if name not in editable:
-            problems[name] = _cannot_set(name)
-            continue
-        problem, change = _ops(fake, issue, name, ops)
-        if problem:
-            problems[name] = problem
-        changes.append(change)
+    for given, check in ((fields, _set_value), (update, _ops)):
+        for name, value in given.items():
+            if name in problems:
+                continue
+            if name not in editable:
+                problems[name] = _cannot_set(name)
+                continue
+            problem, change = check(fake, issue, name, value)
+            if problem:
+                problems[name] = problem
+            changes.append(change)
     if not fields and not update:
         return {"errorMessages": ["Nothing to update: give fields or update."], "errors": {}}
     if problems:
