@@ -3,7 +3,6 @@ asynchronous delete task), groups, components and users. Mixed into JiraFake."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING
 from typing import Any
@@ -132,13 +131,10 @@ class AdminRoutes:
 
     def _create_priority(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         data = body(request)
-        refused = self._admin() or (
-            (400, {"Content-Type": "application/json"}, json.dumps(problem))
-            if (problem := self._priority_body(data, creating=True))
-            else None
-        )
-        if refused:
-            return refused
+        refused = self._admin()
+        problem = self._priority_body(data, creating=True)
+        if refused or problem:
+            return refused or reply(400, problem)
         pid = self.next_id()
         icon = data.get("iconUrl") or f"/secure/viewavatar?avatarId={data['avatarId']}"
         self.priorities.append(
