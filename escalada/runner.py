@@ -195,13 +195,13 @@ class _Cycle:
             # otherwise skip rows whose state the runner's own writes change.
             tickets = list(connector.candidates(shard=self.options.shard))
             report.seen = len(tickets)
-            for ticket in self._complete(connector, tickets):
+            for ticket, decision in self._complete(connector, tickets):
                 if self.stop.is_set():
                     log.info(
                         "desk %s: stop requested, leaving the rest for the next cycle", desk.name
                     )
                     break
-                self.ticket(connector, ticket, report)
+                self.ticket(connector, ticket, report, decision)
         except EscaladaError as error:
             report.failed = str(error)
             log.error("desk %s failed: %s", desk.name, error)
@@ -213,29 +213,47 @@ class _Cycle:
             report.duration = time.monotonic() - started
         return report
 
-    def _complete(self, connector: Connector, tickets: list[Ticket]) -> list[Ticket]:
-        """Partially read tickets that have something due, re-read in full (batched)."""
+    def _complete(
+        self, connector: Connector, tickets: list[Ticket]
+    ) -> list[tuple[Ticket, Decision | None]]:
+        """Partially read tickets that have something due, re-read in full (batched);
+        with each ticket, its decision when the partial read already made it."""
         refresh = getattr(connector, "refresh", None)
         if refresh is None:
-            return tickets
-        due = [t for t in tickets if t.partial and self._looks_due(t)]
-        if not due:
-            return tickets
-        fresh = {t.key: t for t in refresh(due)}
+            return [(t, None) for t in tickets]
+        decided: dict[str, Decision] = {}
+        due = []
+        for t in tickets:
+            if t.partial:
+                decision = self._partial_decision(t)
+                if decision is None:
+                    due.append(t)
+                else:
+                    decided[t.key] = decision
+        fresh = {t.key: t for t in refresh(due)} if due else {}
         gone = {t.key for t in due} - fresh.keys()  # solved or out of scope since the read
-        return [fresh.get(t.key, t) for t in tickets if t.key not in gone]
+        return [(fresh.get(t.key, t), decided.get(t.key)) for t in tickets if t.key not in gone]
 
-    def _looks_due(self, ticket: Ticket) -> bool:
+    def _partial_decision(self, ticket: Ticket) -> Decision | None:
+        """The decision on a partial read when it has nothing due; None when the ticket
+        needs the full read (something due, a pending token, or an error)."""
         if ticket.escalation.pending:
-            return True
+            return None
         try:
-            return bool(self.evaluator.evaluate(ticket, self.now).actions)
+            decision = self.evaluator.evaluate(ticket, self.now)
         except Exception:  # noqa: BLE001 - refresh it; the per-ticket step reports the error
-            return True
+            return None
+        return None if decision.actions else decision
 
-    def ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
+    def ticket(
+        self,
+        connector: Connector,
+        ticket: Ticket,
+        report: DeskReport,
+        decision: Decision | None,
+    ) -> None:
         try:
-            self._ticket(connector, ticket, report)
+            self._ticket(connector, ticket, report, decision)
         except DeskUnavailable as error:
             # down or rate-limiting past the retry budget: trying each remaining ticket
             # would cost the budget again per ticket; the desk's part of the cycle ends
@@ -255,8 +273,11 @@ class _Cycle:
             log.error("%s: %s", ticket.key, error, exc_info=not isinstance(error, EscaladaError))
             self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
 
-    def _ticket(self, connector: Connector, ticket: Ticket, report: DeskReport) -> None:
-        decision = self.evaluator.evaluate(ticket, self.now)
+    def _ticket(
+        self, connector: Connector, ticket: Ticket, report: DeskReport, decision: Decision | None
+    ) -> None:
+        if decision is None:
+            decision = self.evaluator.evaluate(ticket, self.now)
         resend = self._resend(ticket, decision)
         actions = [*decision.actions, *resend]
         if not actions:
