@@ -3,6 +3,7 @@ own client library; desk field names never leave that module."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -30,8 +31,6 @@ class Shard:
             raise ValueError(f"shard {self.index}/{self.count}: need 0 <= I < N")
 
     def owns(self, key: str) -> bool:
-        import zlib
-
         return zlib.crc32(key.encode("utf-8")) % self.count == self.index
 
 
