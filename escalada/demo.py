@@ -110,24 +110,24 @@ def run_demo(
     result = DemoResult(tickets=tickets)
     steps = int(timedelta(hours=hours) / step) + 1
     options = RunOptions(desks=(desk.name,))
-    now = start
-    for index in range(steps):
-        now = start + index * step
-        moment = now
 
-        def connect(d: Desk, at: datetime = moment) -> SandboxConnector:
-            return SandboxConnector(desk, clock=lambda: at)
-
-        before = len(recorder.sent)
+    def cycle(at: datetime) -> CycleReport:
         report = run_cycle(
             policy,
-            now=now,
-            connect=connect,
+            now=at,
+            connect=lambda d: SandboxConnector(desk, clock=lambda: at),
             notifier=recorder,
             options=options,
             evaluator=evaluator,
         )
         _fail_on_desk_error(report)
+        return report
+
+    now = start
+    for index in range(steps):
+        now = start + index * step
+        before = len(recorder.sent)
+        report = cycle(now)
         result.cycles += 1
         result.writes += sum(d.escalated for d in report.desks)
         events = _events(report)
@@ -147,15 +147,7 @@ def run_demo(
                     event.reason, width=100, initial_indent=" " * 8, subsequent_indent=" " * 8
                 )
             )
-    rerun = run_cycle(
-        policy,
-        now=now,
-        connect=lambda d: SandboxConnector(desk, clock=lambda: now),
-        notifier=recorder,
-        options=options,
-        evaluator=evaluator,
-    )
-    _fail_on_desk_error(rerun)
+    rerun = cycle(now)
     result.rerun_writes = sum(d.escalated for d in rerun.desks)
     connector = SandboxConnector(desk, clock=lambda: now)
     for ticket in connector.candidates():
