@@ -22,6 +22,7 @@ from escalada.connectors import connect
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.errors import EscaladaError
+from escalada.instants import to_iso
 from escalada.policy.model import Desk
 from escalada.runner import CycleReport
 from escalada.runner import RunOptions
@@ -216,11 +217,10 @@ def decision_json(desk: str, decision: Decision) -> str:
 
 def summary_json(result: CycleReport) -> str:
     """The cycle summary as one JSON line: the totals, then each desk's figures."""
-    started = result.started.isoformat(timespec="seconds").replace("+00:00", "Z")
     return json.dumps(
         {
             "event": "cycle",
-            "time": started,
+            "time": to_iso(result.started),
             "message": result.summary(),
             **result.totals(),
             "per_desk": [

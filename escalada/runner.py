@@ -42,6 +42,7 @@ from escalada.connectors.base import Shard
 from escalada.connectors.http import DeskUnavailable
 from escalada.errors import ConflictError
 from escalada.errors import EscaladaError
+from escalada.instants import to_iso
 from escalada.notify import Notification
 from escalada.notify import NotifyResult
 from escalada.policy.engine import Evaluator
@@ -125,14 +126,10 @@ class CycleReport:
         verb = "would write" if self.dry_run else "written"
         extra = f", {t['conflicts']} conflicts" if t["conflicts"] else ""
         return (
-            f"cycle {_iso(self.started)}: {t['desks']} desk(s), {t['seen']} tickets seen, "
+            f"cycle {to_iso(self.started)}: {t['desks']} desk(s), {t['seen']} tickets seen, "
             f"{t['escalated']} {verb}, {t['errors']} errors{extra}, {t['calls']} API calls, "
             f"{self.duration:.1f}s"
         )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 ConnectFn = Callable[[Desk], Connector]
@@ -361,7 +358,7 @@ class _Cycle:
         if team is None or not team.channels:
             no_one = replace(state, pending=False)
             return [Action("mark", "no channel to notify: pending token cleared", state=no_one)]
-        when = _iso(started) if started else "an earlier cycle"
+        when = to_iso(started) if started else "an earlier cycle"
         reason = (
             f"Escalated to level {state.level} ({team.name}) on {path.name if path else '-'} "
             f"(notification re-sent: the run of {when} stopped before confirming it)"
