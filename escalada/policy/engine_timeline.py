@@ -20,22 +20,18 @@ from bisect import bisect_left
 from bisect import bisect_right
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
 
 from escalada.policy.calendars import NEVER
 from escalada.policy.calendars import BusinessClock
+from escalada.policy.calendars import from_micros
+from escalada.policy.calendars import to_micros
 
 BACK = timedelta(days=56)  # how far before `now` the window reaches
 AHEAD = timedelta(days=56)  # and after it
 BUILD_AFTER = 32  # questions at one instant before a calendar's timeline is built
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
 _UNKNOWN = object()
-
-
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // _US
 
 
 class Timeline:
@@ -55,9 +51,9 @@ class Timeline:
     def __init__(self, clock: BusinessClock, now: datetime) -> None:
         """Raises ValueError when the calendar never opens (as the clock does)."""
         lo, hi = now - BACK, now + AHEAD
-        n = _micros(now)
+        n = to_micros(now)
         self.now = now
-        self._lo = _micros(lo)
+        self._lo = to_micros(lo)
         starts: list[int] = []  # stretches before now, clipped at now
         ends: list[int] = []
         ahead_ends: list[int] = []  # stretches after now, clipped at now
@@ -69,7 +65,7 @@ class Timeline:
             change = clock.next_change(at)
             change = hi if change == NEVER or change > hi else change
             if opened:
-                s, e = _micros(start), _micros(change)
+                s, e = to_micros(start), to_micros(change)
                 if s < n:
                     starts.append(s)
                     ends.append(min(e, n))
@@ -91,7 +87,7 @@ class Timeline:
 
     def to_now(self, start: datetime) -> timedelta | None:
         """Business time in [start, now); None when `start` is before the window."""
-        u = _micros(start)
+        u = to_micros(start)
         if u < self._lo:
             return None
         i = bisect_right(self._starts, u) - 1
@@ -110,7 +106,7 @@ class Timeline:
         if not self._starts or wanted >= self._to_now[0] or wanted < 0:
             return None
         i = bisect_left(self._after, -wanted)
-        return _EPOCH + timedelta(microseconds=self._ends[i] - wanted - self._after[i])
+        return from_micros(self._ends[i] - wanted - self._after[i])
 
     def after_now(self, amount: timedelta) -> datetime | None:
         """The earliest instant t >= now with `amount` (> 0) of business time in
@@ -120,7 +116,7 @@ class Timeline:
         if not sums or wanted > sums[-1]:
             return None
         i = bisect_left(sums, wanted)
-        return _EPOCH + timedelta(microseconds=self._ahead_ends[i] - (sums[i] - wanted))
+        return from_micros(self._ahead_ends[i] - (sums[i] - wanted))
 
 
 class Timelines:
