@@ -73,6 +73,8 @@ WRITE_PARAMS = {
 }
 TABLE = r"/api/now/table/(?P<table>[a-z0-9_]+)"
 RECORD = TABLE + r"/(?P<sys_id>[0-9a-f]{32})"
+# The keys of one request inside a Batch API call (ServiceNow's rest_requests items).
+BATCH_ITEM_KEYS = frozenset({"id", "method", "url", "headers", "body", "exclude_response_headers"})
 
 
 def error(status: int, message: str, detail: str | None = None) -> Reply:
@@ -389,8 +391,17 @@ class ServiceNowFake(Rendering, FakeServer):
 
     def _batch(self, req: Req, match: dict[str, str]) -> Reply:
         body = req.body
-        if not isinstance(body, dict) or not isinstance(body.get("rest_requests"), list):
+        if (
+            not isinstance(body, dict)
+            or set(body) != {"batch_request_id", "rest_requests"}
+            or not isinstance(body["rest_requests"], list)
+        ):
             return error(400, "fake: batch body needs batch_request_id and rest_requests")
+        for item in body["rest_requests"]:
+            if not isinstance(item, dict) or not (
+                {"id", "method", "url"} <= set(item) <= BATCH_ITEM_KEYS
+            ):
+                return error(400, f"fake: a batched request has {sorted(BATCH_ITEM_KEYS)} only")
         serviced = []
         for item in body["rest_requests"]:
             parts = urlsplit(item["url"])

@@ -100,3 +100,23 @@ def test_patch_ignores_unknown_fields_but_records_them(fake: ServiceNowFake) -> 
     assert fake.ignored == [("incident", incident, "u_nope")]
     assert fake.journal(incident, "work_notes") == ["note"]
     assert fake.tables["incident"][incident]["sys_mod_count"] == "1"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"rest_requests": []},  # no batch_request_id
+        {"batch_request_id": "1", "rest_requests": {}},
+        {"batch_request_id": "1", "rest_requests": [{"id": "1", "method": "GET"}]},  # no url
+        {
+            "batch_request_id": "1",
+            "rest_requests": [
+                {"id": "1", "method": "GET", "url": "/api/now/table/incident", "u_nope": 1}
+            ],
+        },
+    ],
+)
+def test_the_batch_api_refuses_a_malformed_body(fake: ServiceNowFake, payload: object) -> None:
+    response = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5)
+    assert response.status_code == 400
+    assert fake.batched == 0
