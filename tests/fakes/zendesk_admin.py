@@ -180,7 +180,11 @@ class AdminRoutes:
         if field is None:
             return reply(404, self.error_body(404))
         data = body(request)
-        if not isinstance(data, dict) or set(data) != {"ticket_field"}:
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"ticket_field"}
+            or not isinstance(data["ticket_field"], dict)
+        ):
             return _invalid(400, "base", 'the body must be {"ticket_field": {...}}')
         update = data["ticket_field"]
         if set(update) - FIELD_ATTRIBUTES:
@@ -189,6 +193,8 @@ class AdminRoutes:
             )
         options = update.get("custom_field_options")
         if options is not None:
+            if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
+                return _invalid(400, "custom_field_options", "a list of option objects")
             known = {o["id"] for o in field["custom_field_options"]}
             values = [o.get("value") for o in options]
             for option in options:
@@ -361,13 +367,15 @@ class AdminRoutes:
         if (
             not isinstance(data, dict)
             or set(data) != {"workweek"}
+            or not isinstance(data["workweek"], dict)
             or set(data["workweek"]) != {"intervals"}
+            or not isinstance(data["workweek"]["intervals"], list)
         ):
             return _invalid(400, "base", 'the body must be {"workweek": {"intervals": [...]}}')
         intervals = data["workweek"]["intervals"]
         last_end = -1
         for interval in intervals:
-            if set(interval) != {"start_time", "end_time"}:
+            if not isinstance(interval, dict) or set(interval) != {"start_time", "end_time"}:
                 return _invalid(400, "intervals", "an interval has start_time and end_time")
             start, end = interval["start_time"], interval["end_time"]
             if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= 10080):
@@ -394,7 +402,11 @@ class AdminRoutes:
         if not isinstance(data, dict) or set(data) != {"holiday"}:
             return _invalid(400, "base", 'the body must be {"holiday": {...}}')
         holiday = data["holiday"]
-        if set(holiday) != {"name", "start_date", "end_date"} or not holiday["name"]:
+        if (
+            not isinstance(holiday, dict)
+            or set(holiday) != {"name", "start_date", "end_date"}
+            or not holiday["name"]
+        ):
             return _invalid(400, "base", "a holiday has name, start_date and end_date")
         try:
             start = date.fromisoformat(holiday["start_date"])
