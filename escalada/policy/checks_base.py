@@ -3,7 +3,6 @@ the findings list, and helpers for positions and "did you mean"."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from escalada.policy.documents import Finding
 from escalada.policy.documents import Path
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
+from escalada.policy.schema_messages import closest
 
 
 @dataclass
@@ -55,12 +55,9 @@ class Context:
 
 def suggest(name: str, choices: Sequence[str], define: str | None = None) -> str:
     """`did you mean 'x'?`, else the known names, else how to define one."""
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if not close:
-        folded = {c.casefold(): c for c in choices}
-        close = [folded[name.casefold()]] if name.casefold() in folded else []
-    if close:
-        return f"did you mean {close[0]!r}?"
+    close = closest(name, choices)
+    if close is not None:
+        return f"did you mean {close!r}?"
     if choices and len(choices) <= 20:
         shown = ", ".join(choices[:8]) + (", ..." if len(choices) > 8 else "")
         return f"known: {shown}" + (f"; or {define}" if define else "")
