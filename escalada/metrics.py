@@ -87,9 +87,13 @@ def write_textfile(path: str | Path, report: CycleReport) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".escalada-metrics-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(render(report))
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(render(report))
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)  # never leave a half-written file beside the real one
+        raise
 
 
 def metric_names() -> Iterable[str]:
