@@ -21,7 +21,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 
-from escalada.policy.calendars import BusinessClock
+from escalada.engine.calendars import BusinessClock
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import Calendar
 

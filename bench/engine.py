@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from escalada.policy.engine import Evaluator  # noqa: E402
+from escalada.engine.evaluator import Evaluator  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
 from escalada.policy.validate import load_policy  # noqa: E402
 from escalada.ticket import Decision  # noqa: E402

@@ -2,7 +2,7 @@
 
     python bench/runner.py [--tickets 10000] [--latency-ms 50] [--desks sandbox,zendesk]
 
-Each desk harness present in tests/connectors (harness_<desk>.py) gets N open
+Each desk harness present in tests/connectors (<desk>/harness.py) gets N open
 tickets (opened over the last five days, P1 3%, P2 12%, P3 50%, P4 35%, a third
 of P1/P2 tagged `outage`, 2% VIP requesters), and the runner runs three cycles
 of the test policy (tests/runner_fixtures.py, with P2-P4 on an office calendar):
@@ -54,9 +54,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import responses  # noqa: E402
 
+from escalada.engine.evaluator import Evaluator  # noqa: E402
 from escalada.notify import Notification  # noqa: E402
 from escalada.notify import NotifyResult  # noqa: E402
-from escalada.policy.engine import Evaluator  # noqa: E402
 from escalada.policy.model import Calendar  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
 from escalada.runner import CycleReport  # noqa: E402
@@ -249,7 +249,7 @@ def main() -> int:
     verdicts = []
     for desk in args.desks.split(","):
         try:
-            module = importlib.import_module(f"tests.connectors.harness_{desk}")
+            module = importlib.import_module(f"tests.connectors.{desk}.harness")
         except ImportError as error:
             print(f"{desk:<11} not measured: no harness ({error})")
             continue

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from escalada.ticket import Action  # noqa: E402
 from escalada.ticket import EscalationState  # noqa: E402
-from tests.connectors.harness_servicenow import open_harness  # noqa: E402
+from tests.connectors.servicenow.harness import open_harness  # noqa: E402
 
 OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 ESCALATED = EscalationState(path="critical-outage", level=1, since=OPENED, pending=True)

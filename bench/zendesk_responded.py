@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from escalada import marker  # noqa: E402
 from escalada.connectors import connect  # noqa: E402
-from escalada.connectors.zendesk_translate import to_ticket  # noqa: E402
-from escalada.policy.engine import Evaluator  # noqa: E402
+from escalada.connectors.zendesk.tickets import to_ticket  # noqa: E402
+from escalada.engine.evaluator import Evaluator  # noqa: E402
 from escalada.policy.model import EscalationPath  # noqa: E402
 from escalada.policy.model import Level  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
@@ -48,8 +48,8 @@ from escalada.runner import run_cycle  # noqa: E402
 from escalada.ticket import EscalationState  # noqa: E402
 from tests.connectors.contract import NOW  # noqa: E402
 from tests.connectors.contract import OPENED  # noqa: E402
-from tests.connectors.harness_zendesk import ENVIRON  # noqa: E402
-from tests.connectors.harness_zendesk import ZendeskHarness  # noqa: E402
+from tests.connectors.zendesk.harness import ENVIRON  # noqa: E402
+from tests.connectors.zendesk.harness import ZendeskHarness  # noqa: E402
 from tests.fakes.zendesk import ZendeskFake  # noqa: E402
 from tests.runner_fixtures import runner_policy  # noqa: E402
 

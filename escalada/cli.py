@@ -137,7 +137,7 @@ class ShardType(ParsedType["Shard"]):
     name = "I/N"
 
     def parse(self, text: str) -> Shard:
-        from escalada.run_main import parse_shard
+        from escalada.commands.run import parse_shard
 
         return parse_shard(text)
 
@@ -267,9 +267,9 @@ def run(
     import os
 
     from escalada import logs
-    from escalada.run_main import RunSettings
-    from escalada.run_main import execute
-    from escalada.run_main import shard_from_env
+    from escalada.commands.run import RunSettings
+    from escalada.commands.run import execute
+    from escalada.commands.run import shard_from_env
     from escalada.runner import RunOptions
 
     if once and interval is not None:
@@ -351,7 +351,7 @@ def plan(
       escalada plan --policy policy --detailed-exitcode   # 0 in sync, 2 drift, 1 error
     """
     from escalada.reconcile import plan_policy
-    from escalada.reconcile_render import RENDERERS
+    from escalada.reconcile.render import RENDERERS
 
     the_plan = plan_policy(_policy_paths(policy_paths), desks, adopt=adopt)
     click.echo(RENDERERS[output_format](the_plan))
@@ -401,7 +401,7 @@ def apply(
     """
     from escalada.reconcile import apply_policy
     from escalada.reconcile import plan_policy
-    from escalada.reconcile_render import RENDERERS
+    from escalada.reconcile.render import RENDERERS
 
     paths = _policy_paths(policy_paths)
     the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
@@ -497,9 +497,9 @@ def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | 
     from datetime import timezone
     from pathlib import Path
 
-    from escalada.connectors.sandbox_seed import seed
-    from escalada.connectors.sandbox_store import DEFAULT_PATH
-    from escalada.connectors.sandbox_store import StoreError
+    from escalada.connectors.sandbox.seed import seed
+    from escalada.connectors.sandbox.store import DEFAULT_PATH
+    from escalada.connectors.sandbox.store import StoreError
 
     try:
         summary = seed(
@@ -531,9 +531,9 @@ def sandbox_show(db: str | None, include_done: bool, show_config: bool) -> None:
     """
     from pathlib import Path
 
-    from escalada.connectors import sandbox_show as show
-    from escalada.connectors.sandbox_store import DEFAULT_PATH
-    from escalada.connectors.sandbox_store import StoreError
+    from escalada.commands import sandbox as show
+    from escalada.connectors.sandbox.store import DEFAULT_PATH
+    from escalada.connectors.sandbox.store import StoreError
 
     path = Path(db or DEFAULT_PATH)
     if not path.exists():
@@ -575,8 +575,8 @@ def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[
       escalada desks check --policy policy
       escalada desks check --policy examples/policy --desk sandbox
     """
-    from escalada.desks_check import check_desks
-    from escalada.desks_check import render
+    from escalada.commands.desks import check_desks
+    from escalada.commands.desks import render
     from escalada.policy.validate import load_policy
 
     items = check_desks(load_policy(_policy_paths(policy_paths)), desks)
@@ -631,8 +631,8 @@ def demo(
     from datetime import timedelta
     from pathlib import Path
 
-    from escalada.demo import describe_result
-    from escalada.demo import run_demo
+    from escalada.commands.demo import describe_result
+    from escalada.commands.demo import run_demo
 
     result = run_demo(
         db=Path(db),
@@ -696,8 +696,8 @@ def explain(
     """
     from datetime import timezone
 
-    from escalada.policy.explain import RENDERERS
-    from escalada.policy.explain import explain as explain_ticket
+    from escalada.commands.explain import RENDERERS
+    from escalada.commands.explain import explain as explain_ticket
     from escalada.policy.ticket_input import load_ticket
     from escalada.policy.validate import load_policy
 
@@ -729,8 +729,8 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> N
       escalada test examples/policy
       escalada test policy -v
     """
-    from escalada.policy.testing import render
-    from escalada.policy.testing import run_tests
+    from escalada.engine.policytests import render
+    from escalada.engine.policytests import run_tests
     from escalada.policy.validate import load_policy
 
     results = run_tests(load_policy(_policy_paths(paths)))
@@ -742,7 +742,7 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> N
 
 
 def _validate_formats() -> list[str]:
-    from escalada.policy.report import REPORTERS
+    from escalada.policy.check.report import REPORTERS
 
     return list(REPORTERS)
 
@@ -783,7 +783,7 @@ def validate_command(
       escalada validate policy --format github     # in a GitHub Actions step
       escalada validate policy/paths.yaml --strict
     """
-    from escalada.policy.report import REPORTERS
+    from escalada.policy.check.report import REPORTERS
     from escalada.policy.validate import validate_paths
 
     result = validate_paths(paths)

@@ -40,12 +40,12 @@ from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.connectors.http import DeskUnavailable
+from escalada.engine.evaluator import Evaluator
 from escalada.errors import ConflictError
 from escalada.errors import EscaladaError
 from escalada.instants import to_iso
 from escalada.notify import Notification
 from escalada.notify import NotifyResult
-from escalada.policy.engine import Evaluator
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action

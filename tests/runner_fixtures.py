@@ -56,10 +56,9 @@ from escalada.ticket import Ticket
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
 from tests.connectors.contract import Harness
-from tests.policy.engine_fixtures import matrix
+from tests.engine.fixtures import matrix
 
 DESKS = ("sandbox", "jira", "zendesk", "servicenow")
-HERE = Path(__file__).parent
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
@@ -125,20 +124,13 @@ def runner_policy(*desks: Desk) -> Policy:
 
 
 def harness_params() -> list[Any]:
-    """One pytest param per desk harness present (the others skip, saying why)."""
-    params = []
-    for desk in DESKS:
-        if not (HERE / "connectors" / f"harness_{desk}.py").exists():
-            reason = f"tests/connectors/harness_{desk}.py does not exist yet"
-            params.append(pytest.param(desk, id=desk, marks=pytest.mark.skip(reason=reason)))
-            continue
-        params.append(pytest.param(desk, id=desk))
-    return params
+    """One pytest param per desk harness."""
+    return [pytest.param(desk, id=desk) for desk in DESKS]
 
 
 @contextmanager
 def open_desk(desk: str, tmp_path: Path) -> Iterator[Harness]:
-    module = importlib.import_module(f"tests.connectors.harness_{desk}")
+    module = importlib.import_module(f"tests.connectors.{desk}.harness")
     with module.open_harness(tmp_path) as harness:
         yield harness
 
@@ -458,9 +450,9 @@ def write_policy(directory: Path, desks: dict[str, Path]) -> Path:
 
 def seed_sandbox(path: Path, now: datetime) -> dict[str, str]:
     """`seed()`'s four tickets, written straight into a sandbox file."""
-    from escalada.connectors.sandbox_store import NewTicket
-    from escalada.connectors.sandbox_store import insert_tickets
-    from escalada.connectors.sandbox_store import open_db
+    from escalada.connectors.sandbox.store import NewTicket
+    from escalada.connectors.sandbox.store import insert_tickets
+    from escalada.connectors.sandbox.store import open_db
 
     vip: dict[str, Any] = {"priority": "P1", "tags": ["outage"], "vip": True}
     db = open_db(path)

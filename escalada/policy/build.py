@@ -16,12 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from escalada.instants import from_iso
-from escalada.policy.build_hours import parse_hours
-from escalada.policy.documents import Document
-from escalada.policy.documents import Finding
-from escalada.policy.documents import get
 from escalada.policy.durations import parse_duration
 from escalada.policy.fields import CONDITION_OPS
+from escalada.policy.hours import parse_hours
+from escalada.policy.load.documents import Document
+from escalada.policy.load.documents import Finding
+from escalada.policy.load.documents import get
 from escalada.policy.model import ALWAYS_OPEN
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import BUILTIN_CALENDAR

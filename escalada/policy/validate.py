@@ -14,13 +14,13 @@ from typing import Any
 
 from escalada.errors import EscaladaError
 from escalada.policy.build import build_policy
-from escalada.policy.checks import check_policy
-from escalada.policy.documents import Document
-from escalada.policy.documents import Finding
-from escalada.policy.loader import MAX_FILE_BYTES
-from escalada.policy.loader import load_paths
+from escalada.policy.check.schema import check_document
+from escalada.policy.check.semantic import check_policy
+from escalada.policy.load.documents import Document
+from escalada.policy.load.documents import Finding
+from escalada.policy.load.files import MAX_FILE_BYTES
+from escalada.policy.load.files import load_paths
 from escalada.policy.model import Policy
-from escalada.policy.schema_check import check_document
 
 DEFAULT_POLICY_PATH = "policy"
 # Semantic findings about names: when a document is dropped for schema errors,

@@ -1,6 +1,6 @@
 """Shared schema definitions (`$defs`) used by several kinds.
 
-A definition's `title` names it for `escalada.policy.schema_check`, which turns
+A definition's `title` names it for `escalada.policy.check.schema`, which turns
 errors under a titled definition into a specific finding (e.g. `Duration` ->
 `bad-duration`, `Secret` -> `literal-secret`); its `description` is written to
 be read as the fix, since it becomes the finding's hint."""

@@ -1,6 +1,6 @@
 """The cross-desk connector contract: one Harness protocol, one set of scenarios.
 
-Every desk ships `tests/connectors/harness_<desk>.py` with a context manager
+Every desk ships `tests/connectors/<desk>/harness.py` with a context manager
 
     @contextmanager
     def open_harness(tmp_path: Path) -> Iterator[Harness]: ...

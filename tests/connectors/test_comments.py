@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from escalada.connectors.comments import comment_triggers
 from escalada.connectors.comments import wants_latest_comment
-from tests.policy.engine_fixtures import compliance
-from tests.policy.engine_fixtures import policy
-from tests.policy.engine_fixtures import ticket
+from tests.engine.fixtures import compliance
+from tests.engine.fixtures import policy
+from tests.engine.fixtures import ticket
 
 
 def test_the_triggers_that_take_their_reason_from_the_latest_comment() -> None:

@@ -20,7 +20,7 @@ def harness_modules() -> list[Any]:
     """One pytest param per desk. Every desk's harness is here and its client library is a
     dependency, so a harness that fails to import fails the run rather than skipping."""
     return [
-        pytest.param(importlib.import_module(f"tests.connectors.harness_{desk}"), id=desk)
+        pytest.param(importlib.import_module(f"tests.connectors.{desk}.harness"), id=desk)
         for desk in DESKS
     ]
 

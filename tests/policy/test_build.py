@@ -14,11 +14,11 @@ from textwrap import dedent
 import pytest
 
 from escalada.policy.build import build_policy
-from escalada.policy.build_hours import parse_days
-from escalada.policy.build_hours import parse_range
-from escalada.policy.documents import Document
-from escalada.policy.documents import Finding
-from escalada.policy.loader import load_text
+from escalada.policy.hours import parse_days
+from escalada.policy.hours import parse_range
+from escalada.policy.load.documents import Document
+from escalada.policy.load.documents import Finding
+from escalada.policy.load.files import load_text
 from escalada.policy.model import ALWAYS_OPEN
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import AllOf

@@ -20,9 +20,9 @@ from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import NotOf
 from escalada.ticket import Requester
-from tests.policy.engine_fixtures import field
-from tests.policy.engine_fixtures import matrix
-from tests.policy.engine_fixtures import ticket
+from tests.engine.fixtures import field
+from tests.engine.fixtures import matrix
+from tests.engine.fixtures import ticket
 
 T = ticket(
     description="Users in Stockholm cannot connect since 09:00",

@@ -29,8 +29,8 @@ from escalada.schemas import kind_schema
 from escalada.schemas.deskoptions import DESK_OPTIONS
 from escalada.schemas.deskoptions import option_schema
 from escalada.ticket import STATUSES
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy"
 URLS = {
     "jira": "https://acme.atlassian.net",
@@ -110,9 +110,9 @@ def test_there_is_a_table_for_every_desk_type_and_the_schema_lists_them():
 
 
 def test_the_names_are_the_connectors_own():
-    from escalada.connectors.jira_translate import JiraOptions
-    from escalada.connectors.servicenow_options import OPTIONS as SERVICENOW
-    from escalada.connectors.zendesk_translate import OPTIONS as ZENDESK
+    from escalada.connectors.jira.tickets import JiraOptions
+    from escalada.connectors.servicenow.options import OPTIONS as SERVICENOW
+    from escalada.connectors.zendesk.tickets import OPTIONS as ZENDESK
 
     assert list(DESK_OPTIONS["jira"]) == list(JiraOptions.__dataclass_fields__)
     assert list(DESK_OPTIONS["zendesk"]) == list(ZENDESK)
@@ -123,12 +123,12 @@ def test_the_names_are_the_connectors_own():
 
 
 def test_the_defaults_and_choices_are_the_connectors_own():
-    from escalada.connectors.jira_translate import COMMENT_APIS
-    from escalada.connectors.jira_translate import TEAM_MODES
-    from escalada.connectors.jira_translate import JiraOptions
-    from escalada.connectors.sandbox_store import DEFAULT_PATH
-    from escalada.connectors.servicenow_options import MAX_PAGE
-    from escalada.connectors.servicenow_options import Options
+    from escalada.connectors.jira.tickets import COMMENT_APIS
+    from escalada.connectors.jira.tickets import TEAM_MODES
+    from escalada.connectors.jira.tickets import JiraOptions
+    from escalada.connectors.sandbox.store import DEFAULT_PATH
+    from escalada.connectors.servicenow.options import MAX_PAGE
+    from escalada.connectors.servicenow.options import Options
 
     jira, servicenow = JiraOptions(), Options()
     assert {k: o.default for k, o in DESK_OPTIONS["jira"].items()} == {
@@ -151,11 +151,11 @@ def test_the_defaults_and_choices_are_the_connectors_own():
 
 
 def test_the_samples_are_taken_by_the_connectors_parsers():
-    from escalada.connectors.jira_translate import JiraOptions
+    from escalada.connectors.jira.tickets import JiraOptions
     from escalada.connectors.sandbox import db_path
-    from escalada.connectors.servicenow_options import parse_options
-    from escalada.connectors.zendesk_config import desired
-    from escalada.connectors.zendesk_schedules import zendesk_time_zone
+    from escalada.connectors.servicenow.options import parse_options
+    from escalada.connectors.zendesk.config import desired
+    from escalada.connectors.zendesk.schedules import zendesk_time_zone
 
     policy = load_policy([str(EXAMPLE)])
     desks = {
@@ -231,8 +231,8 @@ VALUES = st.sampled_from(
     data=st.data(),
 )
 def test_options_validate_passes_are_taken_by_the_connector(kind: str, data: Any):
-    from escalada.connectors.jira_translate import JiraOptions
-    from escalada.connectors.servicenow_options import parse_options
+    from escalada.connectors.jira.tickets import JiraOptions
+    from escalada.connectors.servicenow.options import parse_options
 
     names = data.draw(st.lists(st.sampled_from(list(DESK_OPTIONS[kind])), unique=True, max_size=4))
     options = {name: data.draw(VALUES) for name in names}

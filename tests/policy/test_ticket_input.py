@@ -14,8 +14,8 @@ from escalada.policy.ticket_input import load_ticket
 from escalada.policy.ticket_input import parse_ticket
 from escalada.policy.ticket_input import parse_time
 from escalada.ticket import EscalationState
-from tests.policy.engine_fixtures import at
-from tests.policy.engine_fixtures import policy
+from tests.engine.fixtures import at
+from tests.engine.fixtures import policy
 
 FULL = """\
 desk: zendesk-prod

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from escalada.errors import EscaladaError
-from escalada.policy.documents import Finding
+from escalada.policy.load.documents import Finding
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
 from escalada.policy.validate import PolicyInvalid
@@ -17,8 +17,8 @@ from escalada.policy.validate import ValidationResult
 from escalada.policy.validate import default_paths
 from escalada.policy.validate import load_policy
 from escalada.policy.validate import validate_paths
+from tests.paths import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy"
 HEAD = "apiVersion: escalada/v1\n"
 
 

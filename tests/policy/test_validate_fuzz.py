@@ -18,12 +18,12 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from escalada.policy.loader import load_paths
+from escalada.policy.load.files import load_paths
 from escalada.policy.validate import ValidationResult
 from escalada.policy.validate import validate_paths
 from escalada.schemas.examples import EXAMPLES
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy"
 _TABLE = (ROOT / "docs" / "validate.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning) \|", _TABLE, re.M))

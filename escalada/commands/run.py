@@ -1,0 +1,265 @@
+"""`escalada run`: policy, desks, notifier, audit and metrics wired around the
+runner's cycle, once or in a loop that stops cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+
+from escalada import logs
+from escalada.audit import AuditLog
+from escalada.connectors import connect
+from escalada.connectors.base import Connector
+from escalada.connectors.base import Shard
+from escalada.errors import EscaladaError
+from escalada.instants import to_iso
+from escalada.policy.model import Desk
+from escalada.runner import CycleReport
+from escalada.runner import RunOptions
+from escalada.runner import run_cycle
+from escalada.ticket import Decision
+
+log = logging.getLogger("escalada.runner")
+
+
+def parse_shard(text: str) -> Shard:
+    """`I/N` -> Shard; ValueError with the accepted form otherwise."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+        return Shard(index, count)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a shard: write I/N with 0 <= I < N, e.g. 0/4") from None
+
+
+def shard_from_env(environ: Mapping[str, str]) -> Shard | None:
+    """A Kubernetes Indexed Job sets JOB_COMPLETION_INDEX; the count comes from
+    ESCALADA_SHARD_COUNT (set it to the Job's `completions`)."""
+    index = environ.get("JOB_COMPLETION_INDEX")
+    count = environ.get("ESCALADA_SHARD_COUNT")
+    if index is None or count is None:
+        return None
+    try:
+        return parse_shard(f"{index}/{count}")
+    except ValueError as error:
+        raise EscaladaError(
+            f"JOB_COMPLETION_INDEX={index} and ESCALADA_SHARD_COUNT={count}: {error}"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    policy_paths: tuple[str, ...]
+    options: RunOptions
+    interval: float | None  # None: one cycle
+    audit: str | None = None
+    metrics: str | None = None
+    # json: the summary and dry-run decisions print as JSON lines; None: as logs.configure chose
+    log_format: str | None = None
+
+
+def execute(
+    settings: RunSettings,
+    *,
+    echo: Callable[[str], Any],
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    connect_fn: Callable[..., Connector] = connect,
+    install_signals: bool = True,
+    stop: threading.Event | None = None,
+) -> int:
+    """Run once or in a loop; the exit code is 1 when any desk failed in the last cycle.
+
+    `connect_fn(desk, policy=policy)` builds each desk's connector (the policy
+    tells a connector what it needs to read, e.g. latest comments)."""
+    from escalada.engine.evaluator import Evaluator
+    from escalada.notify import Notifier
+    from escalada.policy.validate import PolicyInvalid
+    from escalada.policy.validate import load_policy
+
+    try:
+        policy = load_policy(settings.policy_paths)
+    except PolicyInvalid as invalid:
+        _log_findings(invalid)
+        raise
+    evaluator = Evaluator(policy)
+    notifier = Notifier(policy.channels)
+    audit = AuditLog(settings.audit)
+    stop = stop or threading.Event()
+    restore = _stop_on_signals(stop) if install_signals else None
+
+    def connector(desk: Desk) -> Connector:
+        return connect_fn(desk, policy=policy)
+
+    def cycle() -> CycleReport:
+        return run_cycle(
+            policy,
+            now=clock(),
+            connect=connector,
+            notifier=notifier,
+            audit=audit,
+            options=settings.options,
+            stop=stop,
+            evaluator=evaluator,
+        )
+
+    def report(result: CycleReport) -> None:
+        as_json = (settings.log_format or logs.current_format()) == "json"
+        for desk in result.desks:
+            if settings.options.dry_run:
+                for decision in desk.decisions:
+                    echo(
+                        decision_json(desk.desk, decision)
+                        if as_json
+                        else describe(desk.desk, decision)
+                    )
+            if desk.failed and not as_json:
+                echo(f"desk {desk.desk} failed: {desk.failed}")
+        echo(summary_json(result) if as_json else result.summary())
+        if settings.metrics:
+            from escalada.metrics import write_textfile
+
+            write_textfile(settings.metrics, result)
+
+    try:
+        if settings.interval is None:
+            result = cycle()
+            report(result)
+            return 0 if result.ok else 1
+        ok = run_loop(cycle, interval=settings.interval, stop=stop, on_report=report)
+        return 0 if ok or stop.is_set() else 1
+    finally:
+        audit.close()
+        if restore is not None:
+            restore()
+
+
+def _log_findings(invalid: Any) -> None:
+    """Every finding of an invalid policy, as `validate` prints them (the error line
+    that ends the run names only the first)."""
+    for finding in invalid.findings:
+        log.log(
+            logging.ERROR if finding.severity == "error" else logging.WARNING,
+            "%s: %s %s %s",
+            finding.where,
+            finding.severity,
+            finding.code,
+            finding.message,
+            extra={"finding": finding.as_json()},
+        )
+
+
+def run_loop(
+    cycle: Callable[[], CycleReport],
+    *,
+    interval: float,
+    stop: threading.Event,
+    on_report: Callable[[CycleReport], Any],
+) -> bool:
+    """Run cycles every `interval` seconds until `stop` is set; True if the last cycle was ok."""
+    ok = True
+    while not stop.is_set():
+        started = time.monotonic()
+        report = cycle()
+        on_report(report)
+        ok = report.ok
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    return ok
+
+
+def describe(desk: str, decision: Decision) -> str:
+    """One decision as the lines a dry run prints."""
+    head = f"{desk} {decision.ticket}: {decision.path or '-'} level {decision.level}"
+    if decision.team:
+        head += f" ({decision.team})"
+    # most actions of a decision share one reason: print each reason once, after
+    # the actions that carry it (`notify` with its channels)
+    by_reason: dict[str, list[str]] = {}
+    for action in decision.actions:
+        label: str = action.type
+        if action.channels:
+            label += f" {'+'.join(action.channels)}"
+        by_reason.setdefault(action.reason, []).append(label)
+    lines = [head] + [f"  {', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
+    return "\n".join(lines)
+
+
+def decision_json(desk: str, decision: Decision) -> str:
+    """One decision as the JSON line a dry run prints with `--log-format json`."""
+    return json.dumps(
+        {
+            "event": "decision",
+            "desk": desk,
+            "ticket": decision.ticket,
+            "path": decision.path,
+            "level": decision.level,
+            "team": decision.team,
+            "actions": [
+                {
+                    "type": a.type,
+                    "reason": a.reason,
+                    **({"channels": list(a.channels)} if a.channels else {}),
+                }
+                for a in decision.actions
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def summary_json(result: CycleReport) -> str:
+    """The cycle summary as one JSON line: the totals, then each desk's figures."""
+    return json.dumps(
+        {
+            "event": "cycle",
+            "time": to_iso(result.started),
+            "message": result.summary(),
+            **result.totals(),
+            "per_desk": [
+                {
+                    "desk": d.desk,
+                    "seen": d.seen,
+                    "escalated": d.escalated,
+                    "errors": d.errors,
+                    "conflicts": d.conflicts,
+                    "calls": d.calls,
+                    "duration": round(d.duration, 3),
+                    "failed": d.failed,
+                }
+                for d in result.desks
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
+    """Set `stop` on SIGTERM/SIGINT; returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handle(signum: int, frame: Any) -> None:
+        log.info(
+            "%s received: finishing the ticket in hand, then stopping", signal.Signals(signum).name
+        )
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def environ() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,344 @@
+"""Jira's native configuration for the reconciler, and `desks check`.
+
+What escalada can own on Jira Cloud: priorities (name, description,
+statusColor), written through /rest/api/2/priority on the client's session
+(the library only reads them); they need the Administer Jira permission.
+Ownership marker: the description ends with MARKER. JSM SLA goals and calendars
+have no public API, so they are planned as verify-only objects carrying a note
+that the runner enforces them. Groups, components and users are verified, never
+created."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Literal
+
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import ConfigObject
+from escalada.connectors.jira.tickets import JiraOptions
+from escalada.connectors.jira.tickets import candidate_jql
+from escalada.errors import DeskError
+from escalada.errors import EscaladaError
+from escalada.policy.durations import format_duration
+from escalada.policy.model import BUILTIN_CALENDAR
+from escalada.policy.model import Calendar
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.policy.model import Priority
+
+if TYPE_CHECKING:
+    from escalada.connectors.jira import JiraConnector
+
+MARKER = "[managed by escalada]"
+SLA_NOTE = "enforced by the runner: JSM has no public API for SLA goals or calendars"
+# Jira's own colours and built-in icons, highest priority first.
+COLORS = ("#d04437", "#f15c75", "#f79232", "#707070", "#999999")
+ICONS = tuple(
+    f"/images/icons/priorities/{icon}.png"
+    for icon in ("highest", "high", "medium", "low", "lowest")
+)
+CONFIG_HINTS = {
+    403: "managing priorities needs the Administer Jira global permission "
+    "(or set spec.options.manage_priorities: false to only verify them)",
+    404: "the priority is gone: run `escalada plan` again",
+}
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FAILED_TASK = frozenset({"FAILED", "CANCELLED", "DEAD"})
+
+
+# --- desired ----------------------------------------------------------------------
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _schedule(calendar: Calendar) -> ConfigObject:
+    hours = {
+        day: [f"{_clock(start)}-{_clock(end)}" for start, end in ranges]
+        for day, ranges in zip(DAYS, calendar.hours, strict=True)
+        if ranges
+    }
+    return ConfigObject(
+        kind="schedule",
+        name=calendar.name,
+        attrs={
+            "timezone": calendar.timezone,
+            "hours": hours,
+            "holidays": {
+                "country": calendar.holiday_country,
+                "dates": sorted(d.isoformat() for d in calendar.holiday_dates),
+            },
+        },
+        verify_only=True,
+        note=SLA_NOTE,
+    )
+
+
+def _priority(priority: Priority, name: str, options: JiraOptions) -> ConfigObject:
+    if not options.manage_priorities:
+        return ConfigObject(kind="priority", name=name, verify_only=True)
+    rank = min(priority.rank, len(COLORS) - 1)
+    return ConfigObject(
+        kind="priority",
+        name=name,
+        attrs={"description": f"{priority.title} {MARKER}", "statusColor": COLORS[rank]},
+    )
+
+
+def desired(desk: Desk, options: JiraOptions, policy: Policy) -> list[ConfigObject]:
+    """Priorities (managed), SLA targets and calendars (noted), teams (verified)."""
+    objects: list[ConfigObject] = []
+    calendars: dict[str, None] = {}
+    matrix = policy.matrix
+    for priority in matrix.priorities.values() if matrix else ():
+        value = desk.priorities.get(priority.name)
+        if value is None:
+            continue
+        if not value.isdigit():  # a priority mapped by id is verified by `desks check` only
+            objects.append(_priority(priority, value, options))
+        if priority.respond_within is None and priority.resolve_within is None:
+            continue
+        uses_calendar = priority.calendar != BUILTIN_CALENDAR
+        if uses_calendar:
+            calendars[priority.calendar] = None
+        objects.append(
+            ConfigObject(
+                kind="sla",
+                name=priority.name,
+                attrs={
+                    "priority": value,
+                    "respond_within": _duration(priority.respond_within),
+                    "resolve_within": _duration(priority.resolve_within),
+                    "calendar": priority.calendar,
+                },
+                depends_on=(f"schedule/{priority.calendar}",) if uses_calendar else (),
+                verify_only=True,
+                note=SLA_NOTE,
+            )
+        )
+    objects.extend(
+        _schedule(policy.calendars[name]) for name in calendars if name in policy.calendars
+    )
+    objects.extend(
+        ConfigObject(kind="group", name=name, verify_only=True)
+        for name in dict.fromkeys(desk.teams.values())
+    )
+    return objects
+
+
+def _duration(value: Any) -> str | None:
+    return None if value is None else format_duration(value)
+
+
+# --- current ----------------------------------------------------------------------
+
+
+def read_priorities(conn: JiraConnector) -> list[Mapping[str, Any]]:
+    client = conn.client()
+    return [p.raw for p in conn.call("read priorities", client.priorities)]
+
+
+def current(conn: JiraConnector) -> list[ConfigObject]:
+    """Every priority (ownership from the description marker) and the mapped teams found."""
+    objects = []
+    for raw in read_priorities(conn):
+        description = str(raw.get("description") or "")
+        objects.append(
+            ConfigObject(
+                kind="priority",
+                name=str(raw["name"]),
+                id=str(raw["id"]),
+                attrs={"description": description, "statusColor": raw.get("statusColor")},
+                managed=description.endswith(MARKER),
+            )
+        )
+    for name, team_id in find_teams(conn).items():
+        objects.append(
+            ConfigObject(kind="group", name=name, id=team_id, managed=False, verify_only=True)
+        )
+    return objects
+
+
+def find_teams(conn: JiraConnector) -> dict[str, str]:
+    """The Desk.teams values that exist on the site (name -> id), read per team_mode."""
+    wanted = list(dict.fromkeys(conn.desk.teams.values()))
+    if not wanted:
+        return {}
+    if conn.options.team_mode == "field":
+        return _groups(conn, wanted)
+    if conn.options.team_mode == "component":
+        project = str(conn.options.project)
+        client = conn.client()
+        found = conn.call(
+            f"read components of {project}", lambda: client.project_components(project)
+        )
+        return {c.name: str(c.id) for c in found if c.name in wanted}
+    users = {}
+    for who in wanted:
+        try:
+            users[who] = conn.account_id(who)
+        except DeskError:
+            raise
+        except EscaladaError:
+            continue  # not exactly one user: reported as missing
+    return users
+
+
+def _groups(conn: JiraConnector, names: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    start = 0
+    while True:
+        page = conn.get_json(
+            "group/bulk",
+            "read groups",
+            params={"groupName": names, "startAt": start, "maxResults": 50},
+            hints={403: "reading groups needs the Browse users and groups global permission"},
+        )
+        values = page.get("values") or []
+        found.update({str(g["name"]): str(g.get("groupId") or "") for g in values})
+        if page.get("isLast", True) or not values:
+            return found
+        start += len(values)
+
+
+# --- write ------------------------------------------------------------------------
+
+
+def write(
+    conn: JiraConnector, op: Literal["create", "update", "delete"], obj: ConfigObject
+) -> ConfigObject:
+    """Create, update or delete one priority; everything else is verify-only."""
+    if obj.verify_only or obj.kind != "priority":
+        raise EscaladaError(
+            f"desk {conn.desk.name!r}: {obj.key} is verified, never written",
+            hint=obj.note or "create it in Jira, or fix the Desk's mapping",
+        )
+    label = f"{op} priority {obj.name!r}"
+    if op == "create":
+        color = obj.attrs.get("statusColor")
+        icon = ICONS[COLORS.index(color)] if color in COLORS else ICONS[2]
+        body = {"name": obj.name, **obj.attrs, "iconUrl": icon}
+        reply = conn.request("POST", "priority", label, body=body, hints=CONFIG_HINTS)
+        return replace(obj, id=str(reply.json()["id"]), managed=True)
+    if not obj.id:
+        raise EscaladaError(f"desk {conn.desk.name!r}: cannot {label} without its Jira id")
+    if op == "update":
+        conn.request("PUT", f"priority/{obj.id}", label, body=dict(obj.attrs), hints=CONFIG_HINTS)
+        return replace(obj, managed=True)
+    if not obj.managed:
+        raise EscaladaError(
+            f"desk {conn.desk.name!r}: refusing to {label}: it does not end with {MARKER!r}"
+        )
+    # Asynchronous: 303 to the task, which requests follows; a finished task says how it went.
+    reply = conn.request("DELETE", f"priority/{obj.id}", label, hints=CONFIG_HINTS)
+    task = reply.json() if reply.content else {}
+    if task.get("status") in FAILED_TASK:
+        raise DeskError(conn.desk.name, label, f"task {task.get('status')}: {task.get('message')}")
+    return obj
+
+
+# --- desks check ------------------------------------------------------------------
+
+Add = Callable[[str, bool, str], None]
+
+
+def check(conn: JiraConnector) -> list[CheckItem]:
+    """Credentials, permissions, the scope's JQL and every mapped id; never raises."""
+    items: list[CheckItem] = []
+
+    def add(item: str, ok: bool, detail: str = "") -> None:
+        items.append(CheckItem(conn.desk.name, item, ok, detail))
+
+    try:
+        me = conn.get_json("myself", "read the account")
+    except EscaladaError as error:
+        add("credentials", False, str(error))
+        return items
+    add("credentials", True, f"authenticated as {me.get('displayName') or me.get('accountId')}")
+    for name, probe in (
+        ("permissions", _permissions),
+        ("scope", _scope),
+        ("priorities", _priorities),
+        ("fields", _fields),
+        ("teams", _teams),
+    ):
+        try:
+            probe(conn, add)
+        except EscaladaError as error:
+            add(name, False, str(error))
+    return items
+
+
+def _permissions(conn: JiraConnector, add: Add) -> None:
+    keys = ["BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS"]
+    if conn.options.team_mode == "assignee":
+        keys.append("ASSIGN_ISSUES")
+    params = {"permissions": ",".join(keys)}
+    where = "in at least one project (set spec.options.project to check one)"
+    if conn.options.project:
+        params["projectKey"] = conn.options.project
+        where = f"in project {conn.options.project}"
+    granted = conn.get_json("mypermissions", "read permissions", params=params)["permissions"]
+    for key in keys:
+        ok = bool((granted.get(key) or {}).get("havePermission"))
+        add(f"permission {key}", ok, f"{'granted' if ok else 'missing'} {where}")
+
+
+def _scope(conn: JiraConnector, add: Add) -> None:
+    jql = candidate_jql(conn.desk)
+    client = conn.client()
+    conn.call(
+        "try the scope",
+        lambda: client.enhanced_search_issues(jql, maxResults=1, fields="id", json_result=True),
+        {400: "fix spec.scope: it must be valid JQL (try it in Jira's issue search)"},
+    )
+    add("scope", True, f"JQL accepted: {jql}")
+
+
+def _priorities(conn: JiraConnector, add: Add) -> None:
+    names = {str(p["name"]): str(p["id"]) for p in read_priorities(conn)}
+    for policy_name, value in conn.desk.priorities.items():
+        ok = value in names or value in names.values()
+        detail = f"{policy_name} -> {value}"
+        if not ok:
+            detail += " not found (`escalada apply` creates it, or fix spec.priorities)"
+        add(f"priority {value}", ok, detail)
+
+
+def _fields(conn: JiraConnector, add: Add) -> None:
+    client = conn.client()
+    known = {str(f["id"]): f for f in conn.call("read fields", client.fields)}
+    roles: dict[str, str] = {}
+    if conn.options.team_mode == "field" and conn.options.team_field:
+        roles[conn.options.team_field] = "team"
+    for role, mapping in (("impact", conn.desk.impact), ("urgency", conn.desk.urgency)):
+        if mapping is not None and mapping.field:
+            roles[mapping.field] = role
+    for name, field_id in conn.desk.fields.items():
+        roles.setdefault(field_id, f"fields.{name}")
+    for field_id, role in roles.items():
+        field = known.get(field_id)
+        if field is None:
+            add(f"field {field_id}", False, f"{role}: no such field on the site")
+            continue
+        detail = f"{role}: {field.get('name')}"
+        schema = field.get("schema") or {}
+        ok = role != "team" or (
+            schema.get("type") == "group" and str(schema.get("custom", "")).endswith("grouppicker")
+        )
+        if not ok:
+            detail += " is not a single group picker (team_mode field writes {name: <group>})"
+        add(f"field {field_id}", ok, detail)
+
+
+def _teams(conn: JiraConnector, add: Add) -> None:
+    found = find_teams(conn)
+    kind = {"field": "group", "component": "component", "assignee": "user"}[conn.options.team_mode]
+    for team, value in conn.desk.teams.items():
+        ok = value in found
+        add(f"{kind} {value}", ok, f"team {team}" + ("" if ok else f": no such {kind}"))

@@ -1,0 +1,263 @@
+"""Turns where a ticket should be into the actions that get it there.
+
+The state change is the pivot: a decision writes a `mark` (or a `clear`) exactly
+when the escalation state it computes differs from the one on the ticket, so
+evaluating a ticket right after its actions were applied yields no actions.
+
+- Escalation to a higher level: the new state is (path, level, since=now,
+  updated=None); the announcement is itself the first update, so the next
+  stakeholder update falls due `update_every` after it.
+- Stakeholder update while escalated (level >= 1), in wall time: due when
+  now >= (updated or since) + the priority's `update_every`; one update
+  however many were missed; the mark records updated=now.
+- A reason request (ask_reason) sets `asked`, which sticks while the ticket
+  stays on its path, so a requester is asked once (a ticket that moves to
+  another path starts afresh there).
+- Leaving the path (resolved, closed, no path matches, or another path governs
+  at level 0) clears the state, only when the ticket carries one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from escalada.engine.escalation import EscalationReasons
+from escalada.engine.levels import Clocks
+from escalada.engine.levels import LevelPlan
+from escalada.engine.levels import human
+from escalada.engine.levels import stamp
+from escalada.engine.reasons import sla_texts
+from escalada.engine.reasons import ticket_values
+from escalada.engine.teams import ResolvedTeam
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import Priority
+from escalada.policy.templates import DEFAULTS
+from escalada.policy.templates import compiled
+from escalada.policy.templates import fill
+from escalada.policy.templates import placeholders
+from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import Action
+from escalada.ticket import Decision
+from escalada.ticket import EscalationState
+from escalada.ticket import NextStep
+from escalada.ticket import Ticket
+
+if TYPE_CHECKING:
+    from escalada.engine.evaluator import Evaluator
+    from escalada.engine.evaluator import PriorityOutcome
+    from escalada.engine.evaluator import Source
+
+
+# The placeholders a set_priority reason can use that depend only on the
+# priority outcome, that is on the ticket's written priority, impact and urgency.
+OUTCOME_NAMES = frozenset(
+    {"priority", "priority_title", "written_priority", "impact", "urgency", "matrix"}
+)
+
+
+def carries_state(state: EscalationState) -> bool:
+    """Whether the ticket holds any escalation marker (history is not persisted)."""
+    return state is not NOT_ESCALATED and replace(state, history=()) != NOT_ESCALATED
+
+
+class Writer:
+    """Builds actions and decisions for one Evaluator."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.ev = evaluator
+        self._parts = {name: compiled(text) for name, text in DEFAULTS.items()}
+        self._reasons = EscalationReasons(evaluator)
+        # (instant, escalation states shared at it): swapped as one tuple, so
+        # threads evaluating at different instants never share a state
+        self._states: tuple[datetime | None, dict[tuple[str, int, bool], EscalationState]] = (
+            None,
+            {},
+        )
+        self._teams = evaluator.teams
+        matrix = evaluator.matrix
+        self._priorities: dict[str | None, Priority] = {}
+        self._priorities.update(matrix.priorities if matrix else {})
+        self._corrections: dict[tuple[str | None, str | None, str | None], Action] = {}
+        self._corrections_shared = set(placeholders(DEFAULTS["set_priority"])) <= OUTCOME_NAMES
+
+    def off_path(
+        self, ticket: Ticket, now: datetime, outcome: PriorityOutcome, why: str
+    ) -> Decision:
+        actions: list[Action] = []
+        if outcome.correct_to is not None and not ticket.done:
+            actions.append(self._set_priority(ticket, now, outcome))
+        old = ticket.escalation
+        if carries_state(old):
+            values = ticket_values(
+                ticket, outcome.effective, self.ev.priority(outcome.effective), now
+            )
+            was = f" (was level {old.level} on {old.path})" if old.path else ""
+            values["why"] = why + was
+            text = fill(self._parts["clear"].parts, values)
+            actions.append(Action("clear", text, state=NOT_ESCALATED))
+        return Decision(ticket.key, outcome.effective, None, 0, None, tuple(actions))
+
+    def on_path(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        outcome: PriorityOutcome,
+        path: EscalationPath,
+        plans: tuple[LevelPlan, ...],
+        clocks: Clocks,
+        level: int,
+        held: int | None,
+        source: Source | None,
+        moved: Source | None,
+        asks: list[str],
+        next_: NextStep | None,
+    ) -> Decision:
+        old = ticket.escalation
+        prio_name = outcome.effective
+        priority = self._priorities.get(prio_name)
+        level_spec = path.levels[level]
+        team = self._teams.resolve(level_spec.team, now)
+        below = held or 0
+        # a path trigger's move is announced even at level 0 of the new path
+        arrived = moved is not None and held is None
+        escalate = level > below or arrived
+        asked = old.asked and held is not None  # asked once per stay on a path
+        asking = bool(asks) and not asked
+        update_due = False
+        if escalate:
+            new = self._escalated(old, path.name, level, now, asked or asking)
+            changed = True  # the history grew
+        elif held is not None:
+            every = priority.update_every if priority else None
+            if level >= 1 and every is not None:
+                last = old.updated or old.since
+                update_due = last is None or now >= last + every
+            new = old
+            if asking or update_due:
+                new = replace(old, asked=True if asking else old.asked)
+                if update_due:
+                    new = replace(new, updated=now)
+            changed = new is not old and new != old
+        elif asking:
+            new = EscalationState(path=path.name, level=0, asked=True)
+            changed = new != old
+        else:
+            new = NOT_ESCALATED
+            changed = new is not old and new != old
+        if not (escalate or asking or update_due or changed or outcome.correct_to):
+            return Decision(ticket.key, prio_name, path.name, level, team.name, (), next_)
+
+        values = ticket_values(ticket, prio_name, priority, now)
+        values["path"] = path.name
+        values["level"] = str(level)
+        values["team"] = team.name
+        actions: list[Action] = []
+        if outcome.correct_to is not None:
+            actions.append(self._set_priority(ticket, now, outcome))
+        reason = ""
+        if escalate:
+            parts = self._reasons.parts(path, level, prio_name, priority, arrived)
+            reason = self._reasons.render(
+                parts, values, ticket, plans, clocks, level, held, source, moved
+            )
+            if "assign" in level_spec.actions:
+                actions.append(Action("assign", reason, team=team.name))
+            if "comment" in level_spec.actions:
+                actions.append(Action("comment", reason))
+        if asking:
+            values["trigger"] = ", ".join(asks)
+            ask = fill(self._parts["ask_reason"].parts, values)
+            actions.append(Action("ask_reason", ask))
+            reason = reason or ask
+        update = ""
+        if update_due:
+            self._update_values(values, ticket, now, clocks, plans[level], priority)
+            update = fill(self._parts["update"].parts, values)
+            reason = reason or update
+        if changed:
+            if new.path is None:
+                was = f"was level {old.level} on {old.path}" if old.path else "no level"
+                values["why"] = f"path {path.name} now governs it at level 0 ({was})"
+                actions.append(Action("clear", fill(self._parts["clear"].parts, values), state=new))
+            else:
+                if not reason:
+                    reason = f"{ticket.key}: escalation state now on {path.name}, level {level}."
+                actions.append(Action("mark", reason, state=new))
+        if escalate and "notify" in level_spec.actions:
+            actions.append(Action("notify", reason, team=team.name, channels=team.channels))
+        if update_due:
+            actions.append(Action("update", update, team=team.name, channels=team.channels))
+        return Decision(ticket.key, prio_name, path.name, level, team.name, tuple(actions), next_)
+
+    def _escalated(
+        self, old: EscalationState, path: str, level: int, now: datetime, asked: bool
+    ) -> EscalationState:
+        """The state an escalation writes. Markers do not persist the history, so
+        states read from a desk start it afresh, and every ticket escalating to
+        the same level at the same instant writes an equal state: one object is
+        shared (fewer objects for the garbage collector to trace)."""
+        if old.history:
+            return EscalationState(
+                path=path,
+                level=level,
+                since=now,
+                asked=asked,
+                history=(*old.history, f"{path}:{level}"),
+            )
+        at, states = self._states
+        if at is not now:
+            states = {}
+            self._states = (now, states)
+        key = (path, level, asked)
+        found = states.get(key)
+        if found is None:
+            found = states[key] = EscalationState(
+                path=path, level=level, since=now, asked=asked, history=(f"{path}:{level}",)
+            )
+        return found
+
+    def _set_priority(self, ticket: Ticket, now: datetime, outcome: PriorityOutcome) -> Action:
+        """The correction to the matrix priority. Its reason names only what the
+        outcome's key holds (unless the template asks for more), so the action
+        is built once per (written, impact, urgency) and shared."""
+        key = (outcome.written, ticket.impact, ticket.urgency)
+        found = self._corrections.get(key) if self._corrections_shared else None
+        if found is None:
+            target = outcome.correct_to
+            values = ticket_values(ticket, target, self._priorities.get(target), now)
+            values["written_priority"] = outcome.written or "none"
+            values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
+            text = fill(self._parts["set_priority"].parts, values)
+            found = Action("set_priority", text, priority=target)
+            if self._corrections_shared:
+                self._corrections[key] = found
+        return found
+
+    def _update_values(
+        self,
+        values: dict[str, str],
+        ticket: Ticket,
+        now: datetime,
+        clocks: Clocks,
+        plan: LevelPlan,
+        priority: Priority | None,
+    ) -> None:
+        elapsed = clocks.elapsed(self.ev.priority_ruler(priority), now)
+        left, target = sla_texts(priority, "resolve", elapsed, named_in_rule=False)
+        since = ticket.escalation.since
+        values.update(
+            since=stamp(since) if since else "unknown",
+            elapsed=human(elapsed),
+            left=left,
+            target=target,
+            rule=plan.rule,
+        )
+
+
+def describe_team(team: ResolvedTeam) -> str:
+    """`service-desk-emea (rotation service-desk: emea open)` or the plain name."""
+    if team.shift is None:
+        return team.name
+    return f"{team.name} (rotation {team.team}: {team.shift})"

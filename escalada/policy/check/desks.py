@@ -1,0 +1,247 @@
+"""Desks: every mapping names policy values, covers what tickets can reach, and
+reads back one way; options and URL fit the desk type.
+
+unknown-priority/-team/-value in mappings, desk-unmapped (warning),
+ambiguous-mapping, desk-option, desk-url."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalada.policy.check.base import Context
+from escalada.policy.check.base import condition_values
+from escalada.policy.check.base import conditions
+from escalada.policy.check.base import suggest
+from escalada.policy.load.documents import get
+from escalada.policy.model import Desk
+from escalada.schemas.deskoptions import DESK_OPTIONS
+from escalada.schemas.deskoptions import DeskOption
+
+# spec.options per desk type: one table (escalada.schemas.deskoptions) that the
+# Desk schema is generated from too, kept in step with each connector's own
+# option parser by tests/policy/check/test_semantic.py.
+_PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "integer": int, "object": dict}
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "object": "a mapping",
+}
+
+
+def needed_teams(ctx: Context) -> set[str]:
+    """Teams a desk must know: those levels `assign` to (the regional teams of a
+    rotation, which take the work) and those conditions on `team` name."""
+    teams: set[str] = set()
+    for path in ctx.policy.paths.values():
+        for level in path.levels:
+            if "assign" in level.actions:
+                team = ctx.policy.teams.get(level.team)
+                if team is not None and team.rotation:
+                    teams.update(shift.team for shift in team.rotation)
+                else:
+                    teams.add(level.team)
+    for _, cond, at in conditions(ctx):
+        if cond.get("field") == "team":
+            teams.update(str(v) for v, _ in condition_values(cond, at))
+    return teams & set(ctx.policy.teams)
+
+
+def check_desks(ctx: Context) -> None:
+    """URL, options, mapping keys, read-back ambiguity and coverage of every desk."""
+    matrix = ctx.policy.matrix
+    teams = needed_teams(ctx)
+    fields = {
+        str(c.get("field"))[7:]
+        for _, c, _ in conditions(ctx)
+        if str(c.get("field")).startswith("fields.")
+    }
+    for doc in ctx.of_kind("Desk"):
+        desk = ctx.policy.desks.get(doc.name or "")
+        if desk is None or desk.where != doc.start:
+            continue
+        _check_url_and_options(ctx, doc, desk)
+        _check_mapping_keys(ctx, doc, desk)
+        _check_reverse(ctx, doc, "priorities", "priority", "priorities")
+        _check_reverse(ctx, doc, "teams", "team", "teams")
+        identity = desk.type == "sandbox"
+        if matrix is not None:
+            _unmapped(ctx, doc, desk.priorities, list(matrix.priorities), "priorities", identity)
+            for key in ("impact", "urgency"):
+                mapping = getattr(desk, key)
+                if mapping is not None:
+                    _unmapped(ctx, doc, mapping.values, list(getattr(matrix, key)), key, identity)
+                elif matrix.manage_priority and not identity:
+                    ctx.warning(
+                        "desk-unmapped",
+                        doc.where_key("spec"),
+                        f"desk {desk.name!r} has no {key} mapping, so the matrix "
+                        "cannot derive priorities from its tickets (manage_priority)",
+                        f"add spec.{key}: {{field: <desk field>, values: {{...}}}}",
+                    )
+        _unmapped(ctx, doc, desk.teams, sorted(teams), "teams", identity)
+        _unmapped(ctx, doc, desk.fields, sorted(fields), "fields", identity)
+
+
+def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
+    if desk.type != "sandbox":
+        if not desk.url:
+            ctx.error(
+                "desk-url",
+                doc.where_key("spec", "type"),
+                f"desk {desk.name!r} ({desk.type}) has no url",
+                "add spec.url, e.g. https://acme.atlassian.net",
+            )
+        elif not str(desk.url).lower().startswith("https://"):
+            ctx.error(
+                "desk-url",
+                doc.where("spec", "url"),
+                f"desk {desk.name!r}: {desk.url!r} is not an https:// URL",
+                "escalada talks to desks over TLS only: use the https:// address",
+            )
+    allowed = DESK_OPTIONS.get(desk.type, {})
+    for key, value in desk.options.items():
+        option = allowed.get(key)
+        if option is None:
+            ctx.error(
+                "desk-option",
+                doc.where_key("spec", "options", key),
+                f"desk {desk.name!r}: {desk.type} desks have no option {key!r}",
+                suggest(
+                    key, list(allowed), None if allowed else f"{desk.type} desks take no options"
+                ),
+            )
+            continue
+        problem = _option_problem(key, option, value)
+        if problem:
+            ctx.error(
+                "desk-option",
+                doc.where("spec", "options", key),
+                f"desk {desk.name!r}: {key} is {value!r}",
+                problem,
+            )
+    if desk.type == "jira":
+        _check_jira_options(ctx, doc, desk)
+
+
+def _option_problem(key: str, option: DeskOption, value: Any) -> str | None:
+    """How to fix an option's value, or None when the option takes it."""
+    if value is None and option.nullable:
+        return None
+    if option.choices:
+        return None if value in option.choices else f"use one of: {', '.join(option.choices)}"
+    wanted = _PYTHON_TYPES[option.type]
+    if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+        words = _TYPE_WORDS[option.type] + (" or null" if option.nullable else "")
+        return f"{key} takes {words}" + (" (no quotes)" if wanted is bool else "")
+    if isinstance(value, int) and (
+        (option.minimum is not None and value < option.minimum)
+        or (option.maximum is not None and value > option.maximum)
+    ):
+        return f"{key} takes a whole number from {option.minimum} to {option.maximum}"
+    return None
+
+
+def _check_jira_options(ctx: Context, doc: Any, desk: Desk) -> None:
+    """The team mode's companion option (the connector refuses to start without it)."""
+    mode = desk.options.get("team_mode", "field")
+    where = doc.where_key("spec", "options") if desk.options else doc.where_key("spec", "type")
+    if mode == "field" and desk.teams and not desk.options.get("team_field"):
+        ctx.error(
+            "desk-option",
+            where,
+            f"desk {desk.name!r}: team_mode field (the default) needs team_field",
+            "name the group picker custom field that holds the team, "
+            "e.g. options: {team_field: customfield_10050}",
+        )
+    if mode == "component" and not desk.options.get("project"):
+        ctx.error(
+            "desk-option",
+            where,
+            f"desk {desk.name!r}: team_mode component needs project",
+            "name the project key the components belong to, e.g. project: OPS",
+        )
+
+
+def _check_mapping_keys(ctx: Context, doc: Any, desk: Desk) -> None:
+    matrix = ctx.policy.matrix
+    if matrix is not None:
+        for name in desk.priorities:
+            if name not in matrix.priorities:
+                ctx.unknown(
+                    "unknown-priority",
+                    "priority",
+                    name,
+                    matrix.priorities,
+                    doc.where_key("spec", "priorities", name),
+                    f"desk {desk.name!r}",
+                )
+        for key in ("impact", "urgency"):
+            mapping = getattr(desk, key)
+            for value in mapping.values if mapping else ():
+                if value not in getattr(matrix, key):
+                    ctx.unknown(
+                        "unknown-value",
+                        f"{key} value",
+                        value,
+                        getattr(matrix, key),
+                        doc.where_key("spec", key, "values", value),
+                        f"desk {desk.name!r}",
+                    )
+    for name in desk.teams:
+        if name not in ctx.policy.teams:
+            ctx.unknown(
+                "unknown-team",
+                "team",
+                name,
+                ctx.policy.teams,
+                doc.where_key("spec", "teams", name),
+                f"desk {desk.name!r}",
+                "define a Team of that name",
+            )
+
+
+def _check_reverse(ctx: Context, doc: Any, key: str, what: str, plural: str) -> None:
+    """Two policy values on one desk value: the connector cannot read it back."""
+    seen: dict[str, str] = {}
+    for name, value in (get(doc.data, ("spec", key)) or {}).items():
+        folded = str(value).casefold()
+        if folded in seen:
+            ctx.error(
+                "ambiguous-mapping",
+                doc.where("spec", key, name),
+                f"desk {doc.name!r} maps {plural} {seen[folded]!r} and {name!r} both to "
+                f"{value!r}, so a ticket's {what} cannot be read back",
+                f"give each {what} its own desk value",
+            )
+        else:
+            seen[folded] = str(name)
+
+
+# mapping -> (what one entry maps, where the entries go, why the desk needs them)
+_MAPPINGS = {
+    "priorities": ("priority", "spec.priorities", "tickets can have these priorities"),
+    "impact": ("impact value", "spec.impact.values", "tickets can have these values"),
+    "urgency": ("urgency value", "spec.urgency.values", "tickets can have these values"),
+    "teams": ("team", "spec.teams", "levels assign tickets to them, or conditions name them"),
+    "fields": ("field", "spec.fields", "conditions read them"),
+}
+
+
+def _unmapped(
+    ctx: Context, doc: Any, mapping: Any, needed: list[str], key: str, identity: bool
+) -> None:
+    if identity:  # a sandbox passes unmapped names through as they are
+        return
+    missing = [name for name in needed if name not in mapping]
+    if not missing:
+        return
+    what, entries, why = _MAPPINGS[key]
+    ctx.warning(
+        "desk-unmapped",
+        doc.where_key("spec", key)
+        if get(doc.data, ("spec", key)) is not None
+        else doc.where_key("spec"),
+        f"desk {doc.name!r} has no {what} mapping for {', '.join(map(repr, missing))}",
+        f"add {entries} entries for them: {why}",
+    )

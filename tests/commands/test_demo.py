@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from escalada.cli import cli
+from escalada.commands.demo import example_policy_path
+from escalada.commands.demo import run_demo
+
+
+def test_the_demo_day_escalates_with_reasons_and_a_rerun_writes_nothing(tmp_path):
+    lines = []
+    result = run_demo(db=tmp_path / "demo.sqlite", tickets=30, seed=3, echo=lines.append)
+    text = "\n".join(lines)
+    assert result.cycles == 21
+    assert result.escalations > 0 and result.writes >= result.escalations
+    assert result.rerun_writes == 0
+    assert "Escalated to level" in text and "Before:" in text
+    assert sum(result.levels.values()) > 0
+    assert any(where.startswith("critical-outage") for where in result.levels)
+
+
+def test_the_demo_is_deterministic_for_a_seed(tmp_path):
+    first = run_demo(db=tmp_path / "a.sqlite", tickets=20, seed=5, echo=lambda line: None)
+    second = run_demo(db=tmp_path / "b.sqlite", tickets=20, seed=5, echo=lambda line: None)
+    assert first == second
+
+
+def test_the_demo_command(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["demo", "--db", str(tmp_path / "d.sqlite"), "--tickets", "12", "--step", "2h"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "[Mon 08:00]  1/6" in result.output
+    assert "An immediate rerun at the last instant wrote 0 tickets" in result.output
+
+
+def test_a_bad_step_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--db", str(tmp_path / "d.sqlite"), "--step", "2x"])
+    assert result.exit_code == 2
+    assert "is not a duration" in result.output
+
+
+def test_the_example_policy_ships_with_the_package():
+    assert (example_policy_path() / "desks.yaml").is_file()
+
+
+def test_the_installed_command_runs_the_demo(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "escalada",
+            "demo",
+            "--tickets",
+            "10",
+            "--step",
+            "5h",
+            "--db",
+            str(tmp_path / "demo.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cycles over the simulated day" in done.stdout
+    assert "[Mon 18:00]  3/3" in done.stdout  # 5h steps: 08:00, 13:00, 18:00
