@@ -43,6 +43,14 @@ NOT_ESCALATED = EscalationState()
 
 
 @dataclass(frozen=True, slots=True)
+class StatusChange:
+    """The ticket entered `status` at `since` and held it until the next change (or now)."""
+
+    status: Status
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     desk: str
     key: str
@@ -64,6 +72,9 @@ class Ticket:
     fields: Mapping[str, Any] = field(default_factory=dict)
     escalation: EscalationState = NOT_ESCALATED
     latest_comment: str | None = None  # read only when a trigger needs `reason_from`
+    # The status changes, oldest first, as far as the desk's history reaches;
+    # empty when only the current `status` is known.
+    status_history: tuple[StatusChange, ...] = ()
     revision: str | None = None  # desk concurrency token (e.g. Zendesk updated_stamp)
     # True when the connector left out fields that cost extra calls per ticket
     # (e.g. Zendesk's first-reply time); the runner refreshes such a ticket

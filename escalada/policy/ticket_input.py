@@ -31,6 +31,7 @@ from escalada.policy.model import Policy
 from escalada.ticket import STATUSES
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
+from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
 
 TICKET_FIELDS = (
@@ -55,9 +56,11 @@ TICKET_FIELDS = (
     "escalation",
     "latest_comment",
     "revision",
+    "status_history",
 )
 REQUESTER_FIELDS = ("organization", "vip")
 ESCALATION_FIELDS = ("path", "level", "since", "updated", "asked", "history")
+STATUS_CHANGE_FIELDS = ("status", "since")
 DEFAULT_DESK = "file"
 
 Marks = Mapping[str, str]  # dotted field path -> "file:line:col"
@@ -202,6 +205,7 @@ def parse_ticket(
         escalation=escalation,
         latest_comment=r.text("latest_comment", data.get("latest_comment")),
         revision=r.text("revision", data.get("revision")),
+        status_history=_status_history(r, data.get("status_history")),
     )
 
 
@@ -247,6 +251,27 @@ def _escalation(r: _Reader, value: Any) -> EscalationState:
         asked=asked,
         history=tuple(history),
     )
+
+
+def _status_history(r: _Reader, value: Any) -> tuple[StatusChange, ...]:
+    if value is None:
+        return ()
+    hint = "e.g. status_history: [{status: open, since: 2026-11-23T09:00:00Z}]"
+    if not isinstance(value, list):
+        raise r.fail("status_history", f"must be a list, not {_kind(value)}", hint)
+    changes: list[StatusChange] = []
+    for index, entry in enumerate(value):
+        field = f"status_history[{index}]"
+        entry = r.mapping(field, entry, STATUS_CHANGE_FIELDS)
+        status = r.choice("status", entry.get("status"), STATUSES)
+        if status is None:
+            raise r.fail(f"{field}.status", "is required", f"one of: {', '.join(STATUSES)}")
+        since = r.moment(f"{field}.since", entry.get("since"), required=True)
+        assert since is not None
+        if changes and since < changes[-1].since:
+            raise r.fail(f"{field}.since", "is before the change above it", "oldest first")
+        changes.append(StatusChange(status=status, since=since))  # type: ignore[arg-type]
+    return tuple(changes)
 
 
 # --- files --------------------------------------------------------------------

@@ -86,6 +86,22 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
             ),
             "latest_comment": _text_or_null("The latest comment (for `reason_from`)."),
             "revision": _text_or_null("The desk's concurrency token, if any."),
+            "status_history": {
+                "type": "array",
+                "description": "The status changes, oldest first: each status held from its "
+                "`since` until the next change (or now).",
+                "items": closed(
+                    "One status change.",
+                    {
+                        "status": {
+                            "enum": list(STATUSES),
+                            "description": "The status entered.",
+                        },
+                        "since": ref("dateTime", "When the ticket entered it."),
+                    },
+                    required=["status", "since"],
+                ),
+            },
         },
         required=["key", "created"],
     ),

@@ -184,3 +184,44 @@ def test_parse_time() -> None:
     assert parse_time("2026-11-23T09:40:00Z") == at("2026-11-23T09:40:00Z")
     with pytest.raises(ValueError, match="no UTC offset"):
         parse_time("2026-11-23T09:40:00")
+
+
+def test_status_history_is_read_oldest_first() -> None:
+    ticket = parse_ticket(
+        {
+            "key": "T-1",
+            "created": "2026-11-23T09:00:00Z",
+            "status": "open",
+            "status_history": [
+                {"status": "open", "since": "2026-11-23T09:00:00Z"},
+                {"status": "pending", "since": "2026-11-23T10:00:00Z"},
+                {"status": "open", "since": "2026-11-23T12:00:00Z"},
+            ],
+        }
+    )
+    assert [(c.status, c.since.hour) for c in ticket.status_history] == [
+        ("open", 9),
+        ("pending", 10),
+        ("open", 12),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ({"status": "open"}, "'status_history': must be a list"),
+        ([{"status": "waiting", "since": "2026-11-23T09:00:00Z"}], "'waiting' is not a status"),
+        ([{"status": "open"}], "'status_history[0].since': is required"),
+        (
+            [
+                {"status": "open", "since": "2026-11-23T10:00:00Z"},
+                {"status": "pending", "since": "2026-11-23T09:00:00Z"},
+            ],
+            "'status_history[1].since': is before the change above it",
+        ),
+    ],
+)
+def test_status_history_refuses_what_it_cannot_read(history: object, message: str) -> None:
+    data = {"key": "T-1", "created": "2026-11-23T09:00:00Z", "status_history": history}
+    with pytest.raises(EscaladaError, match=re.escape(message)):
+        parse_ticket(data)
