@@ -90,7 +90,7 @@ def run_demo(
     echo: Callable[[str], Any] = print,
 ) -> DemoResult:
     """Seed the sandbox, then run one cycle per `step` from `start` for `hours`."""
-    from escalada.connectors.sandbox import SandboxConnector
+    from escalada.connectors.sandbox.connector import SandboxConnector
     from escalada.connectors.sandbox.seed import seed as seed_sandbox
     from escalada.engine.evaluator import Evaluator
     from escalada.policy.validate import load_policy

@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from escalada.policy.model import Desk
 
 CONNECTOR_BY_TYPE = {
-    "jira": "escalada.connectors.jira:JiraConnector",
-    "zendesk": "escalada.connectors.zendesk:ZendeskConnector",
-    "servicenow": "escalada.connectors.servicenow:ServiceNowConnector",
-    "sandbox": "escalada.connectors.sandbox:SandboxConnector",
+    "jira": "escalada.connectors.jira.connector:JiraConnector",
+    "zendesk": "escalada.connectors.zendesk.connector:ZendeskConnector",
+    "servicenow": "escalada.connectors.servicenow.connector:ServiceNowConnector",
+    "sandbox": "escalada.connectors.sandbox.connector:SandboxConnector",
 }
 
 

@@ -14,7 +14,7 @@ from escalada.cli import cli
 from escalada.commands.desks import check_desks
 from escalada.commands.desks import render
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.sandbox import SandboxConnector
+from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import ensure_groups
 from escalada.connectors.sandbox.store import open_db
 from escalada.errors import EscaladaError

@@ -152,7 +152,7 @@ def test_the_defaults_and_choices_are_the_connectors_own():
 
 def test_the_samples_are_taken_by_the_connectors_parsers():
     from escalada.connectors.jira.tickets import JiraOptions
-    from escalada.connectors.sandbox import db_path
+    from escalada.connectors.sandbox.connector import db_path
     from escalada.connectors.servicenow.options import parse_options
     from escalada.connectors.zendesk.config import desired
     from escalada.connectors.zendesk.schedules import zendesk_time_zone

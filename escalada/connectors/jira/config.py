@@ -31,7 +31,7 @@ from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 
 if TYPE_CHECKING:
-    from escalada.connectors.jira import JiraConnector
+    from escalada.connectors.jira.connector import JiraConnector
 
 MARKER = "[managed by escalada]"
 SLA_NOTE = "enforced by the runner: JSM has no public API for SLA goals or calendars"

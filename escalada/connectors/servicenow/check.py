@@ -21,7 +21,7 @@ from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 
 if TYPE_CHECKING:
-    from escalada.connectors.servicenow import ServiceNowConnector
+    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 
 def run_checks(sn: ServiceNowConnector) -> list[CheckItem]:

@@ -26,7 +26,7 @@ from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 
 if TYPE_CHECKING:
-    from escalada.connectors.servicenow import ServiceNowConnector
+    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 Op = Literal["create", "update", "delete"]
 SPAN_FIELDS = ["schedule", "name", "start_date_time", "end_date_time", "days_of_week", "type"]

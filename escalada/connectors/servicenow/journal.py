@@ -18,7 +18,7 @@ from escalada.marker import NOTE_PREFIX
 from escalada.ticket import EscalationState
 
 if TYPE_CHECKING:
-    from escalada.connectors.servicenow import ServiceNowConnector
+    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 FIELDS = ("element_id", "sys_created_on", "value")
 

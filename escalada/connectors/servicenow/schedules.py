@@ -27,7 +27,7 @@ from escalada.connectors.servicenow.config_records import update
 from escalada.errors import DeskError
 
 if TYPE_CHECKING:
-    from escalada.connectors.servicenow import ServiceNowConnector
+    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 SPAN_KEY = ("name", "start_date_time", "end_date_time", "days_of_week", "type")
 

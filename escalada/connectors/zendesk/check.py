@@ -12,7 +12,7 @@ from escalada.connectors.zendesk.tickets import PRIORITIES
 from escalada.errors import EscaladaError
 
 if TYPE_CHECKING:
-    from escalada.connectors.zendesk import ZendeskConnector
+    from escalada.connectors.zendesk.connector import ZendeskConnector
 
 
 def check(connector: ZendeskConnector) -> list[CheckItem]:

@@ -43,7 +43,7 @@ from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 
 if TYPE_CHECKING:
-    from escalada.connectors.zendesk import ZendeskConnector
+    from escalada.connectors.zendesk.connector import ZendeskConnector
 
 MARKER = "[managed by escalada]"
 SCHEDULE_SUFFIX = " [escalada]"

@@ -16,8 +16,8 @@ import responses
 
 from escalada.connectors import connect
 from escalada.connectors.base import Shard
-from escalada.connectors.jira import SEARCH_PAGE
-from escalada.connectors.jira import JiraConnector
+from escalada.connectors.jira.connector import SEARCH_PAGE
+from escalada.connectors.jira.connector import JiraConnector
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError

@@ -10,7 +10,7 @@ from datetime import timezone
 import pytest
 import responses
 
-from escalada.connectors.jira import JiraConnector
+from escalada.connectors.jira.connector import JiraConnector
 from escalada.connectors.jira.tickets import JiraOptions
 from escalada.connectors.jira.tickets import is_vip
 from escalada.connectors.jira.tickets import organization_of

@@ -13,8 +13,8 @@ from typing import Any
 
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
-from escalada.connectors.sandbox import PAGE_SIZE
-from escalada.connectors.sandbox import SandboxConnector
+from escalada.connectors.sandbox.connector import PAGE_SIZE
+from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import NewTicket
 from escalada.connectors.sandbox.store import insert_tickets
 from escalada.connectors.sandbox.store import open_db

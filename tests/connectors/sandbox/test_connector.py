@@ -17,7 +17,7 @@ import pytest
 
 from escalada.connectors import connect
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.sandbox import SandboxConnector
+from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import NewTicket
 from escalada.connectors.sandbox.store import ensure_groups
 from escalada.connectors.sandbox.store import insert_tickets

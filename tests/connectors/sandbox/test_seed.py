@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from escalada.cli import cli
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.sandbox import SandboxConnector
+from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.seed import GROUPS
 from escalada.connectors.sandbox.seed import MATRIX
 from escalada.connectors.sandbox.seed import URGENCY

@@ -17,7 +17,7 @@ from typing import Any
 import responses
 
 from escalada.connectors import connect
-from escalada.connectors.servicenow import ServiceNowConnector
+from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.marker import NOTE_PREFIX
 from escalada.marker import decode
 from escalada.marker import decode_note

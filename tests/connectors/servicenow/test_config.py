@@ -13,9 +13,9 @@ import pytest
 
 from escalada import reconcile
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.servicenow import ServiceNowConnector
 from escalada.connectors.servicenow.config import MARKER
 from escalada.connectors.servicenow.config import glide_duration
+from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import BUILTIN_24X7

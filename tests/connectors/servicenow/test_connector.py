@@ -17,7 +17,7 @@ import pytest
 
 from escalada.connectors.base import Shard
 from escalada.connectors.http import ResilientAdapter
-from escalada.connectors.servicenow import ServiceNowConnector
+from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.marker import NOTE_PREFIX

@@ -11,7 +11,7 @@ import requests
 
 from escalada.connectors import connect
 from escalada.connectors.http import mount_resilience
-from escalada.connectors.servicenow import ServiceNowConnector
+from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.connectors.servicenow.session import ClientCredentials
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError

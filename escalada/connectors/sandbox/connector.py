@@ -1,0 +1,406 @@
+"""The sandbox desk: a local SQLite file behind the Connector protocol, so the
+demo, the runner and the reconciler work with no credentials and no network.
+
+Desk document:
+
+    kind: Desk
+    metadata: {name: sandbox}
+    spec:
+      type: sandbox
+      options: {path: .escalada/sandbox.sqlite}   # the default (relative to the working
+                                                  # directory); created on demand
+      scope: "tag:outage -tag:spam"               # optional: escalada.connectors.sandbox.scope
+      teams: {network-l2: "Network L2"}           # optional: an unmapped policy name is
+                                                  # stored as is (priorities alike)
+
+`calls` counts SQL statements that read or write data (transaction control
+and opening the file are not counted): a candidate read is one statement per
+page of 500, an apply is one compare-and-set UPDATE plus one INSERT of notes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+from typing import Literal
+
+from escalada.connectors.base import ApplyResult
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Shard
+from escalada.connectors.sandbox.config import desired_config
+from escalada.connectors.sandbox.scope import parse_scope
+from escalada.connectors.sandbox.store import DEFAULT_PATH
+from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
+from escalada.connectors.sandbox.store import StoreError
+from escalada.connectors.sandbox.store import from_text
+from escalada.connectors.sandbox.store import open_db
+from escalada.connectors.sandbox.store import to_text
+from escalada.errors import ConflictError
+from escalada.errors import DeskError
+from escalada.marker import decode
+from escalada.marker import retag
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import Action
+from escalada.ticket import Requester
+from escalada.ticket import Status
+from escalada.ticket import Ticket
+
+PAGE_SIZE = 500
+_COLUMNS = (
+    "t.rowid AS position, t.key, t.title, t.description, t.status, t.priority, t.impact,"
+    " t.urgency, t.created, t.updated, t.responded, t.resolved, t.team, t.assignee,"
+    " t.requester_org, t.vip, t.tags, t.fields, t.revision"
+)
+# The latest public comment someone other than escalada wrote: the reason given
+# with an explicit escalation request (`reason_from: latest_comment`).
+_LATEST_COMMENT = (
+    "(SELECT n.body FROM notes n WHERE n.ticket = t.key AND n.internal = 0"
+    f" AND n.author != '{ESCALADA_AUTHOR}' ORDER BY n.id DESC LIMIT 1) AS latest_comment"
+)
+_MISSING = {
+    "group": "no such group in the sandbox: map the team to one it has (`escalada sandbox show "
+    "--config` lists them; `escalada sandbox seed` creates the example policy's teams)",
+    "priority": "no such priority in the sandbox: `escalada apply` creates the policy's priorities",
+}
+
+
+def db_path(desk: Desk) -> Path:
+    return Path(str(desk.options.get("path") or DEFAULT_PATH))
+
+
+class SandboxConnector:
+    """A Connector on a local SQLite sandbox (see the module docstring)."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        page_size: int = PAGE_SIZE,
+        sleep: Callable[[float], None] | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        # `sleep` is what connect() passes every desk: SQLite has no rate limit to
+        # back off from. `policy` widens check() to the names the policy uses.
+        self.desk = desk
+        self.policy = policy
+        self.path = db_path(desk)
+        self.page_size = page_size
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._scope = parse_scope(desk)
+        self._calls = 0
+        # desk value -> policy name; a value missing from a mapping passes as is
+        self._priority_of = {v: k for k, v in desk.priorities.items()}
+        self._team_of = {v: k for k, v in desk.teams.items()}
+        self._impact_of = {v: k for k, v in desk.impact.values.items()} if desk.impact else {}
+        self._urgency_of = {v: k for k, v in desk.urgency.values.items()} if desk.urgency else {}
+        try:
+            self._db = open_db(self.path)
+        except StoreError as error:
+            raise DeskError(
+                desk.name,
+                "open",
+                str(error),
+                hint="point the Desk's `options: {path: ...}` at a sandbox file or a new "
+                "path, or create one with `escalada sandbox seed --db PATH`",
+            ) from None
+        self._db.create_function(
+            "escalada_crc32", 1, lambda key: zlib.crc32(key.encode("utf-8")), deterministic=True
+        )
+
+    @property
+    def calls(self) -> int:
+        return self._calls
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __del__(self) -> None:
+        # The runner and the reconciler drop connectors without closing them;
+        # Python 3.13 warns about a connection left to the garbage collector.
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+
+    # --- tickets --------------------------------------------------------------
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        scope, scope_params = self._scope
+        clauses = ["t.status IN ('open', 'pending')", "t.rowid > ?", *scope]
+        if shard is not None:
+            clauses.append("escalada_crc32(t.key) % ? = ?")
+        sql = (
+            f"SELECT {_COLUMNS}, {_LATEST_COMMENT} FROM tickets t"
+            f" WHERE {' AND '.join(clauses)} ORDER BY t.rowid LIMIT ?"
+        )
+        shard_params = [shard.count, shard.index] if shard is not None else []
+        after = 0
+        while True:
+            # One row past the page tells whether another page follows, so a read
+            # of N tickets is exactly ceil(N / page) statements.
+            params = [after, *scope_params, *shard_params, self.page_size + 1]
+            rows = self._run("read candidates", sql, params).fetchall()
+            for row in rows[: self.page_size]:
+                yield self._ticket(row)
+            if len(rows) <= self.page_size:
+                return
+            after = rows[self.page_size - 1]["position"]
+
+    def _ticket(self, row: sqlite3.Row) -> Ticket:
+        tags = frozenset(json.loads(row["tags"]))
+        status: Status = row["status"]
+        return Ticket(
+            desk=self.desk.name,
+            key=row["key"],
+            title=row["title"],
+            description=row["description"],
+            status=status,
+            priority=self._policy_value(self._priority_of, row["priority"]),
+            impact=self._policy_value(self._impact_of, row["impact"]),
+            urgency=self._policy_value(self._urgency_of, row["urgency"]),
+            created=_required(from_text(row["created"])),
+            updated=from_text(row["updated"]),
+            responded=from_text(row["responded"]),
+            resolved=from_text(row["resolved"]),
+            team=self._policy_value(self._team_of, row["team"]),
+            assignee=row["assignee"],
+            tags=tags,
+            requester=Requester(organization=row["requester_org"], vip=bool(row["vip"])),
+            fields=json.loads(row["fields"]),
+            escalation=decode(tags),
+            latest_comment=row["latest_comment"],
+            revision=str(row["revision"]),
+        )
+
+    @staticmethod
+    def _policy_value(reverse: Mapping[str, str], value: str | None) -> str | None:
+        return None if value is None else reverse.get(value, value)
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        """One transaction: a compare-and-set UPDATE on the revision read, then the notes.
+
+        Writes: assign (team), set_priority (priority), mark/clear (marker tags),
+        comment/update (internal notes), ask_reason (a public reply). notify is
+        the runner's notifier's job and is not written here."""
+        sets: dict[str, Any] = {}
+        notes: list[tuple[str, int]] = []  # (body, internal)
+        tags = set(ticket.tags)
+        written: list[str] = []
+        for action in actions:
+            if action.type == "notify":
+                continue
+            if action.type == "assign":
+                sets["team"] = self.desk.teams.get(_need(action.team, action), action.team)
+            elif action.type == "set_priority":
+                name = _need(action.priority, action)
+                sets["priority"] = self.desk.priorities.get(name, name)
+            elif action.type in ("comment", "update"):
+                notes.append((action.reason, 1))
+            elif action.type == "ask_reason":
+                notes.append((action.reason, 0))
+            elif action.type in ("mark", "clear"):
+                add, remove = retag(tags, action.state or NOT_ESCALATED)
+                tags = (tags - remove) | add
+                sets["tags"] = json.dumps(sorted(tags))
+            written.append(action.type)
+        if not written:
+            return ApplyResult(ticket.key, (), 0)
+        before = self._calls
+        now = to_text(self._clock())
+        assignments = "".join(f"{column} = ?, " for column in sets)
+        sql = f"UPDATE tickets SET {assignments}updated = ?, revision = revision + 1 WHERE key = ?"
+        params: list[Any] = [*sets.values(), now, ticket.key]
+        if ticket.revision is not None:  # a ticket built by hand has none: last write wins
+            sql += " AND revision = ?"
+            params.append(int(ticket.revision))
+        operation = f"update {ticket.key}"
+        self._run(operation, "BEGIN IMMEDIATE", [], counted=False)  # waits out another writer
+        try:
+            if self._run(operation, sql, params).rowcount == 0:
+                raise self._missed(ticket, operation)
+            if notes:
+                self._run(
+                    operation,
+                    "INSERT INTO notes (ticket, at, author, body, internal) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (ticket.key, now, ESCALADA_AUTHOR, body, internal)
+                        for body, internal in notes
+                    ],
+                    many=True,
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        revision = None if ticket.revision is None else str(int(ticket.revision) + 1)
+        return ApplyResult(ticket.key, tuple(written), self._calls - before, revision)
+
+    def _missed(self, ticket: Ticket, operation: str) -> DeskError:
+        row = self._run(
+            operation, "SELECT revision FROM tickets WHERE key = ?", [ticket.key]
+        ).fetchone()
+        if row is None:
+            return DeskError(
+                self.desk.name,
+                operation,
+                "no such ticket",
+                status=404,
+                hint="it was deleted from the sandbox (re-seeded?); the next cycle re-reads it",
+            )
+        return ConflictError(
+            self.desk.name,
+            operation,
+            f"the ticket changed since it was read (revision {ticket.revision}, now "
+            f"{row['revision']})",
+            status=409,
+            hint="another runner or a person edited it; the next cycle re-reads it",
+        )
+
+    # --- checks and configuration ----------------------------------------------
+
+    def check(self) -> list[CheckItem]:
+        """The file opens as a sandbox, and every group and priority the Desk maps
+        (or, given the policy, every team that holds work and every priority) exists."""
+        open_count, total = self._run(
+            "check",
+            "SELECT count(*) FILTER (WHERE status IN ('open', 'pending')), count(*) FROM tickets",
+            [],
+        ).fetchone()
+        items = [
+            CheckItem(
+                self.desk.name, "database", True, f"{self.path}: {total} tickets, {open_count} open"
+            )
+        ]
+        present = {(obj.kind, obj.name) for obj in self.current_config()}
+        wanted = [("group", name) for name in self.desk.teams.values()]
+        wanted += [("priority", name) for name in self.desk.priorities.values()]
+        if self.policy is not None:
+            wanted += [
+                (obj.kind, obj.name)
+                for obj in desired_config(self.desk, self.policy)
+                if obj.kind in ("group", "priority")
+            ]
+        for kind, name in dict.fromkeys(wanted):
+            ok = (kind, name) in present
+            items.append(
+                CheckItem(self.desk.name, f"{kind} {name}", ok, "exists" if ok else _MISSING[kind])
+            )
+        return items
+
+    def desired_config(self, policy: Policy) -> list[ConfigObject]:
+        return desired_config(self.desk, policy)
+
+    def current_config(self) -> list[ConfigObject]:
+        rows = self._run(
+            "read config", "SELECT id, kind, name, attrs, managed FROM config ORDER BY id", []
+        ).fetchall()
+        return [
+            ConfigObject(
+                kind=row["kind"],
+                name=row["name"],
+                attrs=json.loads(row["attrs"]),
+                id=str(row["id"]),
+                managed=bool(row["managed"]),
+                verify_only=row["kind"] == "group",
+            )
+            for row in rows
+        ]
+
+    def write_config(
+        self, op: Literal["create", "update", "delete"], obj: ConfigObject
+    ) -> ConfigObject:
+        operation = f"{op} {obj.key}"
+        if obj.verify_only or obj.kind == "group":
+            raise DeskError(
+                self.desk.name,
+                operation,
+                "groups are verified, never created or changed by escalada",
+                hint="add the group with `escalada sandbox seed`, or map the team to an "
+                "existing group",
+            )
+        attrs = json.dumps(dict(obj.attrs), sort_keys=True)
+        if op == "create":
+            cursor = self._run(
+                operation,
+                "INSERT INTO config (kind, name, attrs, managed) VALUES (?, ?, ?, 1)",
+                [obj.kind, obj.name, attrs],
+                taken="an object of that kind and name already exists",
+            )
+            return replace(obj, id=str(cursor.lastrowid), managed=True)
+        if obj.id is None:
+            raise DeskError(self.desk.name, operation, "no id: plan from current_config()")
+        if op == "update":  # also how --adopt takes over an object: it becomes escalada's
+            sql = "UPDATE config SET attrs = ?, managed = 1 WHERE id = ? AND kind = ? AND name = ?"
+            params = [attrs, obj.id, obj.kind, obj.name]
+        else:  # deletes stay limited to escalada's own objects, whatever the plan says
+            sql = "DELETE FROM config WHERE id = ? AND kind = ? AND name = ? AND managed = 1"
+            params = [obj.id, obj.kind, obj.name]
+        if self._run(operation, sql, params).rowcount == 0:
+            raise DeskError(
+                self.desk.name,
+                operation,
+                "no such object" + (" managed by escalada" if op == "delete" else ""),
+                status=404,
+                hint="it was removed or renamed on the desk; re-run `escalada plan`",
+            )
+        return replace(obj, managed=True)
+
+    # --- plumbing ---------------------------------------------------------------
+
+    def _run(
+        self,
+        operation: str,
+        sql: str,
+        params: Sequence[Any],
+        *,
+        many: bool = False,
+        taken: str | None = None,
+        counted: bool = True,
+    ) -> sqlite3.Cursor:
+        self._calls += counted
+        try:
+            if many:
+                return self._db.executemany(sql, params)
+            return self._db.execute(sql, params)
+        except sqlite3.IntegrityError as error:
+            if taken is None or "UNIQUE" not in str(error):  # not a name collision
+                raise DeskError(self.desk.name, operation, str(error)) from None
+            raise DeskError(
+                self.desk.name,
+                operation,
+                taken,
+                status=409,
+                hint="escalada does not own it: `escalada plan` shows it as a conflict",
+            ) from None
+        except sqlite3.Error as error:
+            raise DeskError(
+                self.desk.name,
+                operation,
+                f"{type(error).__name__}: {error}",
+                hint=f"the sandbox file {self.path} is damaged or locked; re-create it with "
+                "`escalada sandbox seed`",
+            ) from None
+
+
+def _need(value: str | None, action: Action) -> str:
+    if value is None:
+        raise ValueError(f"a {action.type} action needs a value: {action!r}")
+    return value
+
+
+def _required(moment: datetime | None) -> datetime:
+    assert moment is not None  # created is NOT NULL in the schema
+    return moment

@@ -1,0 +1,381 @@
+"""The ServiceNow connector, on pysnc (ServiceNow's maintained client).
+
+Reads: one Table API query per page of 10,000 incidents (the most one call
+returns), only the fields a Ticket needs, `sysparm_display_value=all` so
+reference fields come back as sys_id and name together. Without a marker
+field the escalation marker lives in work notes, read back with one
+sys_journal_field query per page of candidates.
+
+Writes: one GET of the fields to be written plus `sys_mod_count`, then one
+PATCH with every action of the ticket. ServiceNow's Table API has no
+compare-and-set, so the guarantee is: a ticket whose `sys_mod_count` moved
+since the candidate read is not written (ConflictError; the next cycle
+re-reads it); an edit landing in the milliseconds between that GET and the
+PATCH is not detected, but the PATCH only carries escalada's own fields, so
+the edit is kept, and a double announcement shows as two work notes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Literal
+
+import requests
+from pysnc import ServiceNowClient
+from pysnc import exceptions as sn_errors
+
+from escalada.connectors.base import ApplyResult
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Shard
+from escalada.connectors.comments import wants_latest_comment
+from escalada.connectors.http import error_for_status
+from escalada.connectors.servicenow import options as opts
+from escalada.connectors.servicenow import tickets as tr
+from escalada.connectors.servicenow.session import authenticate
+from escalada.connectors.session import resilient_session
+from escalada.errors import ConflictError
+from escalada.errors import DeskError
+from escalada.errors import EscaladaError
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.ticket import Action
+from escalada.ticket import Ticket
+
+PYSNC_ERRORS = (
+    sn_errors.AuthenticationException,
+    sn_errors.RoleException,
+    sn_errors.NotFoundException,
+    sn_errors.RequestException,
+    sn_errors.RestException,
+)
+HINTS = {
+    401: "ServiceNow refused the credentials: check the variables or files named in the "
+    "Desk's auth (user and password, or an OAuth client_id and client_secret)",
+    403: "the account lacks a role or an ACL allows it no access: the runner needs `itil` "
+    "(incidents, sys_user_group, sys_journal_field); `escalada apply` needs `admin` "
+    "(dl_u_priority, contract_sla, cmn_schedule*)",
+}
+
+
+class ServiceNowConnector:
+    """A Desk of type servicenow: incidents (or options.table) through the Table API."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        environ: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.desk = desk
+        self.options = opts.parse_options(desk)
+        self.policy = policy
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        if not (desk.url or "").startswith("https://"):
+            raise EscaladaError(
+                f"desk {desk.name!r}: spec.url {desk.url!r} is not an https URL",
+                where=str(desk.where) if desk.where.line else None,
+                hint="write the instance URL, e.g. url: https://acme.service-now.com",
+            )
+        session, self._adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
+        self._instance = (desk.url or "").rstrip("/")
+        session.auth, self._user = authenticate(desk, session, self._instance, environ)
+        session.hooks["response"].append(self._remember)
+        self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
+        self._failure: tuple[int, str] | None = None  # the last error response seen
+        self._batch_failure: tuple[int, str] | None = None
+        self._groups: dict[str, str] | None = None  # group name -> sys_id
+        self._cells: tr.Cells | None = tr.policy_cells(desk, policy)
+
+    def __repr__(self) -> str:
+        return f"ServiceNowConnector({self.desk.name!r}, {self._instance!r})"
+
+    @property
+    def calls(self) -> int:
+        return self._adapter.calls
+
+    @property
+    def user(self) -> str | None:
+        """The account name under Basic auth (None under OAuth)."""
+        return self._user
+
+    # --- plumbing -------------------------------------------------------------
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Keep the status and message of error responses: pysnc's exceptions drop them,
+        and pysnc ignores a failed request inside a Batch API call altogether."""
+        if response.status_code >= 400:
+            self._failure = (response.status_code, _message(response.text))
+        elif response.request.url and "/api/now/v1/batch" in response.request.url:
+            try:
+                served_requests = response.json().get("serviced_requests", [])
+            except (ValueError, AttributeError):
+                served_requests = []
+            for served in served_requests:
+                if served.get("status_code", 200) >= 400:
+                    text = _decode64(served.get("body", ""))
+                    self._batch_failure = (served["status_code"], _message(text))
+
+    @contextlib.contextmanager
+    def call(self, operation: str) -> Iterator[None]:
+        self._failure = self._batch_failure = None
+        try:
+            yield
+        except PYSNC_ERRORS as error:
+            status, detail = self._failure or (None, str(error))
+            raise error_for_status(
+                self.desk.name, operation, status, detail, hint=HINTS.get(status or 0)
+            ) from None
+        if self._batch_failure is not None:
+            status, detail = self._batch_failure
+            raise error_for_status(
+                self.desk.name, operation, status, detail, hint=HINTS.get(status)
+            )
+
+    def rows(
+        self,
+        table: str,
+        query: str,
+        fields: Sequence[str],
+        operation: str,
+        *,
+        limit: int | None = None,
+    ) -> list[dict[str, tuple[str, str]]]:
+        """Every matching row (pysnc pages by offset, ordered by sys_id)."""
+        # rewindable=False would save memory, but pysnc 1.2.1 then drops the last row
+        # of the first page (it clears results[current - 1] at current 0).
+        record = self.client.GlideRecord(table, batch_size=self.options.page_size)
+        record.fields = list(fields)
+        if query:
+            record.add_encoded_query(query)
+        if limit is not None:
+            record.batch_size = limit
+            record.limit = limit
+        rows = []
+        with self.call(operation):
+            record.query()
+            for current in record:
+                rows.append({f: _pair(current, f) for f in ["sys_id", *fields]})
+        return rows
+
+    # --- candidates -------------------------------------------------------------
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        """Every page is read before the first ticket is yielded (offset paging)."""
+        from escalada.connectors.servicenow.journal import latest_comments
+        from escalada.connectors.servicenow.journal import note_markers
+
+        self._group_ids()
+        rows = self.rows(
+            self.options.table,
+            opts.candidate_query(self.desk, self.options),
+            opts.read_fields(self.desk, self.options),
+            f"read candidates from {self.options.table}",
+        )
+        owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
+        ids = [row["sys_id"][0] for row in owned]
+        markers = {} if self.options.marker_field else note_markers(self, ids)
+        tickets = [
+            tr.to_ticket(
+                self.desk, self.options, row, instance=self._instance, escalation=markers.get(i)
+            )
+            for i, row in zip(ids, owned, strict=True)
+        ]
+        asking = [
+            i
+            for i, ticket in zip(ids, tickets, strict=True)
+            if wants_latest_comment(self.policy, ticket)
+        ]
+        comments = latest_comments(self, asking) if asking else {}
+        for sys_id, ticket in zip(ids, tickets, strict=True):
+            if sys_id in comments:
+                ticket = replace(ticket, latest_comment=comments[sys_id])
+            yield ticket
+
+    def _group_ids(self) -> dict[str, str]:
+        """The sys_id of every mapped group, looked up once per connector."""
+        if self._groups is None and not self.desk.teams:
+            self._groups = {}
+        if self._groups is None:
+            names = sorted({opts.query_safe(g, "group") for g in self.desk.teams.values()})
+            rows = self.rows(
+                "sys_user_group",
+                f"nameIN{','.join(names)}^active=true",
+                ["name"],
+                "look up assignment groups",
+            )
+            self._groups = {}
+            for row in rows:
+                self._groups.setdefault(row["name"][0], row["sys_id"][0])
+        return self._groups
+
+    def _group_id(self, name: str) -> str:
+        found = self._group_ids().get(name)
+        if found is None:
+            raise DeskError(
+                self.desk.name,
+                "assign",
+                f"assignment group {name!r} does not exist or is inactive",
+                hint="create it in ServiceNow or fix the Desk's teams; `escalada desks check` "
+                "verifies every mapped group",
+            )
+        return found
+
+    def _priority_cells(self) -> tr.Cells:
+        if self._cells is None:
+            rows = self.rows(
+                "dl_u_priority",
+                "active=true",
+                ["impact", "urgency", "priority"],
+                "read priority lookup rules",
+            )
+            self._cells = {(r["impact"][0], r["urgency"][0]): r["priority"][0] for r in rows}
+        return self._cells
+
+    # --- writes -----------------------------------------------------------------
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        touched = tr.fields_touched(self.desk, self.options, actions)
+        if not touched:
+            return ApplyResult(ticket.key, (), 0, ticket.revision)
+        before = self.calls
+        sys_id, _, mod_count = (ticket.revision or "").partition(":")
+        record = self.client.GlideRecord(self.options.table)
+        record.fields = ["sys_id", "number", "sys_mod_count", "sys_updated_on", *touched]
+        with self.call(f"re-read {ticket.key}"):
+            found = record.get(sys_id) if sys_id else record.get("number", ticket.key)
+        if not found:
+            raise ConflictError(self.desk.name, f"write {ticket.key}", "the ticket was deleted")
+        if mod_count and record.get_value("sys_mod_count") != mod_count:
+            raise ConflictError(
+                self.desk.name,
+                f"write {ticket.key}",
+                f"changed on the desk since it was read (sys_mod_count {mod_count} -> "
+                f"{record.get_value('sys_mod_count')}, "
+                f"updated {record.get_value('sys_updated_on')})",
+                hint="the next cycle re-reads it",
+            )
+        current = {name: record.get_value(name) or "" for name in touched}
+        write = tr.plan_write(
+            self.desk,
+            self.options,
+            actions,
+            current,
+            group_id=self._group_id,
+            cells=self._priority_cells,
+        )
+        for name, value in write.fields.items():
+            record.set_value(name, value)
+        if record.changes():
+            with self.call(f"PATCH {self.options.table} {ticket.key}"):
+                record.update()
+            self._verify(ticket.key, record, write.fields)
+        self._verify_priority(ticket.key, record, actions)
+        revision = f"{record.get_value('sys_id')}:{record.get_value('sys_mod_count')}"
+        return ApplyResult(ticket.key, write.written, self.calls - before, revision)
+
+    def _verify(self, key: str, record: Any, fields: Mapping[str, str]) -> None:
+        """ServiceNow ignores a field it does not know (or may not write) without an error:
+        compare what came back with what was sent."""
+        for name, sent in fields.items():
+            if name in ("work_notes", "comments"):
+                continue
+            kept = record.get_value(name)
+            if kept != sent:
+                hint = "check the Desk's field ids and the account's write ACLs"
+                if name == self.options.marker_field:
+                    hint = (
+                        f"create the string field {name} on {self.options.table} "
+                        "(or remove options.marker_field to keep the marker in work notes)"
+                    )
+                raise DeskError(
+                    self.desk.name,
+                    f"PATCH {self.options.table} {key}",
+                    f"ServiceNow did not keep {name}={sent!r} (it reads {kept!r})",
+                    hint=hint,
+                )
+
+    def _verify_priority(self, key: str, record: Any, actions: Sequence[Action]) -> None:
+        wanted = [self.desk.priorities.get(a.priority or "") for a in actions]
+        wanted = [w for w, a in zip(wanted, actions, strict=True) if a.type == "set_priority"]
+        derived = record.get_value("priority")
+        if wanted and derived != wanted[-1]:
+            raise DeskError(
+                self.desk.name,
+                f"set the priority of {key}",
+                f"set impact and urgency for priority {wanted[-1]}, but the instance derived "
+                f"priority {derived}",
+                hint="its Priority Lookup Rules (dl_u_priority) differ from the policy's matrix: "
+                "set options.manage_priority_lookup: true and run `escalada apply`, or align "
+                "the matrix",
+            )
+
+    # --- check and configuration --------------------------------------------------
+
+    def check(self) -> list[CheckItem]:
+        from escalada.connectors.servicenow.check import run_checks
+
+        return run_checks(self)
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    def desired_config(self, policy: Policy) -> list[ConfigObject]:
+        from escalada.connectors.servicenow.config import desired
+
+        return desired(self.desk, self.options, policy, today=self.today())
+
+    def current_config(self) -> list[ConfigObject]:
+        from escalada.connectors.servicenow.config_records import read_config
+
+        return read_config(self)
+
+    def write_config(
+        self, op: Literal["create", "update", "delete"], obj: ConfigObject
+    ) -> ConfigObject:
+        from escalada.connectors.servicenow.config_records import write_config
+
+        return write_config(self, op, obj)
+
+
+def _pair(record: Any, name: str) -> tuple[str, str]:
+    value = record.get_value(name)
+    display = record.get_display_value(name)
+    return ("" if value is None else str(value), "" if display is None else str(display))
+
+
+def _message(text: str) -> str:
+    import json
+
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:200]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return ": ".join(str(p) for p in (error.get("message"), error.get("detail")) if p)
+    return text[:200]
+
+
+def _decode64(text: str) -> str:
+    import base64
+
+    try:
+        return base64.b64decode(text).decode("utf-8", "replace")
+    except ValueError:
+        return ""

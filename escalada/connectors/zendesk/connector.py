@@ -1,0 +1,363 @@
+"""Zendesk Support connector, on zenpy.
+
+Reading candidates. The search export (`GET /api/v2/search/export.json`,
+cursor-paginated, `page[size]` up to 1000, `filter[type]=ticket`) lists the
+tickets matching `<Desk.scope> status<solved` past the 1,000-result cap of
+`search.json`. The GET is issued on zenpy's session, not through
+`zenpy.search_export`, because zenpy also writes `type:ticket` into the query,
+which the export documentation says is an error. A read is the export pages
+and the group list (one call per 100 groups), nothing per ticket: the
+export's results are whole tickets (tags, group, priority, fields, status,
+`updated_at`). What it lacks is the first-reply time (`responded`: the ticket
+has no such timestamp, only its metric set has) and organisation names, and
+it comes from the search index, which lags the ticket store by minutes.
+`zendesk_translate.read_needs` decides per policy: tickets are yielded
+`partial` when a level stops on `unless: responded`, when safe updates are
+off, and when a ticket's organisation was not named (reasons may name it).
+Organisation names are resolved during the read (organizations/show_many, 100
+per call, each organisation once) only when a condition tests them: an unknown
+one could hide an escalation from the runner's due check.
+
+Refreshing. The runner calls `refresh` only for partial tickets with
+something due: `GET /api/v2/tickets/show_many.json?ids=<100 ids>&include=metric_sets,organizations`
+per 100 of them reads the ticket store (so the marker written in the last
+cycle and the `updated_at` of the safe update are current, which also narrows
+the window in which another edit makes the write conflict), the metric sets
+(`responded`) and the organisations in one call. Tickets solved or closed
+since the export, or deleted, are left out; the runner drops them. The scope
+is not re-checked: a ticket moved out of scope in the seconds between the
+export and the refresh is still handled this cycle. See
+bench/zendesk_responded.py for the calls each way costs.
+
+Writing. All of a ticket's actions go in one `PUT /api/v2/tickets/{id}.json`
+with `safe_update: true, updated_stamp: <updated_at as read>`: a ticket that
+changed since it was read answers 409, raised as ConflictError (the runner's
+next cycle re-reads and re-evaluates it). Tags are sent as the full new list computed from
+the tags just read (`tags` replaces every tag); the safe update makes a tag a
+human added meanwhile a 409, never a silent loss. A Zendesk update carries one
+comment, so a public reply (`ask_reason`) due together with an internal note
+makes two PUTs (see zendesk_translate.plan_writes).
+
+Transport. The shared ResilientAdapter is mounted on the session handed to
+zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so
+429/5xx/resets are retried in one place with an injected sleep; zenpy's own
+429 loop never sees a 429 (and `ratelimit_budget=1` makes it raise at once if
+it ever did).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Literal
+from urllib.parse import urlsplit
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Ticket as ZenpyTicket
+from zenpy.lib.exception import APIException
+from zenpy.lib.exception import ZenpyException
+
+from escalada.connectors.base import ApplyResult
+from escalada.connectors.base import CheckItem
+from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Shard
+from escalada.connectors.comments import wants_latest_comment
+from escalada.connectors.session import desk_secrets
+from escalada.connectors.session import resilient_session
+from escalada.connectors.zendesk import check as zendesk_check
+from escalada.connectors.zendesk import config as zendesk_config
+from escalada.connectors.zendesk.tickets import OPEN_STATUSES
+from escalada.connectors.zendesk.tickets import Lookups
+from escalada.connectors.zendesk.tickets import desk_error
+from escalada.connectors.zendesk.tickets import plan_writes
+from escalada.connectors.zendesk.tickets import read_needs
+from escalada.connectors.zendesk.tickets import split_url
+from escalada.connectors.zendesk.tickets import to_ticket
+from escalada.connectors.zendesk.tickets import zenpy_error
+from escalada.errors import DeskError
+from escalada.policy.model import Desk
+from escalada.policy.model import Policy
+from escalada.ticket import Action
+from escalada.ticket import Ticket
+
+log = logging.getLogger("escalada.zendesk")
+
+EXPORT_PAGE_MAX = 1000  # page[size] cap of the search export
+SHOW_MANY_MAX = 100  # ids per show_many call
+TIMEOUT = 30.0
+
+
+class ZendeskConnector:
+    """A Connector on Zendesk Support (see the module docstring)."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        environ: Mapping[str, str] | None = None,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] | None = None,
+        page_size: int = EXPORT_PAGE_MAX,
+    ) -> None:
+        self.desk = desk
+        self.policy = policy
+        self.page_size = min(page_size, EXPORT_PAGE_MAX)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        subdomain, domain = split_url(desk)
+        self.host = f"{subdomain}.{domain}"
+        email, token = desk_secrets(
+            desk,
+            ("email", "token"),
+            environ=environ,
+            hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
+            "an API token of an agent or admin",
+        )
+        self.session, self.adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
+        self.client = Zenpy(
+            subdomain=subdomain,
+            domain=domain,
+            email=email,
+            token=token,
+            session=self.session,
+            timeout=TIMEOUT,
+            ratelimit_budget=1,
+            disable_cache=True,
+        )
+        self._groups: dict[int, str] | None = None
+        self._me: dict[str, Any] | None = None
+        self._organizations: dict[int, str] = {}  # id -> name, as read
+
+    def __repr__(self) -> str:
+        return f"ZendeskConnector(desk={self.desk.name!r}, host={self.host!r})"
+
+    @property
+    def calls(self) -> int:
+        return self.adapter.calls
+
+    # --- HTTP ------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """One call on zenpy's session: the JSON body, or one clear DeskError."""
+        url = path if path.startswith("https://") else f"https://{self.host}/api/v2/{path}"
+        if urlsplit(url).hostname != self.host:  # never send credentials to another host
+            raise DeskError(self.desk.name, operation, f"refusing to follow a link to {url}")
+        response = self.session.request(method, url, params=params, json=body, timeout=TIMEOUT)
+        if not response.ok:
+            raise desk_error(self.desk.name, operation, response)
+        return response.json() if response.content else None
+
+    @contextmanager
+    def zenpy_call(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except (APIException, ZenpyException, requests.HTTPError) as error:
+            raise zenpy_error(self.desk.name, operation, error) from None
+
+    # --- reading ---------------------------------------------------------------
+
+    def groups(self, *, refresh: bool = False) -> dict[int, str]:
+        """Group id -> name, listed once per candidate read (zenpy, cursor pages of 100)."""
+        if self._groups is None or refresh:
+            with self.zenpy_call("list groups"):
+                self._groups = {int(g.id): str(g.name) for g in self.client.groups()}
+        return self._groups
+
+    def me(self) -> dict[str, Any]:
+        if self._me is None:
+            with self.zenpy_call("read the API user (users/me)"):
+                user = self.client.users.me()
+            self._me = {"id": user.id, "role": user.role, "name": user.name}
+        return self._me
+
+    def query(self) -> str:
+        scope = (self.desk.scope or "").strip()
+        return f"{scope} status<solved".strip()
+
+    def export(self, shard: Shard | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The open tickets in scope (as the search index has them), a page at a time."""
+        params: Mapping[str, Any] | None = {
+            "query": self.query(),
+            "filter[type]": "ticket",
+            "page[size]": self.page_size,
+        }
+        url = "search/export.json"
+        seen: set[int] = set()  # a ticket listed twice would be written twice
+        while True:
+            page = self.request("GET", url, "search export", params=params)
+            results: list[dict[str, Any]] = []
+            for result in page.get("results") or []:
+                ticket_id = int(result["id"])
+                if result.get("result_type", "ticket") != "ticket" or ticket_id in seen:
+                    continue
+                seen.add(ticket_id)
+                if shard is None or shard.owns(str(ticket_id)):
+                    results.append(result)
+            yield results
+            following = (page.get("links") or {}).get("next")
+            if not (page.get("meta") or {}).get("has_more") or not following:
+                return
+            url, params = following, None  # the next link carries every parameter
+
+    def show_many(self, ids: Sequence[int]) -> tuple[list[dict[str, Any]], Lookups]:
+        """Up to 100 tickets from the ticket store, with their metric sets and
+        organizations, in one call."""
+        data = self.request(
+            "GET",
+            "tickets/show_many.json",
+            "read tickets",
+            params={"ids": ",".join(map(str, ids)), "include": "metric_sets,organizations"},
+        )
+        organizations = {int(o["id"]): str(o["name"]) for o in data.get("organizations") or []}
+        self._organizations.update(organizations)
+        lookups = Lookups(
+            groups=self.groups(),
+            organizations=organizations,
+            metric_sets={int(m["ticket_id"]): m for m in data.get("metric_sets") or []},
+        )
+        return list(data.get("tickets") or []), lookups
+
+    def organizations(self, raws: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+        """Names of the tickets' organisations: each unknown one read once, 100 per call."""
+        wanted = {int(r["organization_id"]) for r in raws if r.get("organization_id")}
+        missing = sorted(wanted - self._organizations.keys())
+        for start in range(0, len(missing), SHOW_MANY_MAX):
+            batch = missing[start : start + SHOW_MANY_MAX]
+            data = self.request(
+                "GET",
+                "organizations/show_many.json",
+                "read organizations",
+                params={"ids": ",".join(map(str, batch))},
+            )
+            for org in data.get("organizations") or []:
+                self._organizations[int(org["id"])] = str(org["name"])
+        return self._organizations
+
+    def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        """Export pages only; `partial` tickets leave `responded` (and, unless a
+        condition needs them, organisation names) to `refresh` (see read_needs)."""
+        groups = self.groups(refresh=True)
+        needs = read_needs(self.desk, self.policy)
+        for page in self.export(shard):
+            names = self.organizations(page) if needs.organizations else self._organizations
+            lookups = Lookups(groups, organizations=names)
+            for raw in page:
+                if raw.get("status") not in OPEN_STATUSES:
+                    continue  # solved since the search index saw it
+                org = raw.get("organization_id")
+                partial = needs.responded or needs.fresh or bool(org and org not in names)
+                yield self._with_comment(to_ticket(self.desk, raw, lookups, partial=partial))
+
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """The tickets re-read in full (responded, organisation, current tags and
+        `updated_at`), 100 per call; those solved, closed or deleted since are left out."""
+        read = {int(t.key): t for t in tickets}
+        ids = list(read)
+        fresh: list[Ticket] = []
+        for start in range(0, len(ids), SHOW_MANY_MAX):
+            raws, lookups = self.show_many(ids[start : start + SHOW_MANY_MAX])
+            for raw in raws:
+                if raw.get("status") not in OPEN_STATUSES:
+                    continue
+                ticket = to_ticket(self.desk, raw, lookups)
+                fresh.append(self._with_comment(ticket, read.get(int(raw["id"]))))
+        log.debug("desk %s: refreshed %d of %d tickets", self.desk.name, len(fresh), len(tickets))
+        return fresh
+
+    def _with_comment(self, ticket: Ticket, before: Ticket | None = None) -> Ticket:
+        """The ticket with its latest comment where a reason_from trigger needs it
+        (carried over from `before` when that read already fetched it)."""
+        if not wants_latest_comment(self.policy, ticket):
+            return ticket
+        if before is not None and wants_latest_comment(self.policy, before):
+            comment = before.latest_comment
+        else:
+            comment = self.latest_comment(int(ticket.key))
+        return replace(ticket, latest_comment=comment)
+
+    def latest_comment(self, ticket_id: int) -> str | None:
+        """The latest public comment not written by escalada's own account."""
+        mine = self.me()["id"]
+        data = self.request(
+            "GET",
+            f"tickets/{ticket_id}/comments.json",
+            f"read comments of ticket {ticket_id}",
+            params={"sort_order": "desc", "page[size]": 10},
+        )
+        for comment in data.get("comments") or []:
+            if comment.get("public") and comment.get("author_id") != mine:
+                return str(comment.get("body") or "")
+        return None
+
+    # --- writing ---------------------------------------------------------------
+
+    def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
+        before = self.calls
+        if ticket.revision is None:  # not read by candidates(): read it now
+            raws, lookups = self.show_many([int(ticket.key)])
+            if not raws:
+                raise DeskError(self.desk.name, f"read ticket {ticket.key}", "no such ticket")
+            ticket = to_ticket(self.desk, raws[0], lookups)
+        group_ids = {name: gid for gid, name in self.groups().items()}
+        writes = plan_writes(self.desk, ticket, actions, group_ids)
+        stamp = ticket.revision
+        written: list[str] = []
+        for write in writes:
+            if write.body:  # e.g. a marker already as wanted: nothing to send
+                stamp = self._put(int(ticket.key), write.body, stamp)
+            written.extend(write.actions)
+        order = [a.type for a in actions if a.type in written]
+        log.info("desk %s: ticket %s: wrote %s", self.desk.name, ticket.key, ", ".join(order))
+        return ApplyResult(
+            ticket=ticket.key, written=tuple(order), calls=self.calls - before, revision=stamp
+        )
+
+    def _put(self, ticket_id: int, body: Mapping[str, Any], stamp: str | None) -> str | None:
+        """One safe update through zenpy; returns the new updated_at."""
+        update = ZenpyTicket(id=ticket_id)
+        for name, value in body.items():
+            setattr(update, name, value)
+        if self.desk.options.get("safe_update", True):
+            update.safe_update = True
+            update.updated_stamp = stamp
+        with self.zenpy_call(f"update ticket {ticket_id}"):
+            audit = self.client.tickets.update(update)
+        return getattr(getattr(audit, "ticket", None), "updated_at", None)
+
+    # --- check -----------------------------------------------------------------
+
+    def check(self) -> list[CheckItem]:
+        return zendesk_check.check(self)
+
+    # --- reconciler ------------------------------------------------------------
+
+    def desired_config(self, policy: Policy) -> list[ConfigObject]:
+        return zendesk_config.desired(self.desk, policy, now=self.clock())
+
+    def current_config(self) -> list[ConfigObject]:
+        return zendesk_config.current(self)
+
+    def write_config(
+        self, op: Literal["create", "update", "delete"], obj: ConfigObject
+    ) -> ConfigObject:
+        return zendesk_config.write(self, op, obj)
