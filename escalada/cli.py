@@ -499,7 +499,7 @@ def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | 
 
     from escalada.connectors.sandbox.seed import seed
     from escalada.connectors.sandbox.store import DEFAULT_PATH
-    from escalada.connectors.sandbox.store import StoreError
+    from escalada.errors import StoreError
 
     try:
         summary = seed(
@@ -533,7 +533,7 @@ def sandbox_show(db: str | None, include_done: bool, show_config: bool) -> None:
 
     from escalada.commands import sandbox as show
     from escalada.connectors.sandbox.store import DEFAULT_PATH
-    from escalada.connectors.sandbox.store import StoreError
+    from escalada.errors import StoreError
 
     path = Path(db or DEFAULT_PATH)
     if not path.exists():

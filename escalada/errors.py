@@ -1,7 +1,14 @@
 """The one root of user-facing errors. No click import: the core raises these,
-the CLI prints them as one line and exits 1."""
+the CLI prints them as one line and exits 1.
+
+This module imports nothing from escalada, so every package can raise these
+without an import circle."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from typing import Protocol
 
 
 class EscaladaError(Exception):
@@ -44,3 +51,45 @@ class DeskError(EscaladaError):
 
 class ConflictError(DeskError):
     """The ticket changed on the desk since it was read (e.g. Zendesk 409 on a safe update)."""
+
+
+class DeskUnavailable(DeskError):
+    """The desk kept failing (rate limit, 5xx, network) past the retry bound."""
+
+
+class StoreError(EscaladaError):
+    """The file is not a usable sandbox database; the message says why."""
+
+
+class _Finding(Protocol):
+    """What PolicyInvalid reads of a finding (escalada.policy.check.findings.Finding)."""
+
+    @property
+    def severity(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def where(self) -> object: ...
+    @property
+    def hint(self) -> str | None: ...
+    def as_json(self) -> dict[str, Any]: ...
+
+
+class PolicyInvalid(EscaladaError):
+    """The policy has errors; carries every finding, names the first."""
+
+    def __init__(self, findings: Sequence[_Finding], paths: Sequence[str]) -> None:
+        errors = [finding for finding in findings if finding.severity == "error"]
+        first = errors[0]
+        more = len(errors) - 1
+        command = "escalada validate " + " ".join(paths)
+        super().__init__(
+            f"{first.code} {first.message}",
+            where=str(first.where),
+            hint=(
+                f"and {more} more; run `{command}`" if more else first.hint or f"run `{command}`"
+            ),
+        )
+        self.findings = tuple(findings)

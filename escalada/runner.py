@@ -39,9 +39,9 @@ from escalada.audit import AuditLog
 from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
-from escalada.connectors.http import DeskUnavailable
 from escalada.engine.evaluator import Evaluator
 from escalada.errors import ConflictError
+from escalada.errors import DeskUnavailable
 from escalada.errors import EscaladaError
 from escalada.instants import to_iso
 from escalada.notify import Notification

@@ -22,6 +22,7 @@ from escalada.connectors import connect
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.errors import EscaladaError
+from escalada.errors import PolicyInvalid
 from escalada.instants import to_iso
 from escalada.policy.model import Desk
 from escalada.runner import CycleReport
@@ -82,7 +83,6 @@ def execute(
     tells a connector what it needs to read, e.g. latest comments)."""
     from escalada.engine.evaluator import Evaluator
     from escalada.notify import Notifier
-    from escalada.policy.validate import PolicyInvalid
     from escalada.policy.validate import load_policy
 
     try:
@@ -142,7 +142,7 @@ def execute(
             restore()
 
 
-def _log_findings(invalid: Any) -> None:
+def _log_findings(invalid: PolicyInvalid) -> None:
     """Every finding of an invalid policy, as `validate` prints them (the error line
     that ends the run names only the first)."""
     for finding in invalid.findings:

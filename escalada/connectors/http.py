@@ -35,15 +35,12 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from escalada.errors import DeskError
+from escalada.errors import DeskUnavailable
 
 log = logging.getLogger("escalada.http")
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = 30.0
-
-
-class DeskUnavailable(DeskError):
-    """The desk kept failing (rate limit, 5xx, network) past the retry bound."""
 
 
 @dataclass(frozen=True, slots=True)

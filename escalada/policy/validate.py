@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalada.errors import EscaladaError
+from escalada.errors import PolicyInvalid
 from escalada.policy.build import build_policy
 from escalada.policy.check.schema import check_document
 from escalada.policy.check.semantic import check_policy
@@ -65,24 +66,6 @@ class ValidationResult:
     def ok(self, *, strict: bool = False) -> bool:
         """No errors (and, when strict, no warnings either)."""
         return not self.errors and not (strict and self.warnings)
-
-
-class PolicyInvalid(EscaladaError):
-    """The policy has errors; carries every finding, names the first."""
-
-    def __init__(self, findings: Sequence[Finding], paths: Sequence[str]) -> None:
-        errors = [finding for finding in findings if finding.severity == "error"]
-        first = errors[0]
-        more = len(errors) - 1
-        command = "escalada validate " + " ".join(paths)
-        super().__init__(
-            f"{first.code} {first.message}",
-            where=str(first.where),
-            hint=(
-                f"and {more} more; run `{command}`" if more else first.hint or f"run `{command}`"
-            ),
-        )
-        self.findings = tuple(findings)
 
 
 def default_paths(paths: Sequence[str]) -> tuple[str, ...]:

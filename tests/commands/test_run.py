@@ -23,8 +23,8 @@ from escalada.connectors import connect
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.errors import EscaladaError
+from escalada.errors import PolicyInvalid
 from escalada.policy.model import Desk
-from escalada.policy.validate import PolicyInvalid
 from escalada.runner import RunOptions
 from tests.connectors.contract import NOW
 from tests.runner_fixtures import HOOKS

@@ -6,12 +6,12 @@ import pytest
 import requests
 import responses
 
-from escalada.connectors.http import DeskUnavailable
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import RetryPolicy
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
 from escalada.connectors.http import retry_after_seconds
+from escalada.errors import DeskUnavailable
 from tests.fakes.base import FakeServer
 from tests.fakes.base import reply
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from escalada.errors import EscaladaError
+from escalada.errors import PolicyInvalid
 from escalada.policy.load.documents import Finding
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
-from escalada.policy.validate import PolicyInvalid
 from escalada.policy.validate import ValidationResult
 from escalada.policy.validate import default_paths
 from escalada.policy.validate import load_policy

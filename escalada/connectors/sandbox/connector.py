@@ -42,12 +42,12 @@ from escalada.connectors.sandbox.config import desired_config
 from escalada.connectors.sandbox.scope import parse_scope
 from escalada.connectors.sandbox.store import DEFAULT_PATH
 from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
-from escalada.connectors.sandbox.store import StoreError
 from escalada.connectors.sandbox.store import from_text
 from escalada.connectors.sandbox.store import open_db
 from escalada.connectors.sandbox.store import to_text
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
+from escalada.errors import StoreError
 from escalada.marker import decode
 from escalada.marker import retag
 from escalada.policy.model import Desk

@@ -21,6 +21,8 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
+from escalada.errors import StoreError
+
 DEFAULT_PATH = ".escalada/sandbox.sqlite"
 KEY_PREFIX = "SB-"
 ESCALADA_AUTHOR = "escalada"  # notes escalada writes; never read back as a requester's comment
@@ -67,10 +69,6 @@ CREATE TABLE config (
     UNIQUE (kind, name)
 );
 """
-
-
-class StoreError(Exception):
-    """The file is not a usable sandbox database; the message says why."""
 
 
 def to_text(moment: datetime | None) -> str | None:

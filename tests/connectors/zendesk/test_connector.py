@@ -18,10 +18,10 @@ import responses
 import zenpy.lib.api
 
 from escalada.connectors import connect
-from escalada.connectors.http import DeskUnavailable
 from escalada.connectors.zendesk.tickets import split_url
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
+from escalada.errors import DeskUnavailable
 from escalada.errors import EscaladaError
 from escalada.marker import encode
 from escalada.ticket import Action
