@@ -405,6 +405,8 @@ def apply(
 
     paths = _policy_paths(policy_paths)
     the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
+    for connector in connectors:
+        ctx.call_on_close(connector.close)
     click.echo(RENDERERS["text"](the_plan))
     _warn_unused_adoptions(the_plan, adopt)
     if plan_digest and plan_digest != the_plan.digest():

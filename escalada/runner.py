@@ -207,6 +207,8 @@ class _Cycle:
             log.exception("desk %s failed with an internal error", desk.name)
         finally:
             report.calls = connector.calls if connector is not None else 0
+            if connector is not None:
+                connector.close()
             report.duration = time.monotonic() - started
         return report
 
@@ -215,9 +217,6 @@ class _Cycle:
     ) -> list[tuple[Ticket, Decision | None]]:
         """Partially read tickets that have something due, re-read in full (batched);
         with each ticket, its decision when the partial read already made it."""
-        refresh = getattr(connector, "refresh", None)
-        if refresh is None:
-            return [(t, None) for t in tickets]
         decided: dict[str, Decision] = {}
         due = []
         for t in tickets:
@@ -227,7 +226,7 @@ class _Cycle:
                     due.append(t)
                 else:
                     decided[t.key] = decision
-        fresh = {t.key: t for t in refresh(due)} if due else {}
+        fresh = {t.key: t for t in connector.refresh(due)} if due else {}
         gone = {t.key for t in due} - fresh.keys()  # solved or out of scope since the read
         return [(fresh.get(t.key, t), decided.get(t.key)) for t in tickets if t.key not in gone]
 

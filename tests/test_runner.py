@@ -89,6 +89,12 @@ class Failing:
             raise self.error
         return self.inner.apply(ticket, actions)
 
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        return self.inner.refresh(tickets)
+
+    def close(self) -> None:
+        self.inner.close()
+
 
 @pytest.mark.parametrize(
     "error",
@@ -134,6 +140,9 @@ class Unreachable:
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
         raise self.error
+
+    def close(self) -> None:
+        pass
 
 
 def two_desks(h: Harness) -> tuple[Any, Desk]:
@@ -201,6 +210,12 @@ def test_desks_run_concurrently_and_bounded(sandbox: Harness) -> None:
             if self.desk.name in ("desk-0", "desk-1"):
                 together.wait()
             return iter(())
+
+        def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+            return list(tickets)
+
+        def close(self) -> None:
+            pass
 
     report = run_cycle(
         policy,
@@ -411,6 +426,12 @@ def test_a_ticket_edited_between_read_and_write_is_a_counted_conflict(
 
         def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
             return connector.apply(ticket, actions)
+
+        def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+            return list(tickets)
+
+        def close(self) -> None:
+            pass  # the harness closes the connector it made
 
     audit = AuditLog(tmp_path / "audit.jsonl")
     notifier = RecordingNotifier()

@@ -190,6 +190,12 @@ class StaleReads:
     def apply(self, ticket: Ticket, actions: Any) -> Any:
         return self.writer.apply(ticket, actions)
 
+    def refresh(self, tickets: Any) -> Any:
+        return list(tickets)  # what it read stays what it has
+
+    def close(self) -> None:
+        self.writer.close()
+
 
 @pytest.mark.parametrize("desk", ["sandbox", "jira", "zendesk", "servicenow"])
 def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_path: Path) -> None:

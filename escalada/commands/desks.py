@@ -38,9 +38,7 @@ def check_desks(
             try:
                 items.extend(connector.check())
             finally:
-                close = getattr(connector, "close", None)
-                if close is not None:
-                    close()
+                connector.close()
         except EscaladaError as error:
             items.append(CheckItem(desk.name, "connection", False, str(error)))
     return items

@@ -112,13 +112,17 @@ class Connector(Protocol):
         Raises ConflictError when the desk reports a concurrent edit."""
         ...
 
-    # Optional: `refresh(tickets: Sequence[Ticket]) -> list[Ticket]` re-reads
-    # tickets in full (in batches). Connectors that yield `Ticket.partial`
-    # tickets implement it; the runner calls it only for tickets with
-    # something due, so the expensive fields cost calls per escalation, not
-    # per candidate. Leaving a field out is sound only when its absence can
-    # only add actions (a missing `responded` makes a level look due; the
-    # refresh then settles it); fields that conditions test must be read.
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Re-read tickets in full (in batches); tickets gone from the desk or its
+        scope are left out.
+
+        The runner calls it only for `Ticket.partial` tickets with something due,
+        so expensive fields cost calls per escalation, not per candidate. Leaving
+        a field out of a partial read is sound only when its absence can only
+        add actions (a missing `responded` makes a level look due; the refresh
+        then settles it); fields that conditions test must be read. A desk whose
+        candidates are never partial returns the tickets as given."""
+        ...
 
     def check(self) -> list[CheckItem]:
         """Credentials, permissions and every mapped id."""
@@ -136,4 +140,9 @@ class Connector(Protocol):
         self, op: Literal["create", "update", "delete"], obj: ConfigObject
     ) -> ConfigObject:
         """Create, update or delete one object; returns it with its desk id."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (HTTP session, database file); whoever connected
+        closes, once the connector is no longer used."""
         ...

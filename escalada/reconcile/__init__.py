@@ -290,8 +290,17 @@ def plan_policy(
 
     policy = load_policy(policy_paths)
     connectors = [connect(desk, policy=policy) for desk in select_desks(policy, desk_names)]
-    the_plan = plan(policy, connectors, adopt=adopt)
-    return (the_plan, connectors) if with_connectors else the_plan
+    try:
+        the_plan = plan(policy, connectors, adopt=adopt)
+    except BaseException:
+        for connector in connectors:
+            connector.close()
+        raise
+    if with_connectors:
+        return the_plan, connectors  # the caller applies, then closes them
+    for connector in connectors:
+        connector.close()
+    return the_plan
 
 
 apply_policy = apply

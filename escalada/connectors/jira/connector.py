@@ -152,6 +152,14 @@ class JiraConnector:
     def calls(self) -> int:
         return self._adapter.calls if self._adapter is not None else 0
 
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Candidates are read in full, never partial: nothing to re-read."""
+        return list(tickets)
+
+    def close(self) -> None:
+        if self._jira is not None:
+            self._jira.close()  # type: ignore[no-untyped-call]
+
     # --- transport ------------------------------------------------------------
 
     def client(self) -> JIRA:

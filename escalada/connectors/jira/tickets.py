@@ -20,6 +20,7 @@ from typing import Literal
 from typing import cast
 
 from escalada import marker
+from escalada.connectors.mapping import read_back
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.policy.model import ValueMapping
@@ -195,25 +196,13 @@ def organization_of(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _reverse(mapping: Mapping[str, str], *candidates: Any) -> str | None:
-    wanted = {str(c) for c in candidates if c not in (None, "")}
-    for policy_value, desk_value in mapping.items():
-        if desk_value in wanted:
-            return policy_value
-    folded = {w.casefold() for w in wanted}
-    for policy_value, desk_value in mapping.items():
-        if desk_value.casefold() in folded:
-            return policy_value
-    return None
-
-
 def _mapped(mapping: ValueMapping | None, fields: Mapping[str, Any]) -> str | None:
     if mapping is None or not mapping.field:
         return None
     raw = fields.get(mapping.field)
     if isinstance(raw, dict):
-        return _reverse(mapping.values, raw.get("value"), raw.get("id"), raw.get("name"))
-    return _reverse(mapping.values, raw)
+        return read_back(mapping.values, raw.get("value"), raw.get("id"), raw.get("name"))
+    return read_back(mapping.values, raw)
 
 
 def _status(status: Mapping[str, Any]) -> Status:
@@ -235,16 +224,16 @@ def _team(
     if options.team_mode == "field" and options.team_field:
         value = fields.get(options.team_field)
         values = value if isinstance(value, list) else [value]
-        return next((t for v in values if (t := _reverse(desk.teams, plain(v)))), None)
+        return next((t for v in values if (t := read_back(desk.teams, plain(v)))), None)
     if options.team_mode == "component":
         names = [plain(c) for c in fields.get("components") or ()]
-        return next((t for name in names if (t := _reverse(desk.teams, name))), None)
+        return next((t for name in names if (t := read_back(desk.teams, name))), None)
     assignee = fields.get("assignee") or {}
     account = assignee.get("accountId")
     for team, who in desk.teams.items():
         if account is not None and accounts.get(who) == account:
             return team
-    return _reverse(desk.teams, account, assignee.get("emailAddress"), assignee.get("displayName"))
+    return read_back(desk.teams, account, assignee.get("emailAddress"), assignee.get("displayName"))
 
 
 def to_ticket(
@@ -273,7 +262,7 @@ def to_ticket(
         title=str(fields.get("summary") or ""),
         description=str(fields.get("description") or ""),
         status=_status(fields.get("status") or {}),
-        priority=_reverse(desk.priorities, priority.get("name"), priority.get("id")),
+        priority=read_back(desk.priorities, priority.get("name"), priority.get("id")),
         impact=_mapped(desk.impact, fields),
         urgency=_mapped(desk.urgency, fields),
         created=created,

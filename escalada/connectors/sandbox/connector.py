@@ -25,7 +25,6 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from collections.abc import Iterator
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -38,6 +37,7 @@ from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
+from escalada.connectors.mapping import ReadBack
 from escalada.connectors.sandbox.config import desired_config
 from escalada.connectors.sandbox.scope import parse_scope
 from escalada.connectors.sandbox.store import DEFAULT_PATH
@@ -103,10 +103,10 @@ class SandboxConnector:
         self._scope = parse_scope(desk)
         self._calls = 0
         # desk value -> policy name; a value missing from a mapping passes as is
-        self._priority_of = {v: k for k, v in desk.priorities.items()}
-        self._team_of = {v: k for k, v in desk.teams.items()}
-        self._impact_of = {v: k for k, v in desk.impact.values.items()} if desk.impact else {}
-        self._urgency_of = {v: k for k, v in desk.urgency.values.items()} if desk.urgency else {}
+        self._priority_of = ReadBack(desk.priorities)
+        self._team_of = ReadBack(desk.teams)
+        self._impact_of = ReadBack(desk.impact.values if desk.impact else {})
+        self._urgency_of = ReadBack(desk.urgency.values if desk.urgency else {})
         try:
             self._db = open_db(self.path)
         except StoreError as error:
@@ -128,12 +128,9 @@ class SandboxConnector:
     def close(self) -> None:
         self._db.close()
 
-    def __del__(self) -> None:
-        # The runner and the reconciler drop connectors without closing them;
-        # Python 3.13 warns about a connection left to the garbage collector.
-        db = getattr(self, "_db", None)
-        if db is not None:
-            db.close()
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Candidates are read in full, never partial: nothing to re-read."""
+        return list(tickets)
 
     # --- tickets --------------------------------------------------------------
 
@@ -186,8 +183,8 @@ class SandboxConnector:
         )
 
     @staticmethod
-    def _policy_value(reverse: Mapping[str, str], value: str | None) -> str | None:
-        return None if value is None else reverse.get(value, value)
+    def _policy_value(read: ReadBack, value: str | None) -> str | None:
+        return None if value is None else (read(value) or value)
 
     def apply(self, ticket: Ticket, actions: Sequence[Action]) -> ApplyResult:
         """One transaction: a compare-and-set UPDATE on the revision read, then the notes.

@@ -93,6 +93,7 @@ class ServiceNowConnector:
                 hint="write the instance URL, e.g. url: https://acme.service-now.com",
             )
         session, self._adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
+        self._session = session
         self._instance = (desk.url or "").rstrip("/")
         session.auth, self._user = authenticate(desk, session, self._instance, environ)
         session.hooks["response"].append(self._remember)
@@ -108,6 +109,13 @@ class ServiceNowConnector:
     @property
     def calls(self) -> int:
         return self._adapter.calls
+
+    def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Candidates are read in full, never partial: nothing to re-read."""
+        return list(tickets)
+
+    def close(self) -> None:
+        self._session.close()
 
     @property
     def user(self) -> str | None:

@@ -16,6 +16,7 @@ from datetime import timezone
 from typing import Any
 
 from escalada import marker
+from escalada.connectors.mapping import read_back
 from escalada.connectors.servicenow.options import NEW_STATE
 from escalada.connectors.servicenow.options import STAMP
 from escalada.connectors.servicenow.options import Options
@@ -40,15 +41,6 @@ def parse_time(value: str) -> datetime | None:
         return datetime.strptime(value, STAMP).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
-
-
-def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:
-    """Desk value -> policy name; where several names share a desk value, the first
-    written (the highest, in a matrix's order) reads back."""
-    out: dict[str, str] = {}
-    for name, desk_value in mapping.items():
-        out.setdefault(desk_value, name)
-    return out
 
 
 def to_ticket(
@@ -81,10 +73,8 @@ def to_ticket(
     ]
     if options.marker_field:
         escalation = marker.decode(value(options.marker_field).split())
-    impact = _reverse(desk.impact.values).get(value(impact_field(desk))) if desk.impact else None
-    urgency = (
-        _reverse(desk.urgency.values).get(value(urgency_field(desk))) if desk.urgency else None
-    )
+    impact = read_back(desk.impact.values, value(impact_field(desk))) if desk.impact else None
+    urgency = read_back(desk.urgency.values, value(urgency_field(desk))) if desk.urgency else None
     return Ticket(
         desk=desk.name,
         key=value("number"),
@@ -93,13 +83,13 @@ def to_ticket(
         status=status,
         url=f"{instance}/{options.table}.do?sys_id={sys_id}",
         description=value("description"),
-        priority=_reverse(desk.priorities).get(value("priority")),
+        priority=read_back(desk.priorities, value("priority")),
         impact=impact,
         urgency=urgency,
         updated=parse_time(value("sys_updated_on")),
         responded=responded,
         resolved=parse_time(value("resolved_at")),
-        team=_reverse(desk.teams).get(display("assignment_group")),
+        team=read_back(desk.teams, display("assignment_group")),
         assignee=display("assigned_to") or None,
         tags=frozenset(t for t in tags if t),
         requester=Requester(

@@ -147,6 +147,9 @@ class ZendeskConnector:
     def calls(self) -> int:
         return self.adapter.calls
 
+    def close(self) -> None:
+        self.session.close()
+
     # --- HTTP ------------------------------------------------------------------
 
     def request(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from escalada import marker
 from escalada.connectors.http import error_for_status
+from escalada.connectors.mapping import read_back
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
@@ -71,14 +72,6 @@ def parse_time(text: Any) -> datetime | None:
     return from_iso(text)
 
 
-def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:
-    """desk value -> policy name; where two share a desk value, the first written wins."""
-    found: dict[str, str] = {}
-    for policy, desk in mapping.items():
-        found.setdefault(desk, policy)
-    return found
-
-
 def _custom_values(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {str(f.get("id")): f.get("value") for f in raw.get("custom_fields") or []}
 
@@ -116,7 +109,6 @@ def to_ticket(
     ticket_id = int(raw["id"])
     tags = frozenset(str(t) for t in raw.get("tags") or [])
     custom = _custom_values(raw)
-    team_by_group = _reverse(desk.teams)
     group_name = lookups.groups.get(raw.get("group_id") or -1)
     vip_tag = desk.fields.get(VIP_FIELD)
     fields = {
@@ -135,13 +127,13 @@ def to_ticket(
         title=str(raw.get("subject") or ""),
         description=str(raw.get("description") or ""),
         status=status,
-        priority=_reverse(desk.priorities).get(str(raw.get("priority"))),
+        priority=read_back(desk.priorities, raw.get("priority")),
         impact=_mapped(desk.impact, custom),
         urgency=_mapped(desk.urgency, custom),
         created=created,
         updated=parse_time(raw.get("updated_at")),
         responded=responded_at(raw, lookups.metric_sets.get(ticket_id)),
-        team=team_by_group.get(group_name) if group_name else None,
+        team=read_back(desk.teams, group_name),
         assignee=str(raw["assignee_id"]) if raw.get("assignee_id") else None,
         tags=tags,
         requester=Requester(
@@ -159,7 +151,7 @@ def _mapped(mapping: Any, custom: Mapping[str, Any]) -> str | None:
     if mapping is None or mapping.field is None:
         return None
     value = custom.get(str(mapping.field))
-    return _reverse(mapping.values).get(str(value)) if value is not None else None
+    return read_back(mapping.values, value)
 
 
 @dataclass(frozen=True, slots=True)
