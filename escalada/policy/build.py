@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -43,6 +44,7 @@ from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
 from escalada.policy.model import RotationShift
 from escalada.policy.model import SecretRef
+from escalada.policy.model import ServiceLevel
 from escalada.policy.model import SlaShare
 from escalada.policy.model import Team
 from escalada.policy.model import Trigger
@@ -197,6 +199,10 @@ class _Build:
                 rank=rank,
                 where=doc.where_key(*at),
             )
+        levels = tuple(
+            self.service_level(doc, i, priorities)
+            for i in range(len(spec.get("service_levels") or ()))
+        )
         return PriorityMatrix(
             name=_name(doc),
             impact=impact,
@@ -204,7 +210,37 @@ class _Build:
             cells=cells,
             priorities=priorities,
             manage_priority=bool(spec.get("manage_priority", False)),
+            service_levels=levels,
             where=doc.start,
+        )
+
+    def service_level(
+        self, doc: Document, index: int, priorities: dict[str, Priority]
+    ) -> ServiceLevel:
+        """One `service_levels` entry; targets it leaves out are the matrix's."""
+        at: tuple[str | int, ...] = ("spec", "service_levels", index)
+        data = get(doc.data, at) or {}
+        written = data.get("priorities") or {}
+        merged = dict(priorities)
+        for name, item in written.items():
+            base = priorities.get(name)
+            if base is None or not isinstance(item, dict):
+                continue  # an unknown priority: check_references reports it
+            here = (*at, "priorities", name)
+            changes: dict[str, Any] = {"where": doc.where_key(*here)}
+            for target in ("respond_within", "resolve_within", "update_every"):
+                if target in item:
+                    changes[target] = self.duration(doc, (*here, target))
+            if "calendar" in item:
+                changes["calendar"] = str(item["calendar"])
+            merged[name] = replace(base, **changes)
+        return ServiceLevel(
+            name=str(data.get("name", f"service level {index}")),
+            match=self.condition(doc, (*at, "match")),
+            priorities=merged,
+            written=frozenset(str(n) for n in written if n in priorities),
+            description=str(data.get("description", "")),
+            where=doc.where(*at),
         )
 
     def calendar(self, doc: Document) -> Calendar:

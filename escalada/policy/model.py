@@ -70,6 +70,22 @@ class Priority:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    """`spec.service_levels[i]` of the matrix: a customer's own targets.
+
+    `priorities` holds, for every priority of the matrix, its targets under this
+    service level: the ones the level writes, the matrix's for the rest (so a
+    desk's SLA policy for the level can be written whole)."""
+
+    name: str
+    match: Condition
+    priorities: Mapping[str, Priority]
+    written: frozenset[str] = frozenset()  # the priorities the level names
+    description: str = ""
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
 class PriorityMatrix:
     name: str
     impact: tuple[str, ...]  # highest first
@@ -77,6 +93,7 @@ class PriorityMatrix:
     cells: Mapping[tuple[str, str], str]  # (impact, urgency) -> priority name
     priorities: Mapping[str, Priority]  # in the order written, highest first
     manage_priority: bool = False  # correct a ticket's priority to the matrix's
+    service_levels: tuple[ServiceLevel, ...] = ()  # first match wins
     where: Where = NOWHERE
 
     def derive(self, impact: str | None, urgency: str | None) -> str | None:
@@ -84,6 +101,16 @@ class PriorityMatrix:
         if impact is None or urgency is None:
             return None
         return self.cells.get((impact, urgency))
+
+    def targets(self, priority: str | None, level: str | None) -> Priority | None:
+        """A priority's targets under a service level (None: the matrix's own)."""
+        if priority is None:
+            return None
+        if level is not None:
+            for service in self.service_levels:
+                if service.name == level:
+                    return service.priorities.get(priority)
+        return self.priorities.get(priority)
 
 
 # --- calendars --------------------------------------------------------------

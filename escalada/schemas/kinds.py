@@ -56,23 +56,54 @@ PRIORITY_MATRIX = closed(
             "description": "true: a ticket whose priority disagrees with impact x urgency "
             "gets its priority corrected (a set_priority action).",
         },
+        "service_levels": {
+            "type": "array",
+            "description": "Customers' own targets (a contract, an organisation): the first "
+            "service level whose `match` holds gives a ticket its targets; targets it leaves "
+            "out are the priority's.",
+            "items": ref("serviceLevel"),
+        },
     },
     required=["impact", "urgency", "matrix", "priorities"],
 )
 
+TARGETS: dict[str, Schema] = {
+    "respond_within": ref("duration", "First response target."),
+    "resolve_within": ref("duration", "Resolution target."),
+    "update_every": ref("duration", "How often stakeholders get an update while escalated."),
+    "calendar": ref("name", "The Calendar that measures the targets (`24x7` is built in)."),
+}
+
 PRIORITY_MATRIX_DEFS: dict[str, Schema] = {
     "priority": closed(
         "A priority's title and SLA targets, measured in business time on its calendar.",
+        {"title": string("A human name for the priority, e.g. Critical."), **TARGETS},
+    ),
+    "serviceLevel": closed(
+        "A customer's own targets: which tickets, and the targets per priority.",
         {
-            "title": string("A human name for the priority, e.g. Critical."),
-            "respond_within": ref("duration", "First response target."),
-            "resolve_within": ref("duration", "Resolution target."),
-            "update_every": ref(
-                "duration", "How often stakeholders get an update while escalated."
+            "name": ref("name", "The service level's name, shown in reasons and desk SLAs."),
+            "description": string("What the service level is, e.g. the contract it comes from."),
+            "match": ref(
+                "condition",
+                "Which tickets get these targets, e.g. "
+                "`{field: requester.organization, equals: Acme Retail}`.",
             ),
-            "calendar": ref("name", "The Calendar that measures the targets (`24x7` is built in)."),
+            "priorities": {
+                "type": "object",
+                "description": "Targets per priority name; a priority left out keeps the "
+                "matrix's targets.",
+                "minProperties": 1,
+                "additionalProperties": ref("serviceTargets"),
+            },
         },
-    )
+        required=["name", "match", "priorities"],
+    ),
+    "serviceTargets": closed(
+        "The targets a service level sets for one priority; the rest stay the priority's.",
+        TARGETS,
+        minProperties=1,
+    ),
 }
 
 CALENDAR = closed(

@@ -93,6 +93,48 @@ def test_matrix_priorities_durations_and_ranks(tmp_path):
     assert (p2.where.line, p2.where.column) == (13, 5)
 
 
+def test_service_levels_first_match_wins_and_inherit_the_matrix_targets(tmp_path):
+    policy, findings = build(
+        tmp_path,
+        MATRIX.rstrip(" ")
+        + """\
+      service_levels:
+        - name: acme-contract
+          description: Acme Retail's support contract
+          match: {field: requester.organization, equals: Acme Retail}
+          priorities:
+            P1: {resolve_within: 2h}
+            P2: {resolve_within: 2h, calendar: 24x7}
+        - name: gold
+          match: {field: tags, contains: gold}
+          priorities:
+            P2: {respond_within: 30m}
+    """,
+    )
+    assert findings == []
+    matrix = policy.matrix
+    assert matrix is not None
+    acme, gold = matrix.service_levels
+    assert (acme.name, gold.name) == ("acme-contract", "gold")
+    assert acme.description == "Acme Retail's support contract"
+    assert acme.match == FieldCondition(
+        "requester.organization", "equals", "Acme Retail", where=acme.match.where
+    )
+    assert acme.written == {"P1", "P2"} and gold.written == {"P2"}
+    p1 = acme.priorities["P1"]
+    assert p1.resolve_within == timedelta(hours=2)
+    assert p1.respond_within == timedelta(minutes=15) and p1.update_every == timedelta(hours=1)
+    assert p1.title == "Critical" and p1.rank == 0 and p1.calendar == "24x7"
+    assert acme.priorities["P2"].calendar == "24x7"
+    assert acme.priorities["P2"].respond_within == timedelta(hours=1, minutes=30)
+    # a priority the level leaves out keeps the matrix's targets
+    assert gold.priorities["P1"] is matrix.priorities["P1"]
+    assert gold.priorities["P2"].respond_within == timedelta(minutes=30)
+    assert matrix.targets("P2", "gold") == gold.priorities["P2"]
+    assert matrix.targets("P2", None) is matrix.priorities["P2"]
+    assert matrix.targets(None, "gold") is None
+
+
 def test_builtin_calendar_is_always_there(tmp_path):
     policy, _ = build(tmp_path, MATRIX)
     assert policy.calendars["24x7"] is BUILTIN_24X7

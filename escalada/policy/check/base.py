@@ -14,6 +14,7 @@ from escalada.policy.check.messages import closest
 from escalada.policy.load.documents import Document
 from escalada.policy.load.documents import Finding
 from escalada.policy.load.documents import Path
+from escalada.policy.load.documents import get
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
 
@@ -79,7 +80,14 @@ def field_conditions(data: Any, path: Path) -> Iterator[tuple[dict[str, Any], Pa
 
 
 def conditions(ctx: Context) -> Iterator[tuple[Document, dict[str, Any], Path]]:
-    """Every field condition of every path's `match` and triggers' `if`."""
+    """Every field condition of every path's `match` and triggers' `if`, and of the
+    matrix's service levels' `match`."""
+    for doc in ctx.of_kind("PriorityMatrix"):
+        for i, level in enumerate(get(doc.data, ("spec", "service_levels")) or ()):
+            if isinstance(level, dict):
+                match: Path = ("spec", "service_levels", i, "match")
+                for cond, where in field_conditions(level.get("match"), match):
+                    yield doc, cond, where
     for doc in ctx.of_kind("EscalationPath"):
         spec = doc.data.get("spec") or {}
         for cond, at in field_conditions(spec.get("match"), ("spec", "match")):
@@ -98,6 +106,11 @@ def condition_values(cond: dict[str, Any], at: Path) -> Iterator[tuple[Any, Path
     if isinstance(cond.get("in"), list):
         for i, value in enumerate(cond["in"]):
             yield value, (*at, "in", i)
+
+
+def owner(doc: Document) -> str:
+    """How a finding names the document a condition is in: `path 'x'`, `matrix 'default'`."""
+    return f"matrix {doc.name!r}" if doc.kind == "PriorityMatrix" else f"path {doc.name!r}"
 
 
 def name_where(doc: Document) -> Where:

@@ -3,14 +3,18 @@ matrix-incomplete, matrix-unknown-value, duplicate-value, sla-inverted."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from escalada.policy.check.base import Context
 from escalada.policy.check.base import name_where
 from escalada.policy.check.base import suggest
+from escalada.policy.durations import format_duration
+from escalada.policy.load.documents import Path
 from escalada.policy.load.documents import get
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import KINDS
+from escalada.policy.model import Priority
 
 
 def check_names(ctx: Context) -> None:
@@ -38,6 +42,20 @@ def check_names(ctx: Context) -> None:
                 )
             else:
                 first[doc.name] = doc
+    for doc in ctx.of_kind("PriorityMatrix"):
+        levels: dict[str, int] = {}
+        for i, level in enumerate(get(doc.data, ("spec", "service_levels")) or ()):
+            name = level.get("name") if isinstance(level, dict) else None
+            if name in levels:
+                ctx.error(
+                    "duplicate-name",
+                    doc.where("spec", "service_levels", i, "name"),
+                    f"two service levels are named {name!r}; the first is at "
+                    f"{doc.where('spec', 'service_levels', levels[name], 'name')}",
+                    "service level names appear in reasons and desk SLAs: make them unique",
+                )
+            elif isinstance(name, str):
+                levels[name] = i
     for doc in ctx.of_kind("EscalationPath"):
         seen: dict[str, int] = {}
         for i, trigger in enumerate(get(doc.data, ("spec", "triggers")) or ()):
@@ -156,17 +174,28 @@ def check_matrix(ctx: Context) -> None:
 
 
 def _check_targets(ctx: Context, doc: Any, spec: dict[str, Any]) -> None:
+    """sla-inverted: a respond target later than the resolve target, per service level too."""
     matrix = ctx.policy.matrix
     if matrix is None or matrix.name != doc.name:
         return
-    for name, priority in matrix.priorities.items():
-        respond, resolve = priority.respond_within, priority.resolve_within
-        if respond is not None and resolve is not None and respond > resolve:
+    scopes: list[tuple[Path, str, Mapping[str, Priority], frozenset[str]]] = [
+        (("spec", "priorities"), "", matrix.priorities, frozenset(matrix.priorities))
+    ]
+    for i, level in enumerate(matrix.service_levels):
+        at: Path = ("spec", "service_levels", i, "priorities")
+        scopes.append((at, f" under service level {level.name!r}", level.priorities, level.written))
+    for at, under, priorities, written in scopes:
+        for name in written:
+            priority = priorities[name]
+            respond, resolve = priority.respond_within, priority.resolve_within
+            if respond is None or resolve is None or respond <= resolve:
+                continue
+            own = get(doc.data, (*at, name)) or {}
+            key = "respond_within" if "respond_within" in own else "resolve_within"
             ctx.error(
                 "sla-inverted",
-                doc.where("spec", "priorities", name, "respond_within"),
-                f"priority {name!r} must be responded to within "
-                f"{spec['priorities'][name]['respond_within']} but resolved within "
-                f"{spec['priorities'][name]['resolve_within']}",
+                doc.where(*at, name, key),
+                f"priority {name!r}{under} must be responded to within "
+                f"{format_duration(respond)} but resolved within {format_duration(resolve)}",
                 "respond_within is the first response; it cannot be later than resolve_within",
             )

@@ -11,9 +11,11 @@ from escalada.policy.check.base import Context
 from escalada.policy.check.base import condition_values
 from escalada.policy.check.base import conditions
 from escalada.policy.check.base import name_where
+from escalada.policy.check.base import owner
 from escalada.policy.check.base import suggest
 from escalada.policy.fields import CONDITION_FIELDS
 from escalada.policy.fields import field_is_known
+from escalada.policy.load.documents import Document
 from escalada.policy.load.documents import get
 from escalada.ticket import STATUSES
 
@@ -92,6 +94,7 @@ def check_references(ctx: Context) -> None:
                     f"priority {name!r}",
                     "define a Calendar of that name",
                 )
+        _check_service_level_refs(ctx, doc, priorities or [], calendars)
     for doc in ctx.of_kind("Team"):
         for i, shift in enumerate(get(doc.data, ("spec", "rotation")) or ()):
             if shift.get("team") not in teams:
@@ -164,6 +167,41 @@ def check_references(ctx: Context) -> None:
     _check_test_refs(ctx, priorities, teams)
 
 
+def _check_service_level_refs(
+    ctx: Context, doc: Document, priorities: list[str], calendars: list[str]
+) -> None:
+    """A service level names priorities of the matrix and defined calendars."""
+    if ctx.policy.matrix is None or doc.name != ctx.policy.matrix.name:
+        return
+    for i, level in enumerate(get(doc.data, ("spec", "service_levels")) or ()):
+        if not isinstance(level, dict):
+            continue
+        context = f"service level {level.get('name')!r}"
+        for name, item in (level.get("priorities") or {}).items():
+            at = ("spec", "service_levels", i, "priorities", name)
+            if name not in priorities:
+                ctx.unknown(
+                    "unknown-priority",
+                    "priority",
+                    name,
+                    priorities,
+                    doc.where_key(*at),
+                    context,
+                    "name a priority of spec.priorities",
+                )
+            calendar = item.get("calendar") if isinstance(item, dict) else None
+            if calendar is not None and calendar not in calendars:
+                ctx.unknown(
+                    "unknown-calendar",
+                    "calendar",
+                    calendar,
+                    calendars,
+                    doc.where(*at, "calendar"),
+                    f"{context} priority {name!r}",
+                    "define a Calendar of that name",
+                )
+
+
 def _check_condition_refs(ctx: Context, priorities: list[str] | None, teams: list[str]) -> None:
     matrix = ctx.policy.matrix
     values: dict[str, tuple[list[str] | None, str, str]] = {
@@ -179,7 +217,7 @@ def _check_condition_refs(ctx: Context, priorities: list[str] | None, teams: lis
             ctx.error(
                 "unknown-field",
                 doc.where(*at, "field"),
-                f"path {doc.name!r}: conditions cannot name the field {name!r}",
+                f"{owner(doc)}: conditions cannot name the field {name!r}",
                 suggest(name, [*CONDITION_FIELDS, "fields.<name>"]),
             )
             continue
@@ -195,7 +233,7 @@ def _check_condition_refs(ctx: Context, priorities: list[str] | None, teams: lis
                     value,
                     known,
                     doc.where(*value_at),
-                    f"path {doc.name!r} condition on {name}",
+                    f"{owner(doc)} condition on {name}",
                 )
 
 
@@ -251,6 +289,8 @@ def check_unused(ctx: Context) -> None:
     used_calendars = (
         {p.calendar for p in policy.matrix.priorities.values()} if policy.matrix else set()
     )
+    for service in policy.matrix.service_levels if policy.matrix else ():
+        used_calendars.update(p.calendar for p in service.priorities.values())
     used_teams: set[str] = set()
     used_channels: set[str] = set()
     for team in policy.teams.values():
