@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 what the command checks failed; 2 usage error (and
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
@@ -22,7 +23,6 @@ from escalada.errors import EscaladaError
 
 if TYPE_CHECKING:
     from escalada.connectors.base import Shard
-    from escalada.reconcile import Plan
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,9 +67,6 @@ class EscaladaGroup(click.Group):
 
 def _debug(ctx: click.Context) -> bool:
     return isinstance(ctx.obj, Context) and ctx.obj.debug
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(cls=EscaladaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,6 +161,28 @@ class TimeType(ParsedType[datetime]):
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no timezone: add Z or an offset such as +01:00")
         return moment
+
+
+class RegistryChoice(click.Choice[str]):
+    """A choice among the keys of a registry (a renderer table such as REPORTERS),
+    read from its module when first needed (parsing, a command's help), so the
+    choices are never a second list and importing the CLI imports no renderer
+    (check-jsonschema builds --output-format from REPORTER_BY_NAME's keys)."""
+
+    def __init__(self, module: str, registry: str, *, case_sensitive: bool = True) -> None:
+        self._registry = (module, registry)
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from importlib import import_module
+
+        module, name = self._registry
+        return tuple(getattr(import_module(module), name))
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        """Choice.__init__ assigns the choices; the registry decides them."""
 
 
 def _policy_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -264,30 +283,24 @@ def run(
 
     Exit code 1 when any desk failed in the (last) cycle.
     """
-    import os
-
-    from escalada import logs
-    from escalada.commands.run import RunSettings
-    from escalada.commands.run import execute
-    from escalada.commands.run import shard_from_env
-    from escalada.runner import RunOptions
+    from escalada.commands import run as command
 
     if once and interval is not None:
         raise click.UsageError("choose one of --once and --interval")
-    logs.configure(log_format, debug=_debug(ctx))
-    settings = RunSettings(
-        policy_paths=_policy_paths(policy_paths),
-        options=RunOptions(
-            desks=desks,
+    ctx.exit(
+        command.main(
+            _policy_paths(policy_paths),
+            interval=interval,
             dry_run=dry_run,
-            shard=shard or shard_from_env(os.environ),
+            desks=desks,
+            shard=shard,
+            audit=audit,
+            metrics=metrics,
+            log_format=log_format,
             concurrency=concurrency,
-        ),
-        interval=interval,
-        audit=audit,
-        metrics=metrics,
+            debug=_debug(ctx),
+        )
     )
-    ctx.exit(execute(settings, echo=click.echo))
 
 
 # --- plan / apply ----------------------------------------------------------------
@@ -299,22 +312,13 @@ _ADOPT_HELP = (
 )
 
 
-def _warn_unused_adoptions(the_plan: Plan, adopt: tuple[str, ...]) -> None:
-    for name in the_plan.unused_adoptions(adopt):
-        click.echo(
-            f"warning: --adopt {name}: no unmanaged object of that name collides with the "
-            "policy (already adopted, or misspelt? the plan's ! lines name the conflicts)",
-            err=True,
-        )
-
-
 @cli.command()
 @_policy_option
 @_desk_option
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=RegistryChoice("escalada.reconcile.render", "RENDERERS"),
     default="text",
     show_default=True,
     help="text for a terminal; markdown for a pull-request comment (ends with the plan "
@@ -350,20 +354,17 @@ def plan(
       escalada plan --policy policy --desk zendesk-prod --format markdown > plan.md
       escalada plan --policy policy --detailed-exitcode   # 0 in sync, 2 drift, 1 error
     """
-    from escalada.reconcile import plan_policy
-    from escalada.reconcile.render import RENDERERS
+    from escalada.commands import plan as command
 
-    the_plan = plan_policy(_policy_paths(policy_paths), desks, adopt=adopt)
-    click.echo(RENDERERS[output_format](the_plan))
-    if output_format == "text" and the_plan.has_changes:
-        click.echo(
-            f"Plan digest: {the_plan.digest()} (apply exactly this plan with "
-            f"`escalada apply --plan-digest {the_plan.digest()}`)"
+    ctx.exit(
+        command.main(
+            _policy_paths(policy_paths),
+            desks,
+            output_format=output_format,
+            detailed_exitcode=detailed_exitcode,
+            adopt=adopt,
         )
-    _warn_unused_adoptions(the_plan, adopt)
-    if the_plan.has_problems:
-        ctx.exit(1)
-    ctx.exit(2 if detailed_exitcode and the_plan.has_changes else 0)
+    )
 
 
 @cli.command()
@@ -399,46 +400,17 @@ def apply(
       escalada apply --policy policy --adopt "schedule/office"
       escalada apply --policy policy --auto-approve --plan-digest 3f2a9c0d1b7e4a65
     """
-    from escalada.reconcile import apply_policy
-    from escalada.reconcile import plan_policy
-    from escalada.reconcile.render import RENDERERS
+    from escalada.commands import apply as command
 
-    paths = _policy_paths(policy_paths)
-    the_plan, connectors = plan_policy(paths, desks, adopt=adopt, with_connectors=True)
-    for connector in connectors:
-        ctx.call_on_close(connector.close)
-    click.echo(RENDERERS["text"](the_plan))
-    _warn_unused_adoptions(the_plan, adopt)
-    if plan_digest and plan_digest != the_plan.digest():
-        raise EscaladaError(
-            f"the plan changed since it was reviewed (digest {the_plan.digest()}, expected "
-            f"{plan_digest}); nothing was applied",
-            hint="review the plan above, then apply it with its digest",
+    ctx.exit(
+        command.main(
+            _policy_paths(policy_paths),
+            desks,
+            auto_approve=auto_approve,
+            adopt=adopt,
+            plan_digest=plan_digest,
         )
-    if not the_plan.writes:
-        click.echo("Nothing to apply.")
-        ctx.exit(1 if the_plan.has_problems else 0)
-    if not auto_approve and not click.confirm(
-        f"Apply these {the_plan.writes} change(s)?", default=False
-    ):
-        click.echo("Nothing applied.")
-        ctx.exit(1)
-    report = apply_policy(
-        the_plan, connectors, on_change=lambda desk, c: click.echo(f"{desk}: {c.op} {c.key}: done")
     )
-    click.echo(f"Applied {len(report.done)} of {the_plan.writes} change(s).")
-    if report.skipped_conflicts:
-        click.echo(f"{report.skipped_conflicts} conflict(s) left alone (see --adopt).")
-    if report.failed:
-        desk, change, error = report.failed
-        click.echo(f"{desk}: {change.op} {change.key} failed: {error}", err=True)
-        click.echo(
-            "Stopped there: the changes above it are done, the rest are not. Fix the cause "
-            "and run apply again; it plans from the desk as it is now.",
-            err=True,
-        )
-        ctx.exit(1)
-    ctx.exit(1 if the_plan.has_problems else 0)
 
 
 # --- sandbox ---------------------------------------------------------------------
@@ -486,7 +458,10 @@ def sandbox() -> None:
     help="Open the tickets relative to this time instead of the current time "
     "(e.g. 2026-11-23T10:00:00Z), for a reproducible demo.",
 )
-def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | None) -> None:
+@click.pass_context
+def sandbox_seed(
+    ctx: click.Context, tickets: int, seed_value: int, db: str | None, now: datetime | None
+) -> None:
     """Fill the sandbox with realistic tickets, replacing its tickets and notes.
 
     The tickets spread over the example policy's priorities (impact x urgency
@@ -496,23 +471,9 @@ def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | 
     without a reason in their latest comment. The file's groups (the example
     policy's teams) are added; configuration written by `escalada apply` is kept.
     """
-    from datetime import timezone
-    from pathlib import Path
+    from escalada.commands import sandbox as command
 
-    from escalada.connectors.sandbox.seed import seed
-    from escalada.connectors.sandbox.store import DEFAULT_PATH
-    from escalada.errors import StoreError
-
-    try:
-        summary = seed(
-            Path(db or DEFAULT_PATH),
-            tickets=tickets,
-            seed=seed_value,
-            now=now or datetime.now(timezone.utc),
-        )
-    except StoreError as error:
-        raise EscaladaError(str(error), hint="choose another --db path") from None
-    click.echo(str(summary))
+    ctx.exit(command.seed(db, tickets=tickets, seed_value=seed_value, now=now))
 
 
 @sandbox.command("show")
@@ -524,32 +485,17 @@ def sandbox_seed(tickets: int, seed_value: int, db: str | None, now: datetime | 
     is_flag=True,
     help="List the configuration objects (groups, and what `escalada apply` wrote) instead.",
 )
-def sandbox_show(db: str | None, include_done: bool, show_config: bool) -> None:
+@click.pass_context
+def sandbox_show(ctx: click.Context, db: str | None, include_done: bool, show_config: bool) -> None:
     """List the sandbox's open tickets with their escalation state.
 
     ESCALATION reads `PATH Ln since TIME` from the ticket's marker tags, and
     NOTES counts the notes escalada wrote. Run it before and after
     `escalada run --once` to see what the runner did.
     """
-    from pathlib import Path
+    from escalada.commands import sandbox as command
 
-    from escalada.commands import sandbox as show
-    from escalada.connectors.sandbox.store import DEFAULT_PATH
-    from escalada.errors import StoreError
-
-    path = Path(db or DEFAULT_PATH)
-    if not path.exists():
-        raise EscaladaError(
-            f"no sandbox at {path}", hint="create one with `escalada sandbox seed`, or pass --db"
-        )
-    try:
-        click.echo(
-            show.show_config(path)
-            if show_config
-            else show.show_tickets(path, include_done=include_done)
-        )
-    except StoreError as error:
-        raise EscaladaError(str(error), hint="pass --db with a sandbox file") from None
+    ctx.exit(command.show(db, include_done=include_done, show_config=show_config))
 
 
 # --- desks check -----------------------------------------------------------------
@@ -577,13 +523,9 @@ def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[
       escalada desks check --policy policy
       escalada desks check --policy examples/policy --desk sandbox
     """
-    from escalada.commands.desks import check_desks
-    from escalada.commands.desks import render
-    from escalada.policy.validate import load_policy
+    from escalada.commands import desks as command
 
-    items = check_desks(load_policy(_policy_paths(policy_paths)), desks)
-    click.echo(render(items))
-    ctx.exit(0 if all(item.ok for item in items) else 1)
+    ctx.exit(command.check(_policy_paths(policy_paths), desks))
 
 
 # --- demo ------------------------------------------------------------------------
@@ -631,22 +573,14 @@ def demo(
     `escalada sandbox show --db .escalada/demo.sqlite`.
     """
     from datetime import timedelta
-    from pathlib import Path
 
-    from escalada.commands.demo import describe_result
-    from escalada.commands.demo import run_demo
+    from escalada.commands import demo as command
 
-    result = run_demo(
-        db=Path(db),
-        policy_path=Path(policy_path) if policy_path else None,
-        tickets=tickets,
-        seed=seed,
-        step=timedelta(seconds=step),
-        echo=click.echo,
+    ctx.exit(
+        command.main(
+            db=db, policy_path=policy_path, tickets=tickets, seed=seed, step=timedelta(seconds=step)
+        )
     )
-    for line in describe_result(result):
-        click.echo(line)
-    ctx.exit(0)
 
 
 # --- explain and test --------------------------------------------------------------
@@ -665,7 +599,7 @@ def demo(
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["text", "json"]),
+    type=RegistryChoice("escalada.commands.explain", "RENDERERS"),
     default="text",
     show_default=True,
     help="text: a timeline to read; json: one object for scripts.",
@@ -696,19 +630,9 @@ def explain(
     JSON: {"ticket", "priority", "path", "level", "team",
            "actions": [{"type", "reason", ...}], "next": {"level", "at"} | null}
     """
-    from datetime import timezone
+    from escalada.commands import explain as command
 
-    from escalada.commands.explain import RENDERERS
-    from escalada.commands.explain import explain as explain_ticket
-    from escalada.policy.ticket_input import load_ticket
-    from escalada.policy.validate import load_policy
-
-    policy = load_policy(_policy_paths(policy_paths))
-    parsed = load_ticket(ticket, policy=policy)
-    now = moment if moment is not None else datetime.now(timezone.utc)
-    text = RENDERERS[output](explain_ticket(policy, parsed, now))
-    click.echo(text.rstrip("\n"))
-    ctx.exit(0)
+    ctx.exit(command.main(ticket, _policy_paths(policy_paths), moment=moment, output=output))
 
 
 @cli.command("test")
@@ -731,28 +655,12 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> N
       escalada test examples/policy
       escalada test policy -v
     """
-    from escalada.engine.policytests import render
-    from escalada.engine.policytests import run_tests
-    from escalada.policy.validate import load_policy
+    from escalada.commands import test as command
 
-    results = run_tests(load_policy(_policy_paths(paths)))
-    click.echo(render(results, verbose=verbose).rstrip("\n"))
-    ctx.exit(0 if all(result.passed for result in results) else 1)
+    ctx.exit(command.main(_policy_paths(paths), verbose=verbose))
 
 
 # --- validate and schema ------------------------------------------------------
-
-
-def _validate_formats() -> list[str]:
-    from escalada.policy.check.report import REPORTERS
-
-    return list(REPORTERS)
-
-
-def _kinds() -> list[str]:
-    from escalada.policy.model import KINDS
-
-    return list(KINDS)
 
 
 @cli.command("validate")
@@ -760,7 +668,7 @@ def _kinds() -> list[str]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(_validate_formats()),
+    type=RegistryChoice("escalada.policy.check.report", "REPORTERS"),
     default="text",
     show_default=True,
     help="text: FILE:LINE:COL: error CODE message, for people and editors; json: one "
@@ -785,17 +693,19 @@ def validate_command(
       escalada validate policy --format github     # in a GitHub Actions step
       escalada validate policy/paths.yaml --strict
     """
-    from escalada.policy.check.report import REPORTERS
-    from escalada.policy.validate import validate_paths
+    from escalada.commands import validate as command
 
-    result = validate_paths(paths)
-    click.echo(REPORTERS[output_format](result, strict))
-    ctx.exit(0 if result.ok(strict=strict) else 1)
+    ctx.exit(command.main(paths, output_format=output_format, strict=strict))
 
 
 @cli.command("schema")
-@click.argument("kind", required=False, type=click.Choice(_kinds(), case_sensitive=False))
-def schema_command(kind: str | None) -> None:
+@click.argument(
+    "kind",
+    required=False,
+    type=RegistryChoice("escalada.policy.model", "KINDS", case_sensitive=False),
+)
+@click.pass_context
+def schema_command(ctx: click.Context, kind: str | None) -> None:
     """Print the JSON Schema (draft 2020-12) of one KIND, or with no KIND one
     schema for any policy document (it picks the kind's schema by `kind`).
 
@@ -809,10 +719,6 @@ def schema_command(kind: str | None) -> None:
       escalada schema > policy.schema.json
       escalada schema EscalationPath
     """
-    import json
+    from escalada.commands import schema as command
 
-    from escalada.schemas import combined_schema
-    from escalada.schemas import kind_schema
-
-    schema = kind_schema(kind) if kind else combined_schema()
-    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+    ctx.exit(command.main(kind))

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
+
 from escalada.errors import EscaladaError
 from escalada.notify import Notification
 from escalada.notify import NotifyResult
@@ -211,3 +213,18 @@ def describe_result(result: DemoResult) -> list[str]:
     ]
     lines += [f"  {count:>3}  {where}" for where, count in sorted(result.levels.items())]
     return lines
+
+
+def main(*, db: str, policy_path: str | None, tickets: int, seed: int, step: timedelta) -> int:
+    """`escalada demo`: the simulated day, then where the tickets ended up."""
+    result = run_demo(
+        db=Path(db),
+        policy_path=Path(policy_path) if policy_path else None,
+        tickets=tickets,
+        seed=seed,
+        step=step,
+        echo=click.echo,
+    )
+    for line in describe_result(result):
+        click.echo(line)
+    return 0

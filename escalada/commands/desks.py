@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Sequence
 
+import click
+
 from escalada.connectors import connect
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import Connector
@@ -52,3 +54,12 @@ def render(items: Sequence[CheckItem]) -> str:
         f"{failed} failed" if failed else "all ok"
     )
     return table(("DESK", "ITEM", "RESULT", "DETAIL"), rows) + "\n" + summary
+
+
+def check(policy_paths: Sequence[str], desks: Sequence[str]) -> int:
+    """`escalada desks check`: one line per item; 1 when any failed."""
+    from escalada.policy.validate import load_policy
+
+    items = check_desks(load_policy(policy_paths), desks)
+    click.echo(render(items))
+    return 0 if all(item.ok for item in items) else 1

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from typing import Any
+
+import click
 
 from escalada.engine.evaluator import Evaluator
 from escalada.engine.levels import human
@@ -207,3 +210,15 @@ def _action_label(action: Action) -> str:
 
 
 RENDERERS: dict[str, Callable[[Assessment], str]] = {"text": render_text, "json": render_json}
+
+
+def main(ticket: str, policy_paths: Sequence[str], *, moment: datetime | None, output: str) -> int:
+    """Print the assessment of the ticket file (or - for stdin) at `moment` (default now)."""
+    from escalada.policy.ticket_input import load_ticket
+    from escalada.policy.validate import load_policy
+
+    policy = load_policy(policy_paths)
+    parsed = load_ticket(ticket, policy=policy)
+    now = moment if moment is not None else datetime.now(timezone.utc)
+    click.echo(RENDERERS[output](explain(policy, parsed, now)).rstrip("\n"))
+    return 0

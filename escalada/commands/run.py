@@ -16,6 +16,8 @@ from datetime import datetime
 from datetime import timezone
 from typing import Any
 
+import click
+
 from escalada import logs
 from escalada.audit import AuditLog
 from escalada.connectors import connect
@@ -66,6 +68,37 @@ class RunSettings:
     metrics: str | None = None
     # json: the summary and dry-run decisions print as JSON lines; None: as logs.configure chose
     log_format: str | None = None
+
+
+def main(
+    policy_paths: tuple[str, ...],
+    *,
+    interval: float | None,
+    dry_run: bool,
+    desks: tuple[str, ...],
+    shard: Shard | None,
+    audit: str | None,
+    metrics: str | None,
+    log_format: str,
+    concurrency: int,
+    debug: bool,
+) -> int:
+    """`escalada run`: one cycle, or one every `interval` seconds until a signal.
+    The shard, when not given, comes from the environment (`shard_from_env`)."""
+    logs.configure(log_format, debug=debug)
+    settings = RunSettings(
+        policy_paths=policy_paths,
+        options=RunOptions(
+            desks=desks,
+            dry_run=dry_run,
+            shard=shard or shard_from_env(os.environ),
+            concurrency=concurrency,
+        ),
+        interval=interval,
+        audit=audit,
+        metrics=metrics,
+    )
+    return execute(settings, echo=click.echo)
 
 
 def execute(
@@ -259,7 +292,3 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
             signal.signal(sig, handler)
 
     return restore
-
-
-def environ() -> Mapping[str, str]:
-    return os.environ

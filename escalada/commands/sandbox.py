@@ -1,20 +1,60 @@
-"""`escalada sandbox show`: the sandbox's tickets with their escalation state,
-or its configuration objects, as a plain table (for the demo and for people)."""
+"""`escalada sandbox seed` and `show`: fill the sandbox file with realistic tickets
+(`escalada.connectors.sandbox.seed`), and list its tickets with their escalation
+state, or its configuration objects, as a plain table (for the demo and for people)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
+import click
+
+from escalada.connectors.sandbox.store import DEFAULT_PATH
 from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
 from escalada.connectors.sandbox.store import from_text
 from escalada.connectors.sandbox.store import open_db
+from escalada.errors import EscaladaError
+from escalada.errors import StoreError
 from escalada.marker import decode
 from escalada.tables import table
 
 
-def show_tickets(path: Path, *, include_done: bool = False) -> str:
+def seed(db: str | None, *, tickets: int, seed_value: int, now: datetime | None) -> int:
+    """Replace the sandbox's tickets and notes with `tickets` seeded ones."""
+    from escalada.connectors.sandbox.seed import seed as seed_sandbox
+
+    try:
+        summary = seed_sandbox(
+            Path(db or DEFAULT_PATH),
+            tickets=tickets,
+            seed=seed_value,
+            now=now or datetime.now(timezone.utc),
+        )
+    except StoreError as error:
+        raise EscaladaError(str(error), hint="choose another --db path") from None
+    click.echo(str(summary))
+    return 0
+
+
+def show(db: str | None, *, include_done: bool, show_config: bool) -> int:
+    """Print the tickets (or, with `show_config`, the configuration objects)."""
+    path = Path(db or DEFAULT_PATH)
+    if not path.exists():
+        raise EscaladaError(
+            f"no sandbox at {path}", hint="create one with `escalada sandbox seed`, or pass --db"
+        )
+    try:
+        click.echo(
+            config_table(path) if show_config else tickets_table(path, include_done=include_done)
+        )
+    except StoreError as error:
+        raise EscaladaError(str(error), hint="pass --db with a sandbox file") from None
+    return 0
+
+
+def tickets_table(path: Path, *, include_done: bool = False) -> str:
     db = open_db(path)
     try:
         rows = db.execute(
@@ -54,7 +94,7 @@ def show_tickets(path: Path, *, include_done: bool = False) -> str:
     return table(header, lines) + f"\n{len(lines)} tickets in {path}"
 
 
-def show_config(path: Path) -> str:
+def config_table(path: Path) -> str:
     db = open_db(path)
     try:
         rows = db.execute("SELECT kind, name, managed, attrs FROM config ORDER BY id").fetchall()

@@ -178,29 +178,3 @@ def _show(value: Any) -> str:
 
 def _show_next(value: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} {value[k]}" for k in NEXT_KEYS if k in value)
-
-
-# --- rendering --------------------------------------------------------------------
-
-
-def render(results: list[TestResult], *, verbose: bool = False) -> str:
-    """Each failure as `FILE:LINE:COL: test NAME: WHAT: expected X, got Y`; last line
-    `N passed, M failed`."""
-    lines = []
-    for result in results:
-        head = f"{result.test.where}: test {result.test.name}"
-        if result.error is not None:
-            lines.append(f"{head}: {result.error}")
-        for m in result.mismatches:
-            lines.append(f"{head}: {m.what}: expected {m.expected}, got {m.got}")
-        if result.mismatches and result.decision is not None:
-            by_reason: dict[str, list[str]] = {}
-            for action in result.decision.actions:
-                by_reason.setdefault(action.reason, []).append(action.type)
-            for reason, types in by_reason.items():
-                lines.append(f"    {', '.join(types)}: {reason}")
-        if verbose and result.passed:
-            lines.append(f"{head}: ok")
-    passed = sum(1 for r in results if r.passed)
-    lines.append(f"{passed} passed, {len(results) - passed} failed")
-    return "\n".join(lines) + "\n"

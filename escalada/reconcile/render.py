@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from escalada.reconcile import Change
-from escalada.reconcile import Plan
+from escalada.reconcile.plan import Change
+from escalada.reconcile.plan import Plan
+from escalada.reconcile.plan import plan_json
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "conflict": "!"}
 
@@ -126,43 +127,6 @@ def plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         ]
     lines.append(f"<sub>plan digest `{plan.digest()}`</sub>")
     return "\n".join(lines)
-
-
-def plan_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "changes": plan.has_changes,
-        "summary": {op: plan.count(op) for op in ("create", "update", "delete", "conflict")},
-        "desks": [
-            {
-                "desk": desk.desk,
-                "type": desk.type,
-                "changes": [
-                    {
-                        "op": change.op,
-                        "kind": change.obj.kind,
-                        "name": change.obj.name,
-                        "adopt": change.adopt,
-                        "fields": _json_fields(change),
-                    }
-                    for change in desk.changes
-                ],
-                "notes": list(desk.notes),
-                "problems": list(desk.problems),
-            }
-            for desk in plan.desks
-        ],
-    }
-    if with_digest:
-        out["digest"] = plan.digest()
-    return out
-
-
-def _json_fields(change: Change) -> dict[str, dict[str, Any]]:
-    if change.op == "create":
-        return {k: {"from": None, "to": v} for k, v in change.obj.attrs.items()}
-    if change.op == "delete":
-        return {k: {"from": v, "to": None} for k, v in change.obj.attrs.items()}
-    return {d.field: {"from": d.before, "to": d.after} for d in change.diffs}
 
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {

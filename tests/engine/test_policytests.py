@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from escalada.engine.policytests import render
+from escalada.commands.test import render
 from escalada.engine.policytests import run_tests
 from escalada.policy.model import PolicyTest
 from escalada.policy.model import Where

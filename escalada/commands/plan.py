@@ -1,0 +1,73 @@
+"""`escalada plan`: load the policy, connect the chosen desks, plan, render.
+
+`main` is the command; `plan_policy` and `warn_unused_adoptions` are shared with
+`escalada apply`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Sequence
+
+import click
+
+from escalada.connectors.base import Connector
+from escalada.reconcile.plan import Plan
+
+
+def plan_policy(
+    policy_paths: Sequence[str], desk_names: Sequence[str], *, adopt: Iterable[str] = ()
+) -> tuple[Plan, list[Connector]]:
+    """The plan for the chosen desks of the policy, and the connectors it was read with
+        (apply writes through the same ones; the caller closes them, or they are closed
+    here when planning fails)."""
+    from escalada.connectors import connect
+    from escalada.policy.validate import load_policy
+    from escalada.reconcile.plan import plan as make_plan
+    from escalada.runner import select_desks
+
+    policy = load_policy(policy_paths)
+    connectors = [connect(desk, policy=policy) for desk in select_desks(policy, desk_names)]
+    try:
+        return make_plan(policy, connectors, adopt=adopt), connectors
+    except BaseException:
+        close_all(connectors)
+        raise
+
+
+def close_all(connectors: Sequence[Connector]) -> None:
+    for connector in connectors:
+        connector.close()
+
+
+def warn_unused_adoptions(the_plan: Plan, adopt: Sequence[str]) -> None:
+    for name in the_plan.unused_adoptions(adopt):
+        click.echo(
+            f"warning: --adopt {name}: no unmanaged object of that name collides with the "
+            "policy (already adopted, or misspelt? the plan's ! lines name the conflicts)",
+            err=True,
+        )
+
+
+def main(
+    policy_paths: Sequence[str],
+    desks: Sequence[str],
+    *,
+    output_format: str,
+    detailed_exitcode: bool,
+    adopt: Sequence[str],
+) -> int:
+    """Print the plan; 1 on problems, 2 for pending changes with `detailed_exitcode`."""
+    from escalada.reconcile.render import RENDERERS
+
+    the_plan, connectors = plan_policy(policy_paths, desks, adopt=adopt)
+    close_all(connectors)
+    click.echo(RENDERERS[output_format](the_plan))
+    if output_format == "text" and the_plan.has_changes:
+        click.echo(
+            f"Plan digest: {the_plan.digest()} (apply exactly this plan with "
+            f"`escalada apply --plan-digest {the_plan.digest()}`)"
+        )
+    warn_unused_adoptions(the_plan, adopt)
+    if the_plan.has_problems:
+        return 1
+    return 2 if detailed_exitcode and the_plan.has_changes else 0
