@@ -45,7 +45,7 @@ DESK = closed(
         },
         "scope": string(
             "A desk-native filter for the tickets escalada handles (JQL, a Zendesk "
-            "search, a ServiceNow encoded query)."
+            "search such as `ticket_type:incident tags:ops`, a ServiceNow encoded query)."
         ),
         "priorities": string_map("Policy priority -> the desk's value.", "The desk's value."),
         "impact": ref("valueMapping", "Policy impact values -> the desk field and values."),

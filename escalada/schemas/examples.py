@@ -119,7 +119,7 @@ EXAMPLES: dict[str, Schema] = {
             "type": "zendesk",
             "url": "https://acme.zendesk.com",
             "auth": {"email": {"env": "ZENDESK_EMAIL"}, "token": {"env": "ZENDESK_API_TOKEN"}},
-            "scope": "type:incident",
+            "scope": "ticket_type:incident",
             "priorities": {"P1": "urgent", "P2": "high", "P3": "normal", "P4": "low"},
             "impact": {
                 "field": "360001111",

@@ -10,11 +10,24 @@ against the documented update attributes, with safe_update/updated_stamp
 answering 409 when stale; HTTP Basic `email/token:TOKEN` auth (401 otherwise).
 
 Search queries use a small grammar: space-separated terms `[-]KEY OP VALUE`
-with KEY in status, type, tags/tag, priority, group_id, organization_id and OP
-one of `:` `<` `>` `<=` `>=` (order operators on status only). Anything else
-is refused with 400, so a connector that sends a wrong query fails its test.
-The search export also refuses `type:` in the query, as its documentation says
-it errors (zenpy's search_export adds `type:ticket`; escalada must not).
+with KEY in status, ticket_type, type, tags/tag, priority, group_id,
+organization_id and OP one of `:` `<` `>` `<=` `>=` (order operators on status
+only). Anything else is refused with 400, so a connector that sends a wrong
+query fails its test. As in Zendesk search, `type:` selects the object type
+(ticket, user, organization, group) and `ticket_type:` the ticket's type
+(incident, problem, question, task): `type:incident` matches no ticket
+(Search reference, "Searching tickets" / search-openapi `ListSearchResults`).
+The export accepts `type:ticket` in the query beside `filter[type]=ticket`, as
+a recorded real export did (desk-apis.md, "Corrections").
+
+Comments list in ascending order by default; under cursor pagination
+(`page[size]`) the order is `sort=created_at|-created_at` and `sort_order` is
+ignored; under offset pagination `sort_order=asc|desc` (Tickets API, "List
+Comments", tickets-openapi `ListTicketComments`).
+
+`reply_time_in_seconds` appears in a metric set only for a messaging ticket
+(Ticket Metrics reference: "only available for Messaging tickets"); other
+tickets carry the minutes alone.
 
 The admin half (ticket fields, SLA policies, schedules) is in zendesk_admin.py.
 """
@@ -107,7 +120,18 @@ UPDATE_ATTRIBUTES = frozenset(
 )
 COMMENT_ATTRIBUTES = frozenset({"body", "html_body", "public", "author_id", "uploads"})
 TERM = re.compile(r"^(?P<neg>-?)(?P<key>[a-z_]+)(?P<op>:|<=|>=|<|>)(?P<value>\S+)$")
-SEARCH_KEYS = {"status", "type", "tags", "tag", "priority", "group_id", "organization_id"}
+SEARCH_KEYS = {
+    "status",
+    "ticket_type",
+    "type",
+    "tags",
+    "tag",
+    "priority",
+    "group_id",
+    "organization_id",
+}
+OBJECT_TYPES = ("ticket", "user", "organization", "group")
+MESSAGING_CHANNELS = frozenset({"native_messaging", "messaging"})
 SAFE_UPDATE_CONFLICT = (  # the description Zendesk documents for a stale safe update
     "Safe Update prevented the update due to outdated ticket data. "
     "Please fetch the latest ticket data and try again."
@@ -235,6 +259,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         custom_fields: dict[int, Any] | None = None,
         description: str = "",
         replied: datetime | None = None,
+        channel: str = "web",
     ) -> int:
         assert status in STATUSES and (priority is None or priority in PRIORITIES)
         ticket_id = self.new_id()
@@ -258,7 +283,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
             "created_at": at,
             "updated_at": at,
             "due_at": None,
-            "via": {"channel": "web"},
+            "via": {"channel": channel},
         }
         self.comments[ticket_id] = [
             self._comment(ticket_id, description or subject, True, self.requester_id, at)
@@ -266,6 +291,17 @@ class ZendeskFake(AdminRoutes, FakeServer):
         if replied is not None:
             self.replied[ticket_id] = replied
         return ticket_id
+
+    def add_comment(
+        self, ticket_id: int, text: str, *, public: bool = True, author: int | None = None
+    ) -> int:
+        """Someone (the requester unless `author`) comments on the ticket a second later."""
+        made = self._comment(
+            ticket_id, text, public, author or self.requester_id, self.tick()
+        )
+        self.comments[ticket_id].append(made)
+        self.tickets[ticket_id]["updated_at"] = made["created_at"]
+        return int(made["id"])
 
     def edit(self, ticket_id: int, **changes: Any) -> None:
         """A human edits the ticket in the agent UI: a new updated_at."""
@@ -312,10 +348,14 @@ class ZendeskFake(AdminRoutes, FakeServer):
             "updated_at": ticket["updated_at"],
             "replies": 0 if replied is None else 1,
             "reply_time_in_minutes": {"calendar": minutes, "business": minutes},
-            "reply_time_in_seconds": {"calendar": seconds},
             "solved_at": None,
             "reopens": 0,
             "assigned_at": None,
+            **(
+                {"reply_time_in_seconds": {"calendar": seconds}}
+                if ticket["via"].get("channel") in MESSAGING_CHANNELS
+                else {}
+            ),
         }
 
     # --- Zendesk's shapes for errors and refusals ---------------------------------
@@ -419,14 +459,12 @@ class ZendeskFake(AdminRoutes, FakeServer):
         groups = [g for g in self.groups.values() if not g["deleted"]]
         return self._cursor_page(request, groups, "groups", 100, 100)
 
-    def matching(self, text: str, *, allow_type_term: bool) -> list[dict[str, Any]]:
+    def matching(self, text: str) -> list[dict[str, Any]]:
         tests = []
         for term in text.split():
             match = TERM.match(term)
             if match is None or match["key"] not in SEARCH_KEYS:
                 raise QueryError(f"unsupported search term {term!r}")
-            if match["key"] == "type" and match["value"] == "ticket" and not allow_type_term:
-                raise QueryError("do not put type in the query: use filter[type]")
             if match["op"] != ":" and match["key"] != "status":
                 raise QueryError(f"{term!r}: only status supports < and >")
             if match["key"] == "status" and match["value"] not in STATUSES:
@@ -451,7 +489,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         if kind != "ticket":
             return reply(200, {"results": [], "meta": {"has_more": False}, "links": {}})
         try:
-            found = self.matching(first(request, "query", "") or "", allow_type_term=False)
+            found = self.matching(first(request, "query", "") or "")
         except QueryError as error:
             return reply(400, {"error": "InvalidQuery", "description": str(error)})
         results = [{**t, "result_type": "ticket"} for t in found]
@@ -475,9 +513,8 @@ class ZendeskFake(AdminRoutes, FakeServer):
                 },
             )
         text = first(request, "query", "") or ""
-        text = " ".join(t for t in text.split() if t != "type:ticket")  # search.json allows it
         try:
-            found = self.matching(text, allow_type_term=True)
+            found = self.matching(text)
         except QueryError as error:
             return reply(400, {"error": "InvalidQuery", "description": str(error)})
         chunk = found[(page - 1) * per_page : page * per_page]
@@ -542,13 +579,48 @@ class ZendeskFake(AdminRoutes, FakeServer):
         ticket_id = int(match[1])
         if ticket_id not in self.tickets:
             return reply(404, self.error_body(404))
-        order = first(request, "sort_order", "asc")
+        items = list(self.comments[ticket_id])  # oldest first, as Zendesk lists them
+        if "page[size]" in query(request):  # cursor pagination: `sort`; sort_order is ignored
+            order = first(request, "sort", "created_at")
+            if order not in ("created_at", "-created_at"):
+                return reply(400, {"error": "InvalidParameter", "description": "sort"})
+            if order == "-created_at":
+                items.reverse()
+            return self._cursor_page(request, items, "comments", 100, 100)
+        order = first(request, "sort_order", "asc")  # offset pagination: sort_order
         if order not in ("asc", "desc"):
             return reply(400, {"error": "InvalidParameter", "description": "sort_order"})
-        items = list(self.comments[ticket_id])
         if order == "desc":
             items.reverse()
-        return self._cursor_page(request, items, "comments", 100, 100)
+        return self._offset_page(request, items, "comments")
+
+    def _offset_page(self, request: requests.PreparedRequest, items: list[Any], key: str) -> Reply:
+        """One offset page (`page`, `per_page` up to 100) with next_page/previous_page/count."""
+        try:
+            page = int(first(request, "page", "1") or 1)
+            per_page = int(first(request, "per_page", "100") or 100)
+        except ValueError:
+            return reply(400, {"error": "InvalidPaginationParameter", "description": "page"})
+        if page < 1 or not 1 <= per_page <= 100:
+            return reply(
+                400, {"error": "InvalidPaginationParameter", "description": "per_page: 1 to 100"}
+            )
+        path = (request.url or "").split("?")[0]
+        params = {k: v[0] for k, v in query(request).items()}
+
+        def link(number: int) -> str:
+            return f"{path}?{urlencode({**params, 'page': str(number)})}"
+
+        more = page * per_page < len(items)
+        return reply(
+            200,
+            {
+                key: items[(page - 1) * per_page : page * per_page],
+                "next_page": link(page + 1) if more else None,
+                "previous_page": link(page - 1) if page > 1 else None,
+                "count": len(items),
+            },
+        )
 
     def _update(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         ticket_id = int(match[1])
@@ -663,6 +735,10 @@ def _term(ticket: dict[str, Any], negate: bool, key: str, op: str, value: str) -
         }[op]
     elif key in ("tags", "tag"):
         result = value.lower() in ticket["tags"]
+    elif key == "type":  # the object type: every result here is a ticket
+        result = value == "ticket"
+    elif key == "ticket_type":
+        result = str(ticket.get("type")) == value
     else:
         result = str(ticket.get(key)) == value
     return result != negate

@@ -9,8 +9,9 @@ Choices (also in docs/desks/zendesk.md):
   update_every -> periodic_update_time, resolve_within ->
   total_resolution_time ("Total resolution time", the seventh SLA metric;
   the ticket-metric-event vocabulary calls it resolution_time).
-  Its filter comes from the Desk's scope (`type:`, `tags:`, `-tags:`,
-  `priority:`, `group:` terms) or from `options.sla_filter`.
+  Its filter comes from the Desk's scope (`ticket_type:`, `tags:`, `-tags:`,
+  `priority:`, `group:` terms; `type:ticket`, the object type, adds nothing)
+  or from `options.sla_filter`.
 - A policy cannot name a schedule: `business_hours: true` measures on the
   schedule applied to the ticket (the account default, or one set by a
   trigger). escalada creates one schedule per calendar the priorities use and
@@ -179,8 +180,17 @@ def _sla_filter(desk: Desk) -> tuple[dict[str, list[dict[str, Any]]] | None, str
         if key in ("tags", "tag") and value:
             operator = "not_includes" if negate else "includes"
             conditions.append({"field": "current_tags", "operator": operator, "value": value})
-        elif key in ("type", "priority") and value and not negate:
+        elif key == "type" and value == "ticket" and not negate:
+            continue  # the object type: every ticket an SLA policy sees is one
+        elif key == "ticket_type" and value and not negate:
+            conditions.append({"field": "type", "operator": "is", "value": value})
+        elif key == "priority" and value and not negate:
             conditions.append({"field": key, "operator": "is", "value": value})
+        elif key == "type" and value:  # Zendesk search: `type:` is the object type
+            return None, (
+                f"the scope term {term!r} selects Zendesk's object type, not the ticket type: "
+                f"write ticket_type:{value}"
+            )
         elif key == "group" and value.isdigit() and not negate:
             conditions.append({"field": "group_id", "operator": "is", "value": value})
         else:

@@ -301,11 +301,13 @@ class ZendeskConnector:
     def latest_comment(self, ticket_id: int) -> str | None:
         """The latest public comment not written by escalada's own account."""
         mine = self.me()["id"]
+        # Under cursor pagination Zendesk orders by `sort` and ignores `sort_order`
+        # (Tickets API, "List Comments"): -created_at is newest first.
         data = self.request(
             "GET",
             f"tickets/{ticket_id}/comments.json",
             f"read comments of ticket {ticket_id}",
-            params={"sort_order": "desc", "page[size]": 10},
+            params={"sort": "-created_at", "page[size]": 10},
         )
         for comment in data.get("comments") or []:
             if comment.get("public") and comment.get("author_id") != mine:

@@ -50,7 +50,7 @@ def zendesk_desk(**overrides: Any) -> Any:
             "email": SecretRef("env", "ZENDESK_EMAIL"),
             "token": SecretRef("env", "ZENDESK_API_TOKEN"),
         },
-        scope="type:incident",
+        scope="ticket_type:incident",
         fields={"vip": "vip"},
     )
     options.update(overrides)

@@ -166,7 +166,7 @@ def test_the_fake_refuses_iana_names_as_zendesk_does(h):
 
 
 def test_a_scope_without_an_sla_filter_equivalent(h):
-    h.desk = replace(h.desk, scope="type:incident via:email")
+    h.desk = replace(h.desk, scope="ticket_type:incident via:email")
     sla = desired(h)["sla/default"]
     assert sla.attrs["filter"] is None and "'via:email'" in (sla.note or "")
     with pytest.raises(EscaladaError, match="no SLA filter"):
@@ -184,6 +184,18 @@ def test_tags_terms_become_tag_conditions(h):
         {"field": "priority", "operator": "is", "value": "urgent"},
         {"field": "group_id", "operator": "is", "value": "42"},
     ]
+
+
+def test_ticket_type_is_the_sla_filters_type_and_type_is_the_object_type(h):
+    """Zendesk search: `ticket_type:` is the ticket's type, `type:` the object type."""
+    h.desk = replace(h.desk, scope="type:ticket ticket_type:incident")
+    assert desired(h)["sla/default"].attrs["filter"]["all"] == [
+        {"field": "type", "operator": "is", "value": "incident"}
+    ]
+    h.desk = replace(h.desk, scope="type:incident")
+    sla = desired(h)["sla/default"]
+    assert sla.attrs["filter"] is None
+    assert "write ticket_type:incident" in (sla.note or "")
 
 
 def test_two_priorities_on_one_zendesk_priority_keep_the_stricter_target(h):

@@ -294,7 +294,6 @@ def test_nothing_to_change_makes_no_call(h):
     [
         ("query=status<solved&page[size]=10", "filter[type] is required"),
         ("query=status<solved&filter[type]=ticket&page[size]=1001", "between 1 and 1000"),
-        ("query=status<solved type:ticket&filter[type]=ticket", "use filter[type]"),
         ("query=status<done&filter[type]=ticket", "unknown status"),
         ("query=assignee:me&filter[type]=ticket", "unsupported search term"),
     ],

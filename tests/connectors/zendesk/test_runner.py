@@ -149,3 +149,19 @@ def test_the_marker_written_last_cycle_is_seen_past_the_lagging_index(fake, poli
     assert (report.escalated, report.conflicts, report.errors) == (0, 0, 0)
     assert fake.writes[key] == writes and fake.conflicts == 0
     assert refreshed(fake) == [{key}, {key}]
+
+
+def test_an_escalation_request_quotes_the_newest_comment(fake, policy):
+    """`reason_from: latest_comment` against a Zendesk that lists comments as
+    documented: oldest first unless `sort=-created_at` (sort_order is ignored
+    under cursor pagination), so the reason is the requester's latest word."""
+    key = fake.add_ticket(
+        "Payroll export", created=NOW - 30 * M, priority="normal", tags=["escalate"]
+    )
+    fake.add_comment(key, "It fails now and then")
+    fake.add_comment(key, "Payroll for 3,000 staff fails at 14:00")
+    report = cycle(fake, policy)
+    assert report.escalated == 1
+    notes = [c["body"] for c in fake.comments[key] if c["author_id"] == fake.me_id]
+    assert any("Payroll for 3,000 staff fails at 14:00" in n for n in notes), notes
+    assert not any("It fails now and then" in n for n in notes)

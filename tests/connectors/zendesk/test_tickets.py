@@ -81,7 +81,7 @@ def test_export_query_shape(h):
     list(reader(h, RESPONDED).candidates())
     (export,) = sent(h, "/search/export")
     assert params(export) == {
-        "query": ["type:incident status<solved"],
+        "query": ["ticket_type:incident status<solved"],
         "filter[type]": ["ticket"],
         "page[size]": ["1000"],
     }
@@ -113,11 +113,29 @@ def test_reads_past_the_1000_result_cap_that_search_json_has(h):
     assert len(found) == 1000 and h.fake.calls["search"] == 11
 
 
-def test_zenpys_search_export_puts_type_in_the_query_which_the_export_refuses(h):
-    h.add_ticket(title="One", created=OPENED)
+def test_the_export_accepts_type_ticket_in_the_query_as_zenpy_sends_it(h):
+    """zenpy's search_export adds `type:ticket` to the query; a recorded real
+    export with the object type in the query beside filter[type] answered 200."""
+    key = h.add_ticket(title="One", created=OPENED)
     connector = reader(h)
-    with pytest.raises(Exception, match="use filter\\[type\\]"):
-        list(connector.client.search_export("status<solved", type="ticket"))
+    found = list(connector.client.search_export("status<solved", type="ticket"))
+    assert [str(t.id) for t in found] == [key]
+
+
+def test_type_is_the_object_type_and_ticket_type_the_tickets_type(h):
+    incident = h.add_ticket(title="Down", created=OPENED)
+    h.add_ticket(title="How do I", created=OPENED, in_scope=False)  # a question
+    session = reader(h).session
+    url = "https://acme.zendesk.com/api/v2/search/export.json"
+
+    def ids(text):
+        got = session.get(url, params={"query": text, "filter[type]": "ticket"})
+        assert got.status_code == 200, got.text
+        return [str(r["id"]) for r in got.json()["results"]]
+
+    assert ids("ticket_type:incident status<solved") == [incident]
+    assert ids("type:incident status<solved") == []  # no object type "incident"
+    assert len(ids("type:ticket status<solved")) == 2
 
 
 def test_the_export_keeps_what_it_gives(h):
@@ -212,7 +230,7 @@ def test_latest_comment_is_read_only_where_a_reason_from_trigger_matches(h):
     assert tickets[asked].latest_comment == "The whole office is offline"
     assert h.fake.calls["comments"] == 1
     (comments,) = sent(h, "/comments")
-    assert params(comments)["sort_order"] == ["desc"]
+    assert params(comments) == {"sort": ["-created_at"], "page[size]": ["10"]}
     assert all(t.latest_comment is None for k, t in tickets.items() if k != asked)
     fresh = {t.key: t for t in connector.refresh(list(tickets.values()))}
     assert fresh[asked].latest_comment == "The whole office is offline"
