@@ -244,8 +244,13 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
             self._sd_comment,
             name="sd comment",
         )
+        # No `GET priority`: removed from Jira Cloud (CHANGE-762); priority/search replaces it.
+        route("GET", f"{REST}/priority/search", self._search_priorities, name="priority GET")
         route(
-            "GET", f"{REST}/priority", lambda r, m: reply(200, self.priorities), name="priority GET"
+            "GET",
+            f"{REST}/avatar/(?P<type>issuetype|project|user|priority)/system",
+            self._system_avatars,
+            name="avatars",
         )
         route("POST", f"{REST}/priority", self._create_priority, name="priority POST")
         route("PUT", f"{REST}/priority/(?P<id>\\d+)", self._update_priority, name="priority PUT")

@@ -1,5 +1,12 @@
 """The Jira fake's administration endpoints: permissions, priorities (with the
-asynchronous delete task), groups, components and users. Mixed into JiraFake."""
+asynchronous delete task), groups, components and users. Mixed into JiraFake.
+
+Priorities as the Jira Cloud platform REST reference has them now
+(swagger.v3.json, see tests/contracts/): `GET priority` is removed (CHANGE-762)
+and not served; `GET priority/search` is paged (startAt, maxResults default 50,
+isLast) with the id/priorityName/onlyDefault filters; `iconUrl` in a create or
+update was sunset on 2025-03-16 (CHANGE-1525): a create needs `avatarId`, one
+of `GET avatar/priority/system` (getAllSystemAvatars)."""
 
 from __future__ import annotations
 
@@ -18,11 +25,11 @@ from tests.fakes.base import reply
 ADMIN_ONLY = "Administrator privileges are required."
 PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS", "ASSIGN_ISSUES", "ADMINISTER")
 REST = "/rest/api/2"
-ICON_URLS = frozenset(
-    f"/images/icons/priorities/{name}.png"
-    for name in ("blocker", "critical", "high", "highest", "low", "lowest", "major", "medium")
-    + ("minor", "trivial")
-)
+# System priority avatars: ids are this fake's own (Jira does not publish them).
+PRIORITY_AVATARS = {
+    str(10630 + i): f"{name}.svg"
+    for i, name in enumerate(("highest", "high", "medium", "low", "lowest", "blocker"))
+}
 
 SYSTEM_FIELDS = {
     "summary": ("Summary", {"type": "string", "system": "summary"}),
@@ -115,11 +122,63 @@ class AdminRoutes:
                 problems["statusColor"] = "The status color must be a 3- or 6-digit hex color."
         if len(str(data.get("description") or "")) > 255:
             problems["description"] = "The description must be at most 255 characters."
-        if creating and ("iconUrl" in data) == ("avatarId" in data):
-            problems["iconUrl"] = "Either iconUrl or avatarId must be defined, but not both."
-        if "iconUrl" in data and data["iconUrl"] not in ICON_URLS:
-            problems["iconUrl"] = "The icon URL must be one of the built-in priority icons."
+        if "iconUrl" in data:  # sunset 2025-03-16 (CHANGE-1525)
+            problems["iconUrl"] = "The iconUrl parameter is no longer supported: use avatarId."
+        if creating and "avatarId" not in data:
+            problems["avatarId"] = "The avatarId must be defined."
+        if "avatarId" in data and str(data["avatarId"]) not in PRIORITY_AVATARS:
+            problems["avatarId"] = "The avatar must be a system priority avatar."
         return errors(**problems) if problems else None
+
+    def _search_priorities(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        """GET priority/search: paged, filtered by id, priorityName and onlyDefault."""
+        try:
+            start = int(first(request, "startAt", "0") or 0)
+            limit = int(first(request, "maxResults", "50") or 50)
+        except ValueError:
+            return reply(400, errors(["startAt and maxResults must be numbers."]))
+        limit = max(1, min(limit, 50))  # the page size is the server's choice
+        ids = set(query(request).get("id", []))
+        name = (first(request, "priorityName") or "").casefold()
+        only_default = first(request, "onlyDefault") == "true"
+        found = [
+            {**p, "isDefault": p["name"] == "Medium"}
+            for p in self.priorities
+            if (not ids or p["id"] in ids) and name in p["name"].casefold()
+        ]
+        found = [p for p in found if p["isDefault"] or not only_default]
+        return reply(
+            200,
+            {
+                "self": f"{self.base_url}{REST}/priority/search?startAt={start}",
+                "maxResults": limit,
+                "startAt": start,
+                "total": len(found),
+                "isLast": start + limit >= len(found),
+                "values": found[start : start + limit],
+            },
+        )
+
+    def _system_avatars(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        if match["type"] != "priority":
+            return reply(200, {"system": []})
+        return reply(
+            200,
+            {
+                "system": [
+                    {
+                        "id": aid,
+                        "fileName": name,
+                        "isDeletable": False,
+                        "isSelected": False,
+                        "isSystemAvatar": True,
+                        "urls": {"16x16": f"{self.base_url}/rest/api/2/universal_avatar/view"
+                        f"/type/priority/avatar/{aid}?size=xsmall"},
+                    }
+                    for aid, name in PRIORITY_AVATARS.items()
+                ]
+            },
+        )
 
     def _admin(self) -> Reply | None:
         if "ADMINISTER" in self.granted:
@@ -136,7 +195,7 @@ class AdminRoutes:
         if refused or problem:
             return refused or reply(400, problem)
         pid = self.next_id()
-        icon = data.get("iconUrl") or f"/secure/viewavatar?avatarId={data['avatarId']}"
+        icon = f"/rest/api/2/universal_avatar/view/type/priority/avatar/{data['avatarId']}"
         self.priorities.append(
             self._priority(
                 pid, data["name"], data["statusColor"], icon, data.get("description") or ""

@@ -219,11 +219,22 @@ class IssueRoutes:
         issue = self._issue(match)
         if issue is None:
             return reply(404, self.error_body(404))
-        if "EDIT_ISSUES" not in self.granted:
-            return reply(
-                403, errors(["You do not have permission to edit issues in this project."])
-            )
         data = body(request)
+        if "EDIT_ISSUES" not in self.granted:
+            # 400, not 403: the reference's editIssue answers 400 when "the user does not
+            # have the necessary permission to edit one or more fields" (403 is only for
+            # overrideScreenSecurity/overrideEditableFlag). Body: Jira's per-field text.
+            named = [*((data or {}).get("fields") or {}), *((data or {}).get("update") or {})]
+            return reply(
+                400,
+                errors(
+                    **{
+                        name: f"Field '{name}' cannot be set. It is not on the appropriate "
+                        "screen, or unknown."
+                        for name in named
+                    }
+                ),
+            )
         self.edits.append((issue.key, data))
         problem = validate_edit(self, issue, data)  # type: ignore[arg-type]
         if problem is not None:

@@ -283,7 +283,7 @@ class JiraRig(HttpRig):
             "High [managed by escalada]",
             "#f15c75",
         )
-        assert high["iconUrl"].endswith("/images/icons/priorities/high.png")
+        assert high["iconUrl"].endswith("/type/priority/avatar/10631")  # the high.svg avatar
         builtin = self._priority("High")
         assert builtin["description"] == ""  # Jira's own priorities are left alone
 

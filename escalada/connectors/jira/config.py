@@ -3,6 +3,11 @@
 What escalada can own on Jira Cloud: priorities (name, description,
 statusColor), written through /rest/api/2/priority on the client's session
 (the library only reads them); they need the Administer Jira permission.
+Priorities are read by the paged `priority/search` (the unpaged `GET priority`
+the library uses is removed, CHANGE-762) and created with a system priority
+avatar's `avatarId` (`iconUrl` was sunset on 2025-03-16, CHANGE-1525; the
+Jira Cloud platform REST reference, operations searchPriorities, createPriority
+and getAllSystemAvatars).
 Ownership marker: the description ends with MARKER. JSM SLA goals and calendars
 have no public API, so they are planned as verify-only objects carrying a note
 that the runner enforces them. Groups, components and users are verified, never
@@ -35,12 +40,10 @@ if TYPE_CHECKING:
 
 MARKER = "[managed by escalada]"
 SLA_NOTE = "enforced by the runner: JSM has no public API for SLA goals or calendars"
-# Jira's own colours and built-in icons, highest priority first.
+# Jira's own colours and icon names, highest priority first.
 COLORS = ("#d04437", "#f15c75", "#f79232", "#707070", "#999999")
-ICONS = tuple(
-    f"/images/icons/priorities/{icon}.png"
-    for icon in ("highest", "high", "medium", "low", "lowest")
-)
+ICONS = ("highest", "high", "medium", "low", "lowest")
+PRIORITY_PAGE = 50  # priority/search's default maxResults
 CONFIG_HINTS = {
     403: "managing priorities needs the Administer Jira global permission "
     "(or set spec.options.manage_priorities: false to only verify them)",
@@ -139,8 +142,29 @@ def _duration(value: Any) -> str | None:
 
 
 def read_priorities(conn: JiraConnector) -> list[Mapping[str, Any]]:
-    client = conn.client()
-    return [p.raw for p in conn.call("read priorities", client.priorities)]
+    """Every priority, a page of `priority/search` at a time (startAt/isLast)."""
+    found: list[Mapping[str, Any]] = []
+    while True:
+        page = conn.get_json(
+            "priority/search",
+            "read priorities",
+            params={"startAt": len(found), "maxResults": PRIORITY_PAGE},
+        )
+        values = page.get("values") or []
+        found.extend(values)
+        if page.get("isLast", True) or not values:
+            return found
+
+
+def priority_avatar(conn: JiraConnector, color: Any) -> int:
+    """The id of the system priority avatar named like Jira's icon for `color`
+    (medium when the colour is not one of Jira's), else the first one."""
+    icon = ICONS[COLORS.index(color)] if color in COLORS else ICONS[2]
+    avatars = conn.get_json("avatar/priority/system", "read priority avatars").get("system")
+    if not avatars:
+        raise DeskError(conn.desk.name, "read priority avatars", "Jira lists no priority avatar")
+    named = [a for a in avatars if str(a.get("fileName") or "").rsplit(".", 1)[0] == icon]
+    return int((named or avatars)[0]["id"])
 
 
 def current(conn: JiraConnector) -> list[ConfigObject]:
@@ -220,9 +244,8 @@ def write(
         )
     label = f"{op} priority {obj.name!r}"
     if op == "create":
-        color = obj.attrs.get("statusColor")
-        icon = ICONS[COLORS.index(color)] if color in COLORS else ICONS[2]
-        body = {"name": obj.name, **obj.attrs, "iconUrl": icon}
+        avatar = priority_avatar(conn, obj.attrs.get("statusColor"))
+        body = {"name": obj.name, **obj.attrs, "avatarId": avatar}
         reply = conn.request("POST", "priority", label, body=body, hints=CONFIG_HINTS)
         return replace(obj, id=str(reply.json()["id"]), managed=True)
     if not obj.id:

@@ -87,8 +87,10 @@ READ_HINTS: Hints = {
     403: "the account needs Browse projects on the scope's projects",
 }
 EDIT_HINTS: Hints = {
-    400: "Jira refused a mapped value (priority, team field, group, component or user): "
-    "run `escalada desks check`",
+    # Jira answers 400, not 403, when the account may not edit a field (editIssue).
+    400: "Jira refused a mapped value (priority, team field, group, component or user) or a "
+    "field the account may not edit (it needs Edit issues, and Assign issues for team_mode "
+    "assignee): run `escalada desks check`",
     403: "the account needs Edit issues (and Assign issues for team_mode assignee)",
     404: "the issue is gone or the account cannot see it",
 }

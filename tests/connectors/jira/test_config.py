@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import responses
+from jira.exceptions import JIRAError
 
 from escalada.connectors import connect
 from escalada.connectors.base import ConfigObject
@@ -135,10 +136,34 @@ def test_create_reads_back_equal_and_the_next_plan_is_empty(fake):
         "name": "P1 - Critical",
         "description": f"Critical {MARKER}",
         "statusColor": "#d04437",
-        "iconUrl": "/images/icons/priorities/highest.png",
+        "avatarId": 10630,  # the fake's system avatar highest.svg; iconUrl is sunset
     }
     again = plan_for(connector, policy_for(desk))
     assert again.changes == () and again.problems == ()
+
+
+def test_the_fake_refuses_iconurl_as_jira_cloud_does_since_its_sunset(fake):
+    """CHANGE-1525 (effective 2025-03-16): iconUrl in createPriority is sunset;
+    avatarId, one of the system priority avatars, is what a create needs."""
+    session = connector_for(own_desk()).client()._session
+    url = f"{fake.base_url}/rest/api/2/priority"
+    body = {"name": "P9", "statusColor": "#d04437"}
+    with pytest.raises(JIRAError) as refused:
+        session.post(url, data=json.dumps({**body, "iconUrl": "/images/icons/priorities/high.png"}))
+    assert refused.value.status_code == 400 and "iconUrl" in refused.value.text
+    assert session.post(url, data=json.dumps({**body, "avatarId": 10631})).status_code == 201
+
+
+def test_priorities_are_read_a_page_of_priority_search_at_a_time(fake):
+    """GET priority (unpaged) is removed (CHANGE-762): the fake does not serve it."""
+    for i in range(60):
+        fake.priorities.append(fake._priority(str(20000 + i), f"Extra {i}", "#707070", "/x", ""))
+    connector = connector_for(own_desk())
+    names = {o.name for o in connector.current_config() if o.kind == "priority"}
+    assert len(names) == 65 and "Extra 59" in names
+    pages = [c.request.url for c in fake.mock.calls if "/priority/search" in c.request.url]
+    assert len(pages) == 2 and "startAt=50" in pages[1]
+    assert not [c for c in fake.mock.calls if c.request.url.endswith("/rest/api/2/priority")]
 
 
 def test_a_changed_title_is_an_update_that_converges(fake):

@@ -311,6 +311,18 @@ def test_a_refused_value_is_one_clear_error_with_jira_s_reason(fake):
     assert "escalada desks check" in (error.hint or "")
 
 
+def test_a_missing_edit_permission_is_jira_s_400_with_the_permission_hint(fake):
+    """editIssue answers 400 (not 403) when the account may not edit the fields."""
+    key = add(fake, 1)[0]
+    connector = make()
+    ticket = read(connector)[key]
+    fake.granted.discard("EDIT_ISSUES")
+    with pytest.raises(DeskError) as caught:
+        connector.apply(ticket, [Action("set_priority", "r", priority="P1")])
+    assert caught.value.status == 400
+    assert "cannot be set" in str(caught.value) and "Edit issues" in str(caught.value)
+
+
 def test_a_non_jsm_issue_points_at_the_platform_comment_api(fake):
     fake.service_desks.clear()
     key = add(fake, 1)[0]
