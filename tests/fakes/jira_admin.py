@@ -172,8 +172,10 @@ class AdminRoutes:
                         "isDeletable": False,
                         "isSelected": False,
                         "isSystemAvatar": True,
-                        "urls": {"16x16": f"{self.base_url}/rest/api/2/universal_avatar/view"
-                        f"/type/priority/avatar/{aid}?size=xsmall"},
+                        "urls": {
+                            "16x16": f"{self.base_url}/rest/api/2/universal_avatar/view"
+                            f"/type/priority/avatar/{aid}?size=xsmall"
+                        },
                     }
                     for aid, name in PRIORITY_AVATARS.items()
                 ]

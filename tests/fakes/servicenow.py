@@ -124,6 +124,18 @@ class ServiceNowFake(Rendering, FakeServer):
         self.refuse_span_writes = False  # the "Schedule Item validate" business rule
         self.before_patch: Callable[[str, str], None] | None = None
         self.batched = 0  # requests served inside Batch API calls
+        # Batch API limits (batch-api.md, "Size and processing limits"): 5 MB per item in
+        # the request, 10 MB per item in the response, 30 s per batch (the REST Batch API
+        # request timeout quota). The fake has no execution clock: `slow_batch_items`
+        # makes the next N items run past the 30 s. An item past a limit cancels the
+        # transaction; it and the items after it come back in unserviced_requests.
+        self.batch_max_input = 5 * 1024 * 1024
+        self.batch_max_output = 10 * 1024 * 1024
+        self.slow_batch_items = 0
+        self.unserviced = 0  # items returned unserviced
+        # A test's hook to bend the batch reply into shapes ServiceNow does not document.
+        self.mangle_batch: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.unchecked = False  # set with mangle_batch: replies not held to the contract
         self._numbers = itertools.count(10001)
         self._seed()
         for method, pattern, handler in (
@@ -311,6 +323,9 @@ class ServiceNowFake(Rendering, FakeServer):
             return refused
         if not isinstance(req.body, dict):
             return error(400, "Exception while reading request", "expected a JSON object")
+        refused = self._sla_refused(table, {}, req.body)
+        if refused:
+            return refused
         sys_id = self.insert(table)
         row = self.tables[table][sys_id]
         row["sys_mod_count"] = "0"
@@ -327,6 +342,9 @@ class ServiceNowFake(Rendering, FakeServer):
             return reply(404, self.error_body(404))
         if not isinstance(req.body, dict):
             return error(400, "Exception while reading request", "expected a JSON object")
+        refused = self._sla_refused(table, row, req.body)
+        if refused:
+            return refused
         if self.before_patch is not None:
             self.before_patch(table, sys_id)
         self.patches.append(Patch(table, sys_id, dict(req.body)))
@@ -342,6 +360,24 @@ class ServiceNowFake(Rendering, FakeServer):
         if self.tables[table].pop(sys_id, None) is None:
             return reply(404, self.error_body(404))
         return 204, {}, ""
+
+    def _sla_refused(self, table: str, row: dict[str, Any], values: dict[str, Any]) -> Reply | None:
+        """An SLA definition without what the SLA reference makes mandatory
+        (ServiceNowDocs fluent-sla-api.md): a schedule under schedule_source
+        sla_definition (the default; 24x7 is no_schedule), a timezone under
+        timezone_source sla.timezone. Refused as a data policy refuses a write
+        (403 Operation Failed); a real instance may instead keep a broken SLA."""
+        if table != "contract_sla":
+            return None
+        merged = {**row, **{k: str(v) for k, v in values.items()}}
+        source = merged.get("schedule_source") or "sla_definition"
+        if source not in ("sla_definition", "task_field", "no_schedule"):
+            return error(403, "Operation Failed", f"Invalid schedule_source {source}")
+        if source == "sla_definition" and not merged.get("schedule"):
+            return error(403, "Operation Failed", "Data Policy Exception: Schedule is mandatory")
+        if merged.get("timezone_source") == "sla.timezone" and not merged.get("timezone"):
+            return error(403, "Operation Failed", "Data Policy Exception: Timezone is mandatory")
+        return None
 
     def _write_refused(self, req: Req, table: str) -> Reply | None:
         if table == "cmn_schedule_span" and self.refuse_span_writes:
@@ -402,17 +438,31 @@ class ServiceNowFake(Rendering, FakeServer):
                 {"id", "method", "url"} <= set(item) <= BATCH_ITEM_KEYS
             ):
                 return error(400, f"fake: a batched request has {sorted(BATCH_ITEM_KEYS)} only")
-        serviced = []
+        serviced: list[dict[str, Any]] = []
+        unserviced: list[str] = []
         for item in body["rest_requests"]:
+            if unserviced:  # the transaction was cancelled: nothing after it runs
+                unserviced.append(str(item["id"]))
+                continue
             parts = urlsplit(item["url"])
             raw = base64.b64decode(item["body"]).decode() if item.get("body") else ""
+            if len(raw.encode()) > self.batch_max_input:
+                unserviced.append(str(item["id"]))
+                continue
             inner = Req(
                 item["method"],
                 parts.path,
                 parse_qs(parts.query, keep_blank_values=True),
                 json.loads(raw) if raw else None,
             )
+            if self.slow_batch_items > 0:
+                self.slow_batch_items -= 1
+                unserviced.append(str(item["id"]))
+                continue
             status, headers, text = self._dispatch(inner)
+            if len(text.encode()) > self.batch_max_output:
+                unserviced.append(str(item["id"]))
+                continue
             self.batched += 1
             serviced.append(
                 {
@@ -427,8 +477,11 @@ class ServiceNowFake(Rendering, FakeServer):
         result = {
             "batch_request_id": str(body.get("batch_request_id")),
             "serviced_requests": serviced,
-            "unserviced_requests": [],
+            "unserviced_requests": unserviced,
         }
+        self.unserviced += len(unserviced)
+        if self.mangle_batch is not None:
+            result = self.mangle_batch(result)
         return reply(200, result)
 
     def _dispatch(self, req: Req) -> Reply:

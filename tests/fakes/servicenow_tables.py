@@ -77,6 +77,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "schedule": "ref:cmn_schedule",
         "schedule_source": "str",
         "timezone_source": "str",
+        "timezone": "str",
         "start_condition": "str",
         "stop_condition": "str",
         "pause_condition": "str",

@@ -120,3 +120,39 @@ def test_the_batch_api_refuses_a_malformed_body(fake: ServiceNowFake, payload: o
     response = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5)
     assert response.status_code == 400
     assert fake.batched == 0
+
+
+def test_a_24x7_sla_needs_no_schedule_as_its_schedule_source(fake: ServiceNowFake) -> None:
+    """fluent-sla-api.md: schedule is required under schedule_source sla_definition
+    (the default); a 24x7 SLA is no_schedule; sla.timezone needs a timezone."""
+    url = f"{URL}/api/now/table/contract_sla"
+    sla = {"name": "P1", "collection": "incident", "duration": "1970-01-01 00:15:00"}
+    old = requests.post(url, json={**sla, "schedule": ""}, auth=AUTH, timeout=5)
+    assert old.status_code == 403 and "Schedule is mandatory" in old.json()["error"]["detail"]
+    no_zone = {**sla, "schedule_source": "no_schedule", "timezone_source": "sla.timezone"}
+    assert requests.post(url, json=no_zone, auth=AUTH, timeout=5).status_code == 403
+    made = requests.post(url, json={**no_zone, "timezone": "UTC"}, auth=AUTH, timeout=5)
+    assert made.status_code == 201
+    assert made.json()["result"]["schedule_source"] == "no_schedule"
+
+
+def test_a_batch_item_past_a_limit_and_the_ones_after_it_are_unserviced(
+    fake: ServiceNowFake,
+) -> None:
+    """batch-api.md: a request past a size or processing limit cancels the
+    transaction; the unprocessed requests come back in unserviced_requests."""
+    items = [
+        {"id": str(i), "method": "GET", "url": "/api/now/table/sys_user_group?sysparm_limit=1"}
+        for i in range(3)
+    ]
+    fake.slow_batch_items = 1
+    payload = {"batch_request_id": "7", "rest_requests": items}
+    got = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5).json()
+    assert got["serviced_requests"] == [] and got["unserviced_requests"] == ["0", "1", "2"]
+    fake.batch_max_output = 10
+    got = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5).json()
+    assert got["unserviced_requests"] == ["0", "1", "2"]
+    fake.batch_max_output = 10 * 1024 * 1024
+    got = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5).json()
+    assert [s["id"] for s in got["serviced_requests"]] == ["0", "1", "2"]
+    assert got["unserviced_requests"] == []

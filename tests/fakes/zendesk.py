@@ -296,9 +296,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         self, ticket_id: int, text: str, *, public: bool = True, author: int | None = None
     ) -> int:
         """Someone (the requester unless `author`) comments on the ticket a second later."""
-        made = self._comment(
-            ticket_id, text, public, author or self.requester_id, self.tick()
-        )
+        made = self._comment(ticket_id, text, public, author or self.requester_id, self.tick())
         self.comments[ticket_id].append(made)
         self.tickets[ticket_id]["updated_at"] = made["created_at"]
         return int(made["id"])

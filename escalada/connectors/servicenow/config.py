@@ -184,12 +184,20 @@ def _slas(desk: Desk, options: Options, policy: Policy, schedules: set[str]) -> 
             if within is None:
                 continue
             schedule = priority.calendar if priority.calendar in schedules else ""
+            calendar = policy.calendars.get(priority.calendar)
             attrs: dict[str, Any] = {
                 "table": options.table,
                 "type": "SLA",
                 "target": TARGETS[target],
                 "duration": glide_duration(within),
                 "schedule": schedule,
+                # The SLA API's default schedule_source, sla_definition, makes the schedule
+                # mandatory: a 24x7 SLA is no_schedule. The time zone is the calendar's,
+                # not the caller's (timezone_source defaults to task.caller_id.time_zone).
+                # (ServiceNowDocs fluent-sla-api.md, scheduleSource and timezoneSource.)
+                "schedule_source": "sla_definition" if schedule else "no_schedule",
+                "timezone_source": "sla.timezone",
+                "timezone": calendar.timezone if calendar is not None else "UTC",
                 "start_condition": "^".join(p for p in (scope, f"priority={value}") if p),
                 "stop_condition": stop[target],
                 "cancel_condition": f"priority!={value}",
@@ -217,6 +225,9 @@ def sla_record(name: str, attrs: Mapping[str, Any], schedule_id: str) -> dict[st
         "duration": attrs["duration"],
         "duration_type": "",
         "schedule": schedule_id,
+        "schedule_source": attrs["schedule_source"],
+        "timezone_source": attrs["timezone_source"],
+        "timezone": attrs["timezone"],
         "start_condition": attrs["start_condition"],
         "stop_condition": attrs["stop_condition"],
         "cancel_condition": attrs["cancel_condition"],
@@ -237,6 +248,9 @@ def sla_attrs(row: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
         "target": value("target"),
         "duration": value("duration"),
         "schedule": row.get("schedule", ("", ""))[1] if value("schedule") else "",
+        "schedule_source": value("schedule_source") or "sla_definition",  # the default
+        "timezone_source": value("timezone_source") or "task.caller_id.time_zone",
+        "timezone": value("timezone"),
         "start_condition": value("start_condition"),
         "stop_condition": value("stop_condition"),
         "cancel_condition": value("cancel_condition"),

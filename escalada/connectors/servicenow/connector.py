@@ -60,6 +60,16 @@ PYSNC_ERRORS = (
     sn_errors.RequestException,
     sn_errors.RestException,
 )
+# What pysnc 1.2.1 raises on a Batch API reply it does not expect: an item left in
+# `unserviced_requests` (past the 30 s transaction quota or the 10 MB item size,
+# batch-api.md "Size and processing limits") is retried twice, then its hook gets
+# None and GlideRecord._do_query fails with AttributeError; a reply without
+# `serviced_requests` or with another batch id fails with KeyError or AssertionError.
+BATCH_REPLY_ERRORS = (AttributeError, KeyError, TypeError, AssertionError, ValueError)
+UNSERVICED_HINT = (
+    "ServiceNow's Batch API left the request unserviced (an item past 30 s or 10 MB): "
+    "lower spec.options.page_size"
+)
 HINTS = {
     401: "ServiceNow refused the credentials: check the variables or files named in the "
     "Desk's auth (user and password, or an OAuth client_id and client_secret)",
@@ -67,6 +77,10 @@ HINTS = {
     "(incidents, sys_user_group, sys_journal_field); `escalada apply` needs `admin` "
     "(dl_u_priority, contract_sla, cmn_schedule*)",
 }
+
+
+class BatchUnserviced(DeskError):
+    """ServiceNow's Batch API returned the request in `unserviced_requests`."""
 
 
 class ServiceNowConnector:
@@ -100,6 +114,8 @@ class ServiceNowConnector:
         self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
         self._failure: tuple[int, str] | None = None  # the last error response seen
         self._batch_failure: tuple[int, str] | None = None
+        self._batched = False  # a Batch API reply was seen in this call
+        self._unserviced = 0  # items ServiceNow left unserviced in this call
         self._groups: dict[str, str] | None = None  # group name -> sys_id
         self._cells: tr.Cells | None = tr.policy_cells(desk, policy)
 
@@ -130,9 +146,12 @@ class ServiceNowConnector:
         if response.status_code >= 400:
             self._failure = (response.status_code, _message(response.text))
         elif response.request.url and "/api/now/v1/batch" in response.request.url:
+            self._batched = True
             try:
-                served_requests = response.json().get("serviced_requests", [])
-            except (ValueError, AttributeError):
+                data = response.json()
+                served_requests = list(data.get("serviced_requests") or [])
+                self._unserviced += len(data.get("unserviced_requests") or [])
+            except (ValueError, AttributeError, TypeError):
                 served_requests = []
             for served in served_requests:
                 if served.get("status_code", 200) >= 400:
@@ -142,12 +161,26 @@ class ServiceNowConnector:
     @contextlib.contextmanager
     def call(self, operation: str) -> Iterator[None]:
         self._failure = self._batch_failure = None
+        self._batched, self._unserviced = False, 0
         try:
             yield
         except PYSNC_ERRORS as error:
             status, detail = self._failure or (None, str(error))
             raise error_for_status(
                 self.desk.name, operation, status, detail, hint=HINTS.get(status or 0)
+            ) from None
+        except BATCH_REPLY_ERRORS:
+            if not self._batched:
+                raise
+            if self._unserviced:
+                raise BatchUnserviced(
+                    self.desk.name,
+                    operation,
+                    "the Batch API did not serve the request",
+                    hint=UNSERVICED_HINT,
+                ) from None
+            raise DeskError(
+                self.desk.name, operation, "the Batch API reply has an unexpected shape"
             ) from None
         if self._batch_failure is not None:
             status, detail = self._batch_failure
@@ -163,11 +196,14 @@ class ServiceNowConnector:
         operation: str,
         *,
         limit: int | None = None,
+        page: int | None = None,
     ) -> list[dict[str, tuple[str, str]]]:
-        """Every matching row (pysnc pages by offset, ordered by sys_id)."""
+        """Every matching row (pysnc pages by offset, ordered by sys_id), at most
+        `page` rows per call (options.page_size by default)."""
         # rewindable=False would save memory, but pysnc 1.2.1 then drops the last row
         # of the first page (it clears results[current - 1] at current 0).
-        record = self.client.GlideRecord(table, batch_size=self.options.page_size)
+        size = min(page or self.options.page_size, self.options.page_size)
+        record = self.client.GlideRecord(table, batch_size=size)
         record.fields = list(fields)
         if query:
             record.add_encoded_query(query)

@@ -121,6 +121,11 @@ def test_desired_objects(h: ServiceNowHarness) -> None:
         "",
         (),
     )
+    # 24x7: no_schedule, since the default schedule_source (sla_definition) needs one
+    assert (p1.attrs["schedule_source"], p1.attrs["timezone_source"]) == (
+        "no_schedule",
+        "sla.timezone",
+    )
     p3 = objects["sla/P3 resolve"]
     assert p3.attrs == {
         "table": "incident",
@@ -128,6 +133,9 @@ def test_desired_objects(h: ServiceNowHarness) -> None:
         "target": "resolution",
         "duration": "1970-01-04 00:00:00",
         "schedule": "office",
+        "schedule_source": "sla_definition",
+        "timezone_source": "sla.timezone",
+        "timezone": "Europe/Stockholm",
         "start_condition": "category=network^priority=3",
         "stop_condition": "stateIN6,7,8",
         "cancel_condition": "priority!=3",

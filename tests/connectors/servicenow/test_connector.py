@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
@@ -325,6 +326,61 @@ def test_a_long_marker_query_goes_through_the_batch_api_in_one_call(
     assert notes.calls - before == 3  # groups, one incident page, one batch call
     assert (notes.fake.calls["batch"], notes.fake.batched) == (batches + 1, batched + 1)
     assert tickets[keys[300]].escalation == STATE
+
+
+@pytest.mark.parametrize(
+    ("slow", "posts", "split"),
+    [(1, 2, False), (3, 4, True)],
+    ids=["pysnc's own retry serves it", "past pysnc's retries: split in two"],
+)
+def test_an_unserviced_batch_item_is_retried_or_split_never_a_traceback(
+    notes: ServiceNowHarness, slow: int, posts: int, split: bool
+) -> None:
+    """The Batch API returns an item past 30 s or 10 MB in unserviced_requests
+    (batch-api.md). pysnc re-sends it twice, then hands its hook None and fails
+    with AttributeError; escalada then reads the sys_ids in two halves."""
+    keys = [notes.add_ticket(title=f"T{i}", created=OPENED) for i in range(320)]
+    sn = notes.connector()
+    sn.apply(read(sn)[keys[300]], [Action("mark", "l1", state=STATE)])
+    before, journal = (
+        notes.fake.calls["batch"],
+        len(requests_to(notes, "GET", "/api/now/table/sys_journal_field")),
+    )
+    notes.fake.slow_batch_items = slow
+    tickets = read(notes.connector())
+    assert tickets[keys[300]].escalation == STATE
+    assert notes.fake.calls["batch"] - before == posts and notes.fake.unserviced == slow
+    halves = len(requests_to(notes, "GET", "/api/now/table/sys_journal_field")) - journal
+    assert halves == (2 if split else 0)  # 160 sys_ids each: plain GETs
+
+
+def test_a_batch_item_too_big_even_alone_is_one_clear_error(h: ServiceNowHarness) -> None:
+    sn = h.connector()
+    h.fake.batch_max_output = 10  # bytes: nothing fits
+    long_query = "numberIN" + ",".join(f"INC{i:07d}" for i in range(1000))
+    with pytest.raises(DeskError) as caught:
+        sn.rows("incident", long_query, ("number",), "read incidents")
+    assert "Batch API did not serve" in str(caught.value)
+    assert "page_size" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda reply: {k: v for k, v in reply.items() if k != "serviced_requests"},
+        lambda reply: {**reply, "batch_request_id": "other"},
+        lambda reply: {**reply, "serviced_requests": None},
+        lambda reply: {k: v for k, v in reply.items() if k != "unserviced_requests"},
+    ],
+    ids=["no serviced_requests", "another batch id", "null list", "no unserviced_requests"],
+)
+def test_no_batch_reply_shape_makes_a_traceback(h: ServiceNowHarness, mangle: Any) -> None:
+    h.fake.mangle_batch = mangle
+    h.fake.unchecked = True  # shapes ServiceNow does not document: no contract check
+    sn = h.connector()
+    long_query = "numberIN" + ",".join(f"INC{i:07d}" for i in range(1000))
+    with pytest.raises(DeskError, match="Batch API"):
+        sn.rows("incident", long_query, ("number",), "read incidents")
 
 
 @pytest.mark.parametrize("count", [3, 320], ids=["plain GET", "batch API"])
