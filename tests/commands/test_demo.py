@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 from click.testing import CliRunner
 
@@ -47,12 +46,10 @@ def test_the_example_policy_ships_with_the_package():
     assert (example_policy_path() / "desks.yaml").is_file()
 
 
-def test_the_installed_command_runs_the_demo(tmp_path):
+def test_the_installed_command_runs_the_demo(tmp_path, escalada_exe):
     done = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "escalada",
+            escalada_exe,
             "demo",
             "--tickets",
             "10",

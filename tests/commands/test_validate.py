@@ -1,5 +1,5 @@
-"""`escalada validate` and `escalada schema` as a user runs them: stdout, stderr
-and the exit code asserted separately; the last tests run the installed command."""
+"""`escalada validate` as a user runs it: stdout, stderr and the exit code asserted
+separately; the last tests run the installed command."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from escalada.cli import cli
-from escalada.policy.model import KINDS
 from tests.paths import EXAMPLE
 
 BAD = (
@@ -129,17 +128,29 @@ def test_every_servicenow_option_the_connector_takes_validates(policy: Path):
     assert result.exit_code == 0, result.stdout
 
 
-def test_validate_never_imports_a_desk_client_library():
+def imported_by(*args: str) -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "escalada", "validate", str(EXAMPLE)],
+        [sys.executable, "-X", "importtime", "-m", "escalada", *args],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+
+
+def test_validate_never_imports_a_desk_client_library():
+    imported = imported_by("validate", str(EXAMPLE))
     assert {"escalada.policy.validate", "escalada.schemas.deskoptions"} <= imported
     assert not {m for m in imported if m.split(".")[0] in ("jira", "zenpy", "pysnc")}
+
+
+def test_help_imports_no_command():
+    """The CLI imports each command inside its body, and reads --format choices from
+    the renderers' registries only when a command needs them."""
+    imported = imported_by("--help")
+    assert "escalada.cli" in imported
+    assert {m for m in imported if m.startswith("escalada.")} <= {"escalada.cli", "escalada.errors"}
 
 
 def test_warnings_fail_only_with_strict(policy: Path):
@@ -174,7 +185,6 @@ def test_no_path_and_no_dot_policy_is_one_line_on_stderr(tmp_path: Path, monkeyp
     [
         (["validate", "does/not/exist"], "does not exist"),
         (["validate", str(EXAMPLE), "--format", "xml"], "'xml' is not one of"),
-        (["schema", "Pod"], "'Pod' is not one of"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], complaint: str):
@@ -184,25 +194,10 @@ def test_usage_errors_exit_2(args: list[str], complaint: str):
     assert complaint in result.stderr
 
 
-def test_schema_without_a_kind_prints_the_combined_schema():
-    result = run("schema")
-    assert result.exit_code == 0 and result.stderr == ""
-    schema = json.loads(result.stdout)
-    assert schema["$id"] == "https://escalada.dev/schemas/v1/policy.json"
-    assert set(KINDS) <= set(schema["$defs"])
-
-
-def test_schema_of_one_kind_case_insensitively():
-    result = run("schema", "escalationpath")
+def test_help_teaches_with_examples():
+    result = run("validate", "--help")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["$id"] == "https://escalada.dev/schemas/v1/EscalationPath.json"
-
-
-@pytest.mark.parametrize("command", ["validate", "schema"])
-def test_help_teaches_with_examples(command: str):
-    result = run(command, "--help")
-    assert result.exit_code == 0
-    assert "Examples:" in result.stdout and f"escalada {command}" in result.stdout
+    assert "Examples:" in result.stdout and "escalada validate" in result.stdout
 
 
 # --- the installed command ------------------------------------------------------
@@ -218,11 +213,3 @@ def test_the_installed_command_validates_and_exits_1_on_errors(policy: Path, esc
         f"{policy / 'bad.yaml'}:4:26: error literal-secret"
     )
     assert done.stderr == ""
-
-
-def test_the_installed_command_prints_a_schema_editors_can_use(tmp_path: Path, escalada_exe: str):
-    done = subprocess.run(
-        [escalada_exe, "schema"], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
-    assert done.returncode == 0
-    assert json.loads(done.stdout)["title"] == "escalada policy document"
