@@ -403,6 +403,12 @@ class ZendeskFake(AdminRoutes, FakeServer):
             self._organizations_many,
             name="organizations",
         )
+        self.route(
+            "GET",
+            r"/api/v2/organizations/search\.json",
+            self._organizations_search,
+            name="organizations_search",
+        )
         self.route("GET", r"/api/v2/tickets/(\d+)\.json", self._show, name="ticket")
         self.route("PUT", r"/api/v2/tickets/(\d+)\.json", self._update, name="update")
         self.route("GET", r"/api/v2/tickets/(\d+)/comments\.json", self._comments, name="comments")
@@ -549,6 +555,28 @@ class ZendeskFake(AdminRoutes, FakeServer):
             orgs = {t["organization_id"] for t in tickets if t["organization_id"]}
             data["organizations"] = [self.organizations[o] for o in sorted(orgs)]
         return reply(200, data)
+
+    def _organizations_search(
+        self, request: requests.PreparedRequest, match: re.Match[str]
+    ) -> Reply:
+        """GET organizations/search.json?name=... or ?external_id=..., not both; a name
+        "must exactly match the value provided (case insensitive)" (Search
+        Organizations, organizations-openapi-original.yml in api-evangelist/zendesk)."""
+        params = query(request)
+        if set(params) - {"name", "external_id"} or len(params) != 1:
+            return reply(
+                400,
+                {"error": "InvalidParameter", "description": "name or external_id, not both"},
+            )
+        key, value = next(iter(params.items()))
+        wanted = str(value[0] if isinstance(value, list) else value).casefold()
+        found = [
+            o for o in self.organizations.values() if str(o.get(key) or "").casefold() == wanted
+        ]
+        return reply(
+            200,
+            {"organizations": found, "count": len(found), "next_page": None, "previous_page": None},
+        )
 
     def _organizations_many(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         """GET organizations/show_many.json?ids=...: up to 100, unknown ids left out."""

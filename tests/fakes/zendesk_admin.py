@@ -50,6 +50,15 @@ SLA_FILTER_FIELDS = frozenset(
         "status",
     }
 )
+# Operators per field, from the Conditions reference (the SLA filter "is identical
+# to the conditions property"): organization_id is / is_not with an id (a recorded
+# SLA policy in airbytehq/airbyte source-zendesk-support expected_records.jsonl has
+# {"field": "organization_id", "operator": "is", "value": 360033549136}),
+# current_tags includes / not_includes.
+SLA_FILTER_OPERATORS = {
+    "organization_id": frozenset({"is", "is_not"}),
+    "current_tags": frozenset({"includes", "not_includes"}),
+}
 SLA_ATTRIBUTES = frozenset({"title", "description", "filter", "policy_metrics", "position"})
 FIELD_ATTRIBUTES = frozenset(
     {"title", "description", "active", "required", "position", "custom_field_options", "tag"}
@@ -248,6 +257,11 @@ class AdminRoutes:
                     or cond["field"] not in SLA_FILTER_FIELDS
                 ):
                     return _invalid(422, "filter", f"Filter: invalid condition {cond}")
+                operators = SLA_FILTER_OPERATORS.get(cond["field"])
+                if operators is not None and cond["operator"] not in operators:
+                    return _invalid(422, "filter", f"Filter: invalid operator in {cond}")
+                if cond["field"] == "organization_id" and not isinstance(cond["value"], int):
+                    return _invalid(422, "filter", f"Filter: organization_id is an id: {cond}")
         seen = set()
         for metric in sla.get("policy_metrics") or []:
             if set(metric) != {"priority", "metric", "target", "business_hours"}:

@@ -386,9 +386,10 @@ class ZendeskRig(HttpRig):
         metrics = {(m["priority"], m["metric"]): m for m in sla["policy_metrics"]}
         assert metrics[("urgent", "first_reply_time")]["target"] == 15
         assert metrics[("urgent", "first_reply_time")]["business_hours"] is False
-        assert metrics[("high", "periodic_update_time")]["target"] == 240
+        # pending pauses by default: the metrics that pause on pending (only)
+        assert metrics[("high", "pausable_update_time")]["target"] == 240
         assert metrics[("high", "first_reply_time")]["business_hours"] is True
-        assert metrics[("low", "total_resolution_time")]["target"] == 14400
+        assert metrics[("low", "requester_wait_time")]["target"] == 14400
         urgency = fake.ticket_fields[int(self.desk.urgency.field)]
         assert [o["value"] for o in urgency["custom_field_options"]] == ["crit", "low", "high"]
 

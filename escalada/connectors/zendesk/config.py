@@ -6,9 +6,13 @@ Choices (also in docs/desks/zendesk.md):
 - One SLA policy per desk, named after the priority matrix. SLA targets belong
   to priorities, not to escalation paths, and a Zendesk SLA policy already
   holds one target per (priority, metric). respond_within -> first_reply_time,
-  update_every -> periodic_update_time, resolve_within ->
-  total_resolution_time ("Total resolution time", the seventh SLA metric;
-  the ticket-metric-event vocabulary calls it resolution_time).
+  update_every -> pausable_update_time (periodic_update_time when nothing
+  pauses), resolve_within -> the metric that pauses on the policy's pausing
+  statuses (requester_wait_time for pending, agent_work_time for pending and
+  on-hold, total_resolution_time for none; see slas.resolve_metric).
+- A service level is an SLA policy of its own, `<matrix> <level>`; every
+  policy's filter excludes the earlier levels' tickets, the matrix's all of
+  them, so Zendesk's first-match order cannot disagree with escalada's.
   Its filter comes from the Desk's scope (`ticket_type:`, `tags:`, `-tags:`,
   `priority:`, `group:` terms; `type:ticket`, the object type, adds nothing)
   or from `options.sla_filter`.
@@ -23,20 +27,23 @@ Choices (also in docs/desks/zendesk.md):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
 
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.slaterms import exclusive_levels
 from escalada.connectors.zendesk.schedules import holidays
 from escalada.connectors.zendesk.schedules import intervals
 from escalada.connectors.zendesk.schedules import zendesk_time_zone
-from escalada.connectors.zendesk.tickets import PRIORITIES
+from escalada.connectors.zendesk.slas import ORG_FIELD
+from escalada.connectors.zendesk.slas import filter_with_ids
+from escalada.connectors.zendesk.slas import level_filter
+from escalada.connectors.zendesk.slas import metrics_for
+from escalada.connectors.zendesk.slas import named_filter
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import Calendar
@@ -48,11 +55,6 @@ if TYPE_CHECKING:
 
 MARKER = "[managed by escalada]"
 SCHEDULE_SUFFIX = " [escalada]"
-METRICS = (  # policy target -> Zendesk SLA metric
-    ("respond_within", "first_reply_time"),
-    ("update_every", "periodic_update_time"),
-    ("resolve_within", "total_resolution_time"),
-)
 SCHEDULE_NOTE = (
     "Zendesk SLA policies cannot name a schedule: business-hours targets are measured on the "
     "schedule applied to each ticket (the account's default schedule, or one a trigger sets). "
@@ -73,59 +75,72 @@ def desired(desk: Desk, policy: Policy, *, now: datetime) -> list[ConfigObject]:
         return objects
     used = [p for p in matrix.priorities.values() if p.name in desk.priorities]
     calendars: list[Calendar] = []
-    for priority in used:
-        calendar = policy.calendars.get(priority.calendar)
-        if calendar is not None and not calendar.always_open and calendar not in calendars:
-            calendars.append(calendar)
+    for level in (None, *matrix.service_levels):
+        for priority in used:
+            targets = matrix.targets(priority.name, level.name if level else None) or priority
+            calendar = policy.calendars.get(targets.calendar)
+            if calendar is not None and not calendar.always_open and calendar not in calendars:
+                calendars.append(calendar)
     schedules = [_schedule(desk, calendar, now) for calendar in calendars]
     objects.extend(schedules)
-    metrics: list[dict[str, Any]] = []
+    scope, filter_note = _sla_filter(desk)
     notes: list[str] = []
-    for priority in used:
-        value = desk.priorities[priority.name]
-        calendar = policy.calendars.get(priority.calendar)
-        business = calendar is not None and not calendar.always_open
-        for target, metric in METRICS:
-            within: timedelta | None = getattr(priority, target)
-            if within is None:
-                continue
-            if any(m["priority"] == value and m["metric"] == metric for m in metrics):
-                notes.append(
-                    f"{priority.name} maps to {value!r} like a higher priority: its "
-                    f"{metric} target is the higher priority's"
-                )
-                continue
-            minutes = max(1, math.ceil(within.total_seconds() / 60))
-            metrics.append(
-                {"priority": value, "metric": metric, "target": minutes, "business_hours": business}
-            )
-    order = {m: i for i, (_, m) in enumerate(METRICS)}
-    metrics.sort(
-        key=lambda m: (
-            PRIORITIES.index(m["priority"]) if m["priority"] in PRIORITIES else 9,
-            order[m["metric"]],
-        )
-    )
-    sla_filter, filter_note = _sla_filter(desk)
     if schedules:
         names = ", ".join(repr(f"{s.name}{SCHEDULE_SUFFIX}") for s in schedules)
         notes.append(SCHEDULE_NOTE.format(schedules=names))
     if filter_note:
         notes.append(filter_note)
-    notes.append("escalation levels and triggers are enforced by the runner, not by Zendesk")
-    objects.append(
-        ConfigObject(
-            "sla",
-            matrix.name,
-            {
-                "description": f"SLA targets of the priority matrix {matrix.name!r}. {MARKER}",
-                "filter": sla_filter,
-                "policy_metrics": metrics,
-            },
-            depends_on=tuple(s.key for s in schedules),
-            note=" ".join(notes),
-        )
+    exclusive, skipped = exclusive_levels(matrix.service_levels)
+    notes.extend(
+        f"service level {level.name!r}: its condition has no Zendesk SLA-filter equivalent "
+        "escalada knows (requester.organization equals/in, tags contains, all/not of them); "
+        "its targets are enforced by the runner only, Zendesk measures its tickets on the "
+        "next SLA policy that matches"
+        for level in skipped
     )
+    for entry in exclusive:
+        level = entry.level
+        title = matrix.name if level is None else f"{matrix.name} {level.name}"
+        sla_filter = level_filter(scope, entry)
+        if sla_filter is None and level is not None:
+            notes.append(
+                f"service level {level.name!r}: its condition and the earlier levels' do not "
+                "fit one Zendesk SLA filter (all + one any); enforced by the runner only"
+            )
+            continue
+        if sla_filter is None:
+            sla_filter = scope
+            notes.append(
+                "the matrix's SLA policy cannot exclude the service levels' tickets in one "
+                "filter: order the service levels' SLA policies above it in Admin Center"
+            )
+        priorities = level.priorities if level is not None else matrix.priorities
+        metrics, metric_notes = metrics_for(desk, policy, [priorities[p.name] for p in used])
+        notes.extend(n for n in metric_notes if n not in notes)
+        about = (
+            f"SLA targets of the priority matrix {matrix.name!r}"
+            if level is None
+            else f"SLA targets of service level {level.name!r} of the priority matrix "
+            f"{matrix.name!r}" + (f": {level.description}" if level.description else "")
+        )
+        objects.append(
+            ConfigObject(
+                "sla",
+                title,
+                {
+                    "description": f"{about}. {MARKER}",
+                    "filter": sla_filter,
+                    "policy_metrics": metrics,
+                },
+                depends_on=tuple(s.key for s in schedules),
+                note=None,
+            )
+        )
+    notes.append("escalation levels and triggers are enforced by the runner, not by Zendesk")
+    objects = [
+        replace(o, note=" ".join(notes)) if o.kind == "sla" and o.name == matrix.name else o
+        for o in objects
+    ]
     # The reconciler shows the notes of verify-only objects in the plan: one per
     # thing an admin must know or do by hand.
     objects.extend(
@@ -256,9 +271,17 @@ def current(connector: ZendeskConnector) -> list[ConfigObject]:
     objects.extend(seen.values())
     with connector.zenpy_call("list SLA policies"):
         policies = [p.to_dict() for p in connector.client.sla_policies()]
+    orgs = [
+        {"organization_id": c["value"]}
+        for raw in policies
+        for key in ("all", "any")
+        for c in (raw.get("filter") or {}).get(key) or []
+        if c.get("field") == ORG_FIELD and str(c.get("value")).isdigit()
+    ]
+    org_names = connector.organizations(orgs) if orgs else {}
     for raw in policies:
         description = str(raw.get("description") or "")
-        filter_ = raw.get("filter") or {}
+        filter_ = named_filter(raw.get("filter") or {}, org_names)
         objects.append(
             ConfigObject(
                 "sla",
@@ -313,7 +336,8 @@ def write(connector: ZendeskConnector, op: str, obj: ConfigObject) -> ConfigObje
     if obj.kind == "sla":
         if obj.attrs.get("filter") is None:
             raise EscaladaError(f"{where}: no SLA filter", hint=obj.note)
-        body = {"sla_policy": {"title": obj.name, **obj.attrs}}
+        attrs = {**obj.attrs, "filter": filter_with_ids(connector, obj.attrs["filter"], where)}
+        body = {"sla_policy": {"title": obj.name, **attrs}}
         if op == "create":
             made = connector.request("POST", "slas/policies.json", f"create {obj.key}", body=body)
             return replace(obj, id=str(made["sla_policy"]["id"]))

@@ -13,12 +13,15 @@ import responses
 from escalada import reconcile
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.zendesk.schedules import intervals
+from escalada.connectors.zendesk.slas import resolve_metric
 from escalada.errors import EscaladaError
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import Calendar
+from escalada.policy.model import FieldCondition
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import ServiceLevel
 from tests.connectors.contract import NOW
 from tests.connectors.zendesk.harness import ZendeskHarness
 from tests.fakes.zendesk import ZendeskFake
@@ -88,11 +91,12 @@ def test_sla_policy_targets_from_the_matrix(h):
         "target": 15,
         "business_hours": False,  # P1 runs on 24x7
     }
-    assert metrics["urgent", "periodic_update_time"]["target"] == 60
-    assert metrics["urgent", "total_resolution_time"]["target"] == 240
+    # pending pauses the clock by default: the metrics that pause on pending only
+    assert metrics["urgent", "pausable_update_time"]["target"] == 60
+    assert metrics["urgent", "requester_wait_time"]["target"] == 240
     assert metrics["high", "first_reply_time"]["business_hours"] is True
-    assert metrics["normal", "total_resolution_time"]["target"] == 3 * 24 * 60
-    assert ("normal", "periodic_update_time") not in metrics  # P3 has no update_every
+    assert metrics["normal", "requester_wait_time"]["target"] == 3 * 24 * 60
+    assert ("normal", "pausable_update_time") not in metrics  # P3 has no update_every
     assert [m["priority"] for m in sla.attrs["policy_metrics"]][:3] == ["urgent"] * 3
     assert sla.attrs["filter"] == {
         "all": [{"field": "type", "operator": "is", "value": "incident"}],
@@ -204,7 +208,7 @@ def test_two_priorities_on_one_zendesk_priority_keep_the_stricter_target(h):
     low = [m for m in sla.attrs["policy_metrics"] if m["priority"] == "low"]
     assert {m["metric"]: m["target"] for m in low} == {
         "first_reply_time": 240,
-        "total_resolution_time": 3 * 24 * 60,
+        "requester_wait_time": 3 * 24 * 60,
     }
     assert "P4 maps to 'low' like a higher priority" in (sla.note or "")
 
@@ -317,3 +321,103 @@ def test_desired_config_uses_the_injected_clock_for_holiday_years(h):
     assert NOW.year == 2026
     years = {d["start_date"][:4] for d in desired(h)["schedule/office"].attrs["holidays"]}
     assert years == {"2026", "2027"}
+
+
+# --- pausing and service levels ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pausing", "metric", "exact"),
+    [
+        (frozenset({"pending", "on-hold"}), "agent_work_time", True),
+        (frozenset({"pending"}), "requester_wait_time", True),
+        (frozenset(), "total_resolution_time", True),
+        (frozenset({"on-hold"}), "agent_work_time", False),
+    ],
+)
+def test_the_resolution_metric_pauses_on_the_policys_statuses(pausing, metric, exact):
+    chosen, note = resolve_metric(pausing)
+    assert chosen == metric
+    assert (note is None) is exact
+
+
+def with_levels(policy, *levels):
+    matrix = policy.matrix
+    built = []
+    for name, match, overrides in levels:
+        merged = dict(matrix.priorities)
+        for key, changes in overrides.items():
+            merged[key] = replace(merged[key], **changes)
+        built.append(ServiceLevel(name, match, merged, frozenset(overrides)))
+    return replace(policy, matrix=replace(matrix, service_levels=tuple(built)))
+
+
+ACME = FieldCondition("requester.organization", "equals", "Acme Retail")
+GOLD = FieldCondition("tags", "contains", "gold")
+TWO_HOURS = {"P1": {"resolve_within": timedelta(hours=2)}}
+
+
+def test_a_service_level_is_an_sla_policy_the_matrixs_excludes(h):
+    policy = with_levels(make_policy(h.desk), ("acme", ACME, TWO_HOURS), ("gold", GOLD, {}))
+    objects = desired(h, policy)
+    acme, gold, default = (
+        objects["sla/default acme"],
+        objects["sla/default gold"],
+        objects["sla/default"],
+    )
+    incident = {"field": "type", "operator": "is", "value": "incident"}
+    assert acme.attrs["filter"] == {
+        "all": [incident, {"field": "organization_id", "operator": "is", "value": "Acme Retail"}],
+        "any": [],
+    }
+    assert gold.attrs["filter"]["all"] == [
+        incident,
+        {"field": "current_tags", "operator": "includes", "value": "gold"},
+        {"field": "organization_id", "operator": "is_not", "value": "Acme Retail"},
+    ]
+    assert default.attrs["filter"]["all"] == [
+        incident,
+        {"field": "organization_id", "operator": "is_not", "value": "Acme Retail"},
+        {"field": "current_tags", "operator": "not_includes", "value": "gold"},
+    ]
+    targets = {(m["priority"], m["metric"]): m["target"] for m in acme.attrs["policy_metrics"]}
+    assert targets["urgent", "requester_wait_time"] == 120  # the contract's 2h
+    assert targets["urgent", "first_reply_time"] == 15  # the matrix's, kept
+    assert targets["high", "requester_wait_time"] == 8 * 60
+    assert "service level 'acme'" in acme.attrs["description"]
+
+
+def test_a_service_level_zendesk_cannot_filter_on_is_left_to_the_runner(h):
+    vip = FieldCondition("requester.vip", "equals", True)
+    policy = with_levels(make_policy(h.desk), ("vips", vip, TWO_HOURS))
+    objects = desired(h, policy)
+    assert "sla/default vips" not in objects
+    assert objects["sla/default"].attrs["filter"]["all"] == [
+        {"field": "type", "operator": "is", "value": "incident"}
+    ]
+    assert "service level 'vips'" in (objects["sla/default"].note or "")
+    assert "enforced by the runner only" in (objects["sla/default"].note or "")
+
+
+def test_service_levels_converge_with_organisation_ids_on_the_desk(h):
+    acme = h.fake.add_organization("Acme Retail")
+    policy = with_levels(make_policy(h.desk), ("acme", ACME, TWO_HOURS))
+    the_plan = converge(h, policy)
+    ops = [(c.op, c.key) for c in the_plan.desks[0].changes]
+    assert ("create", "sla/default acme") in ops and ("create", "sla/default") in ops
+    by_title = {p["title"]: p for p in h.fake.sla_policies.values()}
+    assert {"field": "organization_id", "operator": "is", "value": acme} in by_title[
+        "default acme"
+    ]["filter"]["all"]
+    assert {"field": "organization_id", "operator": "is_not", "value": acme} in by_title["default"][
+        "filter"
+    ]["all"]
+    assert h.fake.calls["organizations_search"] == 2  # once per SLA policy written
+
+
+def test_a_service_level_naming_an_unknown_organisation_fails_its_write(h):
+    policy = with_levels(make_policy(h.desk), ("acme", ACME, TWO_HOURS))
+    the_plan, connector = plan(h, policy)
+    report = reconcile.apply(the_plan, [connector])
+    assert not report.ok
+    assert "no Zendesk organization is named 'Acme Retail'" in str(report.failed)
