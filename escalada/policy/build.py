@@ -49,6 +49,10 @@ from escalada.policy.model import SlaShare
 from escalada.policy.model import Team
 from escalada.policy.model import Trigger
 from escalada.policy.model import ValueMapping
+from escalada.policy.regex import HINT as REGEX_HINT
+from escalada.policy.regex import Regex
+from escalada.policy.regex import RegexError
+from escalada.policy.regex import compile_regex
 
 _SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(respond|resolve)\s*$")
 
@@ -159,19 +163,16 @@ class _Build:
             where=doc.where(*path),
         )
 
-    def regex(
-        self, doc: Document, path: tuple[str | int, ...], text: Any
-    ) -> re.Pattern[str] | None:
+    def regex(self, doc: Document, path: tuple[str | int, ...], text: Any) -> Regex | None:
         try:
-            return re.compile(str(text))
-        except re.error as error:
+            return compile_regex(str(text))
+        except RegexError as error:
             self.error(
                 "bad-regex",
                 doc,
                 path,
-                f"the pattern {text!r} does not compile: {error.msg} at position {error.pos}",
-                "patterns are Python regular expressions; escape literal ( ) [ ] . * + ? "
-                "with a backslash, and quote the pattern in YAML",
+                f"the pattern {_short(text)} cannot be used: {error}",
+                REGEX_HINT,
             )
             return None
 
@@ -449,3 +450,9 @@ def _value_mapping(value: Any) -> ValueMapping | None:
     return ValueMapping(
         field=str(field) if field is not None else None, values=_strings(value.get("values"))
     )
+
+
+def _short(text: Any, limit: int = 60) -> str:
+    """A pattern as a finding quotes it: long ones cut (a finding is one line)."""
+    shown = repr(str(text))
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"

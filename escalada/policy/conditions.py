@@ -36,6 +36,8 @@ from escalada.policy.model import Condition
 from escalada.policy.model import FieldCondition
 from escalada.policy.model import NotOf
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.regex import Regex
+from escalada.policy.regex import compile_regex
 from escalada.ticket import Ticket
 
 Getter = Callable[[Ticket, "str | None"], Any]
@@ -150,9 +152,9 @@ def _fast(cond: FieldCondition, get: Getter) -> Predicate | None:
     if op == "contains" and isinstance(want, str):
         return lambda t, p: (value := get(t, p)) is not None and want in value
     if op == "matches":
-        regex = cond.pattern or re.compile(str(want))
+        regex = cond.pattern or compile_regex(str(want))
         return _keywords(regex, get) or (
-            lambda t, p: (value := get(t, p)) is not None and regex.search(value) is not None
+            lambda t, p: (value := get(t, p)) is not None and regex.search(value)
         )
     return None
 
@@ -163,7 +165,7 @@ def _fast(cond: FieldCondition, get: Getter) -> Predicate | None:
 _WORDS = re.compile(r"[A-Za-z0-9 _-]+(?:\|[A-Za-z0-9 _-]+)*")
 
 
-def _keywords(regex: re.Pattern[str], get: Getter) -> Predicate | None:
+def _keywords(regex: Regex, get: Getter) -> Predicate | None:
     """A substring test with the meaning of `regex.search` when the pattern is
     plain words, or None.
 
@@ -171,7 +173,7 @@ def _keywords(regex: re.Pattern[str], get: Getter) -> Predicate | None:
     words is equality of `str.lower()`; any other text goes to the regex
     (Unicode case folding has its own rules, e.g. the long s matches `s`)."""
     text = regex.pattern
-    flags = regex.flags & ~re.UNICODE
+    flags = regex.flags
     if text.startswith("(?i)"):
         text = text[4:]
     if flags not in (0, re.IGNORECASE) or not _WORDS.fullmatch(text):
@@ -197,7 +199,7 @@ def _keywords(regex: re.Pattern[str], get: Getter) -> Predicate | None:
         if value is None:
             return False
         if not value.isascii():
-            return search(value) is not None
+            return search(value)
         value = value.lower()
         for word in lowered:
             if word in value:
@@ -228,7 +230,7 @@ def _general(
     if op == "contains":
         return lambda t, p: _contains(get(t, p), want)
     if op == "matches":
-        pattern = cond.pattern or re.compile(str(want))
+        pattern = cond.pattern or compile_regex(str(want))
         return lambda t, p: _matches(get(t, p), pattern)
     if op == "exists":
         expected = bool(want)
@@ -280,12 +282,12 @@ def _contains(value: Any, want: Any) -> bool:
     return False
 
 
-def _matches(value: Any, pattern: re.Pattern[str]) -> bool:
+def _matches(value: Any, pattern: Regex) -> bool:
     if value is None:
         return False
     if _is_collection(value):
         return any(isinstance(item, str) and pattern.search(item) for item in value)
-    return pattern.search(value if isinstance(value, str) else str(value)) is not None
+    return pattern.search(value if isinstance(value, str) else str(value))
 
 
 def _number_cmp(value: Any, want: Any) -> int:

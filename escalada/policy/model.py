@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -12,6 +11,8 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import Literal
+
+from escalada.policy.regex import Regex
 
 API_VERSION = "escalada/v1"
 KINDS = (
@@ -179,7 +180,7 @@ class FieldCondition:
     field: str
     op: ConditionOp
     value: Any
-    pattern: re.Pattern[str] | None = None  # compiled once for `matches`
+    pattern: Regex | None = None  # compiled once for `matches` (linear-time: policy/regex.py)
     where: Where = NOWHERE
 
 

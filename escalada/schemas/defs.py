@@ -160,7 +160,8 @@ DEFS: dict[str, Schema] = {
                 "contains this value."
             },
             "matches": string(
-                "True when the field matches this regular expression (Python syntax; "
+                "True when the field matches this regular expression (RE2 syntax, "
+                "matched in linear time: no backreferences or lookaround; "
                 "`(?i)` ignores case).",
                 # Not `regex` (ECMA-262, which has no `(?i)`): a format of our own,
                 # checked by escalada and ignored by other tools.

@@ -3,7 +3,6 @@ example, for the engine, explain and testing tests."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
@@ -27,6 +26,7 @@ from escalada.policy.model import SecretRef
 from escalada.policy.model import SlaShare
 from escalada.policy.model import Team
 from escalada.policy.model import Trigger
+from escalada.policy.regex import compile_regex
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import Ticket
@@ -48,7 +48,7 @@ def weekdays(start: int, end: int) -> tuple[tuple[tuple[int, int], ...], ...]:
 
 
 def field(name: str, op: str, value: Any) -> FieldCondition:
-    pattern = re.compile(value) if op == "matches" else None
+    pattern = compile_regex(value) if op == "matches" else None
     return FieldCondition(name, op, value, pattern)  # type: ignore[arg-type]
 
 

@@ -3,7 +3,6 @@ only parsing can catch."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -29,6 +28,7 @@ from escalada.policy.model import Policy
 from escalada.policy.model import SecretRef
 from escalada.policy.model import SlaShare
 from escalada.policy.model import ValueMapping
+from escalada.policy.regex import Regex
 
 
 def _documents(text: str, file: str) -> list[Document]:
@@ -496,4 +496,4 @@ def test_first_document_of_a_name_wins(tmp_path):
 def test_regex_is_compiled_once(tmp_path):
     policy, _ = build(tmp_path, PATH)
     condition = policy.paths["outage"].triggers[1].condition
-    assert isinstance(condition, FieldCondition) and isinstance(condition.pattern, re.Pattern)
+    assert isinstance(condition, FieldCondition) and isinstance(condition.pattern, Regex)

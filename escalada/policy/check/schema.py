@@ -37,6 +37,9 @@ from escalada.policy.load.documents import Document
 from escalada.policy.load.documents import Finding
 from escalada.policy.model import API_VERSION
 from escalada.policy.model import KINDS
+from escalada.policy.regex import HINT as REGEX_HINT
+from escalada.policy.regex import RegexError
+from escalada.policy.regex import compile_regex
 from escalada.schemas import kind_schema
 from escalada.schemas.defs import COMBINATORS
 from escalada.schemas.defs import DATE_PATTERN
@@ -70,12 +73,12 @@ def _is_date_time(value: object) -> bool:
 
 
 def _is_regex(value: object) -> bool:
-    return not isinstance(value, str) or bool(re.compile(value))
+    return not isinstance(value, str) or bool(compile_regex(value))
 
 
 FORMATS.checks("date", raises=ValueError)(_is_date)
 FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
-FORMATS.checks(PYTHON_REGEX, raises=re.error)(_is_regex)
+FORMATS.checks(PYTHON_REGEX, raises=RegexError)(_is_regex)
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 
@@ -289,14 +292,14 @@ def _pattern(
         return _error(code, doc, path, f"`{_show(value)}` is not a duration ({loc})", hint)
     if error.validator_value == PYTHON_REGEX:
         try:
-            re.compile(value)
-        except re.error as problem:
+            compile_regex(value)
+        except RegexError as problem:
             return _error(
                 code,
                 doc,
                 path,
                 f"{loc} is not a valid regular expression: {problem}",
-                "Python regular expression syntax; `(?i)` ignores case",
+                REGEX_HINT + "; `(?i)` ignores case",
             )
     if title == "ConditionField":
         guess = closest(value, CONDITION_FIELDS)

@@ -272,7 +272,7 @@ CASES = [
         5,
         "'(gdpr'",
         "spec.match.matches is not a valid regular expression",
-        "Python regular expression syntax",
+        "RE2 syntax",
     ),
     (
         "trigger-goto-and-path",
