@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from escalada.policy.regex import MAX_PATTERN
 from escalada.policy.regex import RegexError
 from escalada.policy.regex import compile_regex
-import shutil
-from pathlib import Path
-
 from escalada.policy.validate import validate_paths
 from tests.paths import EXAMPLE
 
