@@ -152,6 +152,8 @@ class TimeType(ParsedType[datetime]):
 
     def parse(self, text: str) -> datetime:
         from escalada.instants import from_iso
+        from escalada.instants import supported
+        from escalada.instants import unsupported_text
 
         text = text.strip()
         try:
@@ -160,6 +162,8 @@ class TimeType(ParsedType[datetime]):
             raise ValueError(f"{text!r} is not a time: write e.g. 2026-11-23T10:00:00Z") from None
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no timezone: add Z or an offset such as +01:00")
+        if not supported(moment):
+            raise ValueError(unsupported_text(moment))
         return moment
 
 

@@ -22,3 +22,26 @@ def from_iso(text: str) -> datetime:
 def to_iso(moment: datetime) -> str:
     """An instant to the second, UTC written `Z`: `2026-11-23T10:00:00Z`."""
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# The instants escalada computes with: due times add weeks to an instant and
+# calendars walk days from it, so near datetime's ends (year 1, year 9999) the
+# arithmetic overflows or walks for ages. Tickets, `--at` and PolicyTests
+# outside these years are refused where they are read.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
+
+def supported(moment: datetime) -> bool:
+    """True when the instant (in UTC) lies within the years escalada computes with."""
+    # the local year decides: an offset moves an instant across a year end by hours
+    # only, and converting first would overflow at year 1 or 9999
+    return EARLIEST_YEAR <= moment.year <= LATEST_YEAR
+
+
+def unsupported_text(moment: datetime) -> str:
+    """Why an instant outside the supported years is refused."""
+    return (
+        f"{to_iso(moment)} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} "
+        "that escalada computes with"
+    )

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from escalada.errors import EscaladaError
 from escalada.policy.model import SecretRef
+from escalada.regularfile import read_regular
+
+# A token, password or webhook URL is well under this; anything larger is a mistake.
+MAX_SECRET_BYTES = 64 * 1024
 
 
 class Secret(str):
@@ -30,12 +34,16 @@ def resolve(ref: SecretRef, *, environ: Mapping[str, str] | None = None) -> Secr
         return Secret(value.strip())
     path = Path(ref.name)
     try:
-        value = path.read_text(encoding="utf-8")
+        value = read_regular(path, MAX_SECRET_BYTES).decode("utf-8")
     except OSError as error:
         raise EscaladaError(
             f"cannot read secret file {path}: {error.strerror or error}",
-            hint="check the path (relative paths start from the working directory) and "
-            "its permissions",
+            hint="a secret file is a regular file; check the path (relative paths start "
+            "from the working directory) and its permissions",
+        ) from None
+    except UnicodeDecodeError:
+        raise EscaladaError(
+            f"secret file {path} is not UTF-8 text", hint="write the secret as UTF-8 text"
         ) from None
     if not value.strip():
         raise EscaladaError(f"secret file {path} is empty", hint="write the secret into it")

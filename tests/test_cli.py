@@ -44,6 +44,11 @@ def test_text_is_parsed_and_a_parsed_value_passes_as_it_is(
         (ShardType(), "4/4", "'4/4' is not a shard"),
         (TimeType(), "monday", "'monday' is not a time: write e.g. 2026-11-23T10:00:00Z"),
         (TimeType(), "2026-11-23T10:00:00", "has no timezone: add Z or an offset"),
+        (TimeType(), "0001-01-01T00:00:00Z", "outside the years 1900-2999"),
+        (TimeType(), "9999-12-31T23:59:59-01:00", "outside the years 1900-2999"),
+        (DurationType(), "99999999999w", "longer than 3660d"),
+        (DurationType(), "٣m", "is not a duration"),
+        (ShardType(), "1/99999999999999999999999", "is not a shard"),
     ],
 )
 def test_bad_text_is_a_usage_error_that_says_how_to_write_it(

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from escalada.errors import EscaladaError
 from escalada.policy.model import SecretRef
+from escalada.secrets import MAX_SECRET_BYTES
 from escalada.secrets import redact_url
 from escalada.secrets import resolve
 
@@ -35,3 +38,17 @@ def test_missing_or_empty_file_is_one_clear_error(tmp_path):
 
 def test_redact_url_keeps_only_the_host():
     assert redact_url("https://hooks.slack.com/services/T0/B0/XYZ") == "https://hooks.slack.com/***"
+
+
+def test_special_and_oversized_files_are_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (MAX_SECRET_BYTES + 1))
+    for path, why in [
+        (fifo, "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+        (big, "larger than the 64 KiB limit"),
+    ]:
+        with pytest.raises(EscaladaError, match=why):
+            resolve(SecretRef("file", str(path)))

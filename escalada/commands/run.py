@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -35,13 +36,20 @@ from escalada.ticket import Decision
 log = logging.getLogger("escalada.runner")
 
 
+# ASCII digits only (int() would take "٣" and "1_0"); a few digits each
+_SHARD = re.compile(r"(?P<index>[0-9]{1,6})/(?P<count>[0-9]{1,6})")
+MAX_SHARDS = 10000
+
+
 def parse_shard(text: str) -> Shard:
     """`I/N` -> Shard; ValueError with the accepted form otherwise."""
-    try:
-        index, count = (int(part) for part in text.split("/"))
-        return Shard(index, count)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a shard: write I/N with 0 <= I < N, e.g. 0/4") from None
+    found = _SHARD.fullmatch(text.strip())
+    if found is None or not 0 <= int(found["index"]) < int(found["count"]) <= MAX_SHARDS:
+        raise ValueError(
+            f"{text!r} is not a shard: write I/N with 0 <= I < N, e.g. 0/4 "
+            f"(ASCII digits, N at most {MAX_SHARDS})"
+        )
+    return Shard(int(found["index"]), int(found["count"]))
 
 
 def shard_from_env(environ: Mapping[str, str]) -> Shard | None:
@@ -49,8 +57,15 @@ def shard_from_env(environ: Mapping[str, str]) -> Shard | None:
     ESCALADA_SHARD_COUNT (set it to the Job's `completions`)."""
     index = environ.get("JOB_COMPLETION_INDEX")
     count = environ.get("ESCALADA_SHARD_COUNT")
-    if index is None or count is None:
+    if index is None:
         return None
+    if count is None:
+        # every pod of the Indexed Job would do all the work
+        raise EscaladaError(
+            f"JOB_COMPLETION_INDEX={index} is set but ESCALADA_SHARD_COUNT is not",
+            hint="set ESCALADA_SHARD_COUNT to the Job's completions (see deploy/kubernetes), "
+            "or unset JOB_COMPLETION_INDEX to run unsharded",
+        )
     try:
         return parse_shard(f"{index}/{count}")
     except ValueError as error:

@@ -17,6 +17,8 @@ from datetime import timedelta
 from typing import Any
 
 from escalada.instants import from_iso
+from escalada.instants import supported
+from escalada.instants import unsupported_text
 from escalada.policy.durations import parse_duration
 from escalada.policy.fields import CONDITION_OPS
 from escalada.policy.hours import parse_hours
@@ -54,7 +56,7 @@ from escalada.policy.regex import Regex
 from escalada.policy.regex import RegexError
 from escalada.policy.regex import compile_regex
 
-_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(respond|resolve)\s*$")
+_SHARE = re.compile(r"^\s*([0-9]{1,6}(?:\.[0-9]{1,6})?)\s*%\s*(respond|resolve)\s*$")
 
 
 class _Build:
@@ -129,6 +131,9 @@ class _Build:
                 f"{value!s} has no UTC offset",
                 "add one so the instant is unambiguous: ...T10:00:00Z or ...T10:00:00+01:00",
             )
+            return None
+        if not supported(moment):
+            self.error("bad-date", doc, path, unsupported_text(moment), None)
             return None
         return moment
 

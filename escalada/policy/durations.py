@@ -10,14 +10,19 @@ import re
 from datetime import timedelta
 
 _UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-DURATION_PATTERN = r"^(?=\d)(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+# ASCII digits only: `\d` would also take Arabic-Indic and other Unicode digits
+_DURATION = re.compile(r"^(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$")
+DURATION_PATTERN = r"^(?=[0-9])([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
+# The longest duration accepted: due times add durations to instants, and past
+# this the arithmetic overflows datetime (99999999999w) or walks calendars for ages.
+MAX_DURATION = timedelta(days=3660)
 
 
 def parse_duration(text: str) -> timedelta:
     """Parse `1h30m` into a timedelta; raise ValueError with the accepted form."""
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
-    if not match or not text.strip() or not any(match.groups()):
+    stripped = text.strip() if isinstance(text, str) else ""
+    match = _DURATION.match(stripped) if len(stripped) <= 40 else None
+    if not match or not stripped or not any(match.groups()):
         raise ValueError(
             f"{text!r} is not a duration: write a number and a unit, largest first, "
             "e.g. 30s, 15m, 1h30m, 2d, 1w"
@@ -29,6 +34,11 @@ def parse_duration(text: str) -> timedelta:
     )
     if seconds == 0:
         raise ValueError(f"{text!r} is zero: a duration must be longer than 0s")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(
+            f"{text!r} is longer than {MAX_DURATION.days}d (about ten years), "
+            "the longest duration escalada computes with"
+        )
     return timedelta(seconds=seconds)
 
 

@@ -12,13 +12,13 @@ escalada's marker tags (`escalada-critical-outage-2`, ...), as the runner does.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
 import sys
 from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from typing import TextIO
 
@@ -27,12 +27,18 @@ import yaml
 from escalada import marker
 from escalada.errors import EscaladaError
 from escalada.instants import from_iso
+from escalada.instants import supported
+from escalada.instants import unsupported_text
 from escalada.policy.model import Policy
+from escalada.regularfile import read_regular
+from escalada.regularfile import size_text
 from escalada.ticket import STATUSES
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
+
+MAX_TICKET_BYTES = 1024 * 1024
 
 TICKET_FIELDS = (
     "desk",
@@ -119,6 +125,8 @@ class _Reader:
             raise self.fail(field, f"must be a timestamp, not {_kind(value)}", hint)
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise self.fail(field, f"{moment.isoformat()} has no UTC offset", hint)
+        if not supported(moment):
+            raise self.fail(field, unsupported_text(moment), hint)
         return moment
 
     def choice(self, field: str, value: Any, allowed: tuple[str, ...] | None) -> str | None:
@@ -280,18 +288,53 @@ def _status_history(r: _Reader, value: Any) -> tuple[StatusChange, ...]:
 def load_ticket(path: str, *, policy: Policy | None = None, stdin: TextIO | None = None) -> Ticket:
     """Read a ticket from a YAML or JSON file, or from stdin when `path` is `-`."""
     if path == "-":
-        stream = stdin if stdin is not None else sys.stdin
-        return parse_ticket_text(stream.read(), source="<stdin>", policy=policy)
-    file = Path(path)
+        return parse_ticket_text(_read_stdin(stdin), source="<stdin>", policy=policy)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = read_regular(path, MAX_TICKET_BYTES)
     except FileNotFoundError:
         raise EscaladaError(
             f"ticket file {path} does not exist", hint="give a YAML or JSON file, or - for stdin"
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise EscaladaError(f"cannot read ticket file {path}: {error}") from None
-    return parse_ticket_text(text, source=path, policy=policy)
+    except OSError as error:
+        raise EscaladaError(
+            f"cannot read ticket file {path}: {error.strerror or error}",
+            hint="a ticket is a regular YAML or JSON file (or - for stdin)",
+        ) from None
+    return parse_ticket_text(_decode(data, path), source=path, policy=policy)
+
+
+def _read_stdin(stdin: TextIO | None) -> str:
+    """Standard input as text, refused past the size limit or when not UTF-8."""
+    stream = stdin if stdin is not None else sys.stdin
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream given by a caller (tests)
+        text = stream.read(MAX_TICKET_BYTES + 1)
+        if len(text) > MAX_TICKET_BYTES:
+            raise _too_large("<stdin>")
+        return text
+    data = binary.read(MAX_TICKET_BYTES + 1)
+    if len(data) > MAX_TICKET_BYTES:
+        raise _too_large("<stdin>")
+    return _decode(data, "<stdin>")
+
+
+def _decode(data: bytes, source: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EscaladaError(
+            f"{source}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+            hint="save the ticket as UTF-8",
+        ) from None
+
+
+def _too_large(source: str) -> EscaladaError:
+    return EscaladaError(
+        f"{source}: the ticket is larger than the {size_text(MAX_TICKET_BYTES)} limit",
+        hint="a ticket file holds one ticket",
+    )
 
 
 def parse_ticket_text(text: str, *, source: str, policy: Policy | None = None) -> Ticket:
@@ -308,11 +351,18 @@ def parse_ticket_text(text: str, *, source: str, policy: Policy | None = None) -
             raise EscaladaError(
                 f"not valid JSON: {error.msg}", where=f"{source}:{error.lineno}:{error.colno}"
             ) from None
+        except RecursionError:
+            raise EscaladaError("the ticket is nested too deeply to read", where=source) from None
+        except ValueError as error:  # an integer of more than 4,300 digits
+            raise EscaladaError(f"not valid JSON: {_first_line(error)}", where=source) from None
     return parse_ticket(data, policy=policy, source=source, marks=marks)
 
 
 def _load_yaml(text: str, source: str) -> tuple[Any, dict[str, str]]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:  # the reader refuses control characters such as NUL
+        raise EscaladaError(f"not valid YAML: {_first_line(error)}", where=source) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -331,9 +381,24 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[str, str]]:
         raise EscaladaError(f"not valid YAML: {problem}", where=where) from None
     except yaml.YAMLError as error:
         raise EscaladaError(f"not valid YAML: {error}", where=source) from None
+    except RecursionError:
+        raise EscaladaError(
+            "the ticket is nested too deeply to read",
+            where=source,
+            hint="a ticket is a mapping of fields a few levels deep",
+        ) from None
+    except (ValueError, OverflowError) as error:
+        # a value YAML recognises but cannot build: 2026-02-30, an offset of +25:00,
+        # an integer of more than 4,300 digits
+        raise EscaladaError(f"not a valid value: {_first_line(error)}", where=source) from None
     finally:
         loader.dispose()
     return data, marks
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).split(";")[0].splitlines()
+    return text[0] if text else type(error).__name__
 
 
 def _walk(node: yaml.Node, path: str, source: str, marks: dict[str, str]) -> None:

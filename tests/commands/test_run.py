@@ -219,7 +219,10 @@ def test_parse_shard(text: str, shard: Shard) -> None:
     assert parse_shard(text) == shard
 
 
-@pytest.mark.parametrize("text", ["4/4", "-1/4", "1", "a/b", "1/0", "1/2/3", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["4/4", "-1/4", "1", "a/b", "1/0", "1/2/3", "", "1/99999999999999999999999", "١/٤", "1_0/20"],
+)
 def test_parse_shard_refuses_with_the_form(text: str) -> None:
     with pytest.raises(ValueError, match=r"write I/N with 0 <= I < N, e.g. 0/4"):
         parse_shard(text)
@@ -227,8 +230,10 @@ def test_parse_shard_refuses_with_the_form(text: str) -> None:
 
 def test_shard_from_an_indexed_job() -> None:
     assert shard_from_env({"JOB_COMPLETION_INDEX": "2", "ESCALADA_SHARD_COUNT": "4"}) == Shard(2, 4)
-    assert shard_from_env({"JOB_COMPLETION_INDEX": "2"}) is None  # not sharded without a count
     assert shard_from_env({}) is None
+    # without a count every pod of the Job would do all the work: refused
+    with pytest.raises(EscaladaError, match="ESCALADA_SHARD_COUNT is not"):
+        shard_from_env({"JOB_COMPLETION_INDEX": "2"})
     with pytest.raises(EscaladaError, match="JOB_COMPLETION_INDEX=4 and ESCALADA_SHARD_COUNT=4"):
         shard_from_env({"JOB_COMPLETION_INDEX": "4", "ESCALADA_SHARD_COUNT": "4"})
 

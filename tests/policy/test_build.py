@@ -3,6 +3,7 @@ only parsing can catch."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -497,3 +498,36 @@ def test_regex_is_compiled_once(tmp_path):
     policy, _ = build(tmp_path, PATH)
     condition = policy.paths["outage"].triggers[1].condition
     assert isinstance(condition, FieldCondition) and isinstance(condition.pattern, Regex)
+
+
+@pytest.mark.parametrize("after", ["99999999999w", "999999999d", "3661d"])
+def test_a_duration_too_long_to_compute_with_is_refused(tmp_path, after):
+    # once: 99999999999w was an internal error; 999999999d passed and then
+    # test and explain exited 3 (issue 12)
+    policy, findings = build(tmp_path, PATH.replace("after: 15m", f"after: {after}"))
+    assert codes(findings) == [("bad-duration", 11, 25)]
+    assert "longer than 3660d" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("at", "created"),
+    [
+        ("0001-01-01T00:00:00Z", "2026-11-23T09:00:00Z"),
+        ("9999-12-31T23:59:59-01:00", "2026-11-23T09:00:00Z"),
+    ],
+)
+def test_a_policytest_outside_the_supported_years_is_a_finding(tmp_path, at, created):
+    # once: `escalada test` exited 3 with OverflowError (issue 12)
+    from escalada.policy.validate import validate_paths
+    from tests.paths import EXAMPLE
+
+    policy = tmp_path / "policy"
+    shutil.copytree(EXAMPLE, policy)
+    (policy / "tests" / "far.yaml").write_text(
+        "apiVersion: escalada/v1\nkind: PolicyTest\nmetadata: {name: far}\nspec:\n"
+        f"  at: {at}\n  ticket: {{key: F-1, priority: P2, created: {created}}}\n"
+        "  expect: {level: 0}\n"
+    )
+    result = validate_paths([str(policy)])
+    messages = [f.message for f in result.findings if f.where.file.endswith("far.yaml")]
+    assert any("outside the years 1900-2999" in m for m in messages), result.findings

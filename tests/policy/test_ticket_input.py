@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from datetime import datetime
 from datetime import timezone
@@ -160,6 +161,17 @@ def test_stdin() -> None:
         ("key: [T-1\n", r"t.yaml:2:1: not valid YAML"),
         ("", r"the ticket file is empty"),
         ("---\nkey: a\n---\nkey: b\n", r"not valid YAML: expected a single document"),
+        # values YAML recognises but Python cannot build (once exit 3, issue 12)
+        ("key: T-1\ncreated: 2026-02-30T09:00:00Z\n", r"t.yaml: not a valid value: day is out"),
+        ("key: T-1\ncreated: 2026-11-23T09:00:00+25:00\n", r"not a valid value: offset"),
+        ("key: T-1\ncreated: 2026-13-45\n", r"not a valid value: month must be"),
+        (K + "fields: {n: " + "9" * 5000 + "}\n", r"not a valid value: Exceeds the limit"),
+        ('{"key": "T-1", "n": ' + "9" * 5000 + "}", r"not valid JSON: Exceeds"),
+        (K + "x: " + "[" * 5000 + "]" * 5000 + "\n", r"t.yaml: the ticket is nested too deeply"),
+        ('{"key": ' + "[" * 5000 + "]" * 5000 + "}", r"the ticket is nested too deeply"),
+        ("key: T-1\ncreated: 0001-01-01T00:00:00Z\n", r"outside the years 1900-2999"),
+        ("key: T-1\ncreated: '9999-12-31T23:59:59-01:00'\n", r"outside the years 1900-2999"),
+        ('key: T-1\ntitle: "a\\0b"\ncreated: 2026-11-23T09:40:00Z\nx\0: 1\n', r"t.yaml"),
     ],
 )
 def test_bad_input_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
@@ -168,6 +180,33 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, text: str, message: str) ->
     line = str(caught.value)
     assert "\n" not in line
     assert re.search(message, line), line
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe", b"key: \xc3\n"])
+def test_stdin_that_is_not_utf8_is_one_clear_line(data: bytes) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    with pytest.raises(EscaladaError, match=r"<stdin>: not UTF-8 text \(byte 0x"):
+        load_ticket("-", stdin=stdin)
+
+
+def test_special_files_are_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    with pytest.raises(EscaladaError, match="not a regular file \\(it is a FIFO\\)"):
+        load_ticket(str(fifo))
+    with pytest.raises(EscaladaError, match="not a regular file \\(it is a device\\)"):
+        load_ticket("/dev/zero")  # would read forever
+    with pytest.raises(EscaladaError, match="it is a directory"):
+        load_ticket(str(tmp_path))
+
+
+def test_an_oversized_ticket_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("key: T-1\n" + "#" * (2 * 1024 * 1024) + "\n")
+    with pytest.raises(EscaladaError, match="larger than the 1 MiB limit"):
+        load_ticket(str(big))
+    with pytest.raises(EscaladaError, match="larger than the 1 MiB limit"):
+        load_ticket("-", stdin=io.StringIO(big.read_text()))
 
 
 def test_missing_file() -> None:

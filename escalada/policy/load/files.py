@@ -4,6 +4,7 @@ parsing; `escalada.policy.load.events` builds the documents safely."""
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -14,6 +15,9 @@ from escalada.policy.load.documents import Finding
 from escalada.policy.load.events import build_documents
 from escalada.policy.load.events import byte_where
 from escalada.policy.model import Where
+from escalada.regularfile import NotReadable
+from escalada.regularfile import read_regular
+from escalada.regularfile import size_text
 
 MAX_FILE_BYTES = 1024 * 1024
 SUFFIXES = (".yaml", ".yml")
@@ -50,8 +54,10 @@ def policy_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], li
     for given in paths:
         path = os.path.normpath(os.fspath(given))
         if os.path.isdir(path):
-            found = sorted(_walk(path), key=lambda p: p.split(os.sep))
-            if not found:
+            before = len(findings)
+            walked = list(_walk(path, findings))
+            found = sorted(walked, key=lambda p: p.split(os.sep))
+            if not found and len(findings) == before:
                 findings.append(
                     _finding(
                         "no-files",
@@ -75,8 +81,14 @@ def policy_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], li
     return files, findings
 
 
-def _walk(root: str) -> Iterator[str]:
-    for directory, dirs, names in os.walk(root):
+def _walk(root: str, findings: list[Finding]) -> Iterator[str]:
+    def unreadable(error: OSError) -> None:
+        where = Where(error.filename or root, 1, 1)
+        message = f"cannot read this directory: {error.strerror}"
+        hint = "policy directories must be readable by the user escalada runs as"
+        findings.append(_finding("unreadable", where, message, hint))
+
+    for directory, dirs, names in os.walk(root, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             if name.endswith(SUFFIXES) and not name.startswith("."):
@@ -89,19 +101,27 @@ def load_file(
     """Read one file (refusing it whole when too large or not UTF-8) and load it."""
     start = Where(path, 1, 1)
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(max_file_bytes + 1)
-    except OSError as error:
-        return [], [_finding("unreadable", start, f"cannot read the file: {error.strerror}", None)]
-    if len(data) > max_file_bytes:
+        data = read_regular(path, max_file_bytes)
+    except NotReadable as error:
+        if error.errno == errno.EFBIG:
+            return [], [
+                _finding(
+                    "file-too-large",
+                    start,
+                    f"file is larger than the {size_text(max_file_bytes)} limit",
+                    "split the policy into several files; large files are refused before parsing",
+                )
+            ]
         return [], [
             _finding(
-                "file-too-large",
+                "unreadable",
                 start,
-                f"file is larger than the {_size(max_file_bytes)} limit",
-                "split the policy into several files; large files are refused before parsing",
+                f"cannot read the file: {error.strerror}",
+                "policy files are regular files (not FIFOs, devices or directories)",
             )
         ]
+    except OSError as error:
+        return [], [_finding("unreadable", start, f"cannot read the file: {error.strerror}", None)]
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -125,11 +145,3 @@ def load_text(text: str, file: str) -> tuple[list[Document], list[Finding]]:
 
 def _finding(code: str, where: Where, message: str, hint: str | None) -> Finding:
     return Finding("error", code, where, message, hint)
-
-
-def _size(limit: int) -> str:
-    if limit % (1024 * 1024) == 0:
-        return f"{limit // (1024 * 1024)} MiB"
-    if limit % 1024 == 0:
-        return f"{limit // 1024} KiB"
-    return f"{limit} bytes"

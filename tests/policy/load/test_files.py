@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,36 @@ def test_merging_something_that_is_not_a_mapping_is_refused():
 def test_a_directory_given_as_a_file_is_unreadable(tmp_path: Path):
     docs, findings = load_file(str(tmp_path))
     assert docs == [] and codes(findings) == [("unreadable", 1, 1)]
+
+
+def test_special_files_are_unreadable_findings_not_hangs(tmp_path: Path):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    loaded = load_paths([str(tmp_path), "/dev/zero"])
+    found = [(f.where.file, f.code, f.message) for f in loaded.findings]
+    assert found == [
+        (str(fifo), "unreadable", "cannot read the file: not a regular file (it is a FIFO)"),
+        ("/dev/zero", "unreadable", "cannot read the file: not a regular file (it is a device)"),
+    ]
+
+
+def test_an_unreadable_subdirectory_is_an_error_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    (tmp_path / "ok.yaml").write_text("a: 1\n")
+    locked = tmp_path / "team"
+    locked.mkdir()
+    (locked / "p.yaml").write_text("a: 1\n")
+    scandir = os.scandir
+
+    def refuse(path: object = "."):  # chmod 000 does not stop root, so refuse like the OS
+        if os.fspath(path) == str(locked):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(locked))
+        return scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    loaded = load_paths([str(tmp_path)])
+    assert [(f.where.file, f.code, f.severity) for f in loaded.findings] == [
+        (str(locked), "unreadable", "error")
+    ]
+    assert loaded.files == (str(tmp_path / "ok.yaml"),)
