@@ -16,7 +16,6 @@ The policy, on 24x7 so business time plays no part:
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -53,12 +52,13 @@ from escalada.runner import RunOptions
 from escalada.runner import run_cycle
 from escalada.ticket import Action
 from escalada.ticket import Ticket
+from tests.connectors.contract import DESKS
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
 from tests.connectors.contract import Harness
+from tests.connectors.contract import harness_module
 from tests.engine.fixtures import matrix
 
-DESKS = ("sandbox", "jira", "zendesk", "servicenow")
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
@@ -130,8 +130,7 @@ def harness_params() -> list[Any]:
 
 @contextmanager
 def open_desk(desk: str, tmp_path: Path) -> Iterator[Harness]:
-    module = importlib.import_module(f"tests.connectors.{desk}.harness")
-    with module.open_harness(tmp_path) as harness:
+    with harness_module(desk).open_harness(tmp_path) as harness:
         yield harness
 
 

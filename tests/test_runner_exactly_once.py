@@ -27,6 +27,7 @@ import pytest
 from escalada.connectors.base import Connector
 from escalada.runner import RESEND_AFTER
 from escalada.ticket import Ticket
+from tests.connectors.contract import DESKS
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
 from tests.runner_fixtures import Crash
@@ -42,7 +43,6 @@ from tests.runner_fixtures import seed
 from tests.runner_fixtures import views
 
 LATER = NOW + RESEND_AFTER + 2 * M  # past the resend lease; no level falls due before it
-CRASH_DESKS = ("sandbox", "zendesk", "servicenow", "jira")
 
 
 @dataclass
@@ -77,7 +77,7 @@ _IDEALS: dict[str, Outcome] = {}
 MAX_EVENTS = 14  # sandbox 11, zendesk 11, servicenow 11, jira 14 (a PUT and a note POST each)
 
 
-@pytest.mark.parametrize("desk", CRASH_DESKS)
+@pytest.mark.parametrize("desk", DESKS)
 def test_the_uninterrupted_run_is_the_reference(
     desk: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -98,7 +98,7 @@ def _in_the_gap(events: list[tuple[str, str]], k: int) -> bool:
     return any(kind == "send" and t == ticket for kind, t in events[:k])
 
 
-@pytest.mark.parametrize("desk", CRASH_DESKS)
+@pytest.mark.parametrize("desk", DESKS)
 @pytest.mark.parametrize("k", range(MAX_EVENTS))
 def test_killed_before_each_effect_then_rerun_matches_the_uninterrupted_run(
     desk: str, k: int, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
@@ -197,7 +197,7 @@ class StaleReads:
         self.writer.close()
 
 
-@pytest.mark.parametrize("desk", ["sandbox", "jira", "zendesk", "servicenow"])
+@pytest.mark.parametrize("desk", DESKS)
 def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_path: Path) -> None:
     """The slower runner's writes are refused, counted as conflicts, and it announces
     nothing: the sandbox's revision compare-and-set and Zendesk's safe update (409)
@@ -221,7 +221,7 @@ def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_pat
         assert all(len(v.notes) == (0 if n == "quiet" else 1) for n, v in views(h, keys).items())
 
 
-@pytest.mark.parametrize("desk", ["sandbox", "jira", "zendesk", "servicenow"])
+@pytest.mark.parametrize("desk", DESKS)
 def test_a_runner_reading_while_another_is_notifying_stays_silent(
     desk: str, tmp_path: Path
 ) -> None:

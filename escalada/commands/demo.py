@@ -71,8 +71,11 @@ class DemoResult:
 
 
 def _sandbox_desk(policy: Policy, db: Path) -> Desk:
+    from escalada.connectors.registry import desk_kinds
+
     for desk in policy.desks.values():
-        if desk.type == "sandbox":
+        kind = desk_kinds().get(desk.type)
+        if kind is not None and kind.embedded:
             return replace(desk, options={**desk.options, "path": str(db)})
     raise EscaladaError(
         "the policy has no Desk of type sandbox for the demo",

@@ -12,6 +12,7 @@ import click
 from escalada.connectors import connect
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import Connector
+from escalada.connectors.registry import desk_kinds
 from escalada.errors import EscaladaError
 from escalada.policy.model import Policy
 from escalada.runner import select_desks
@@ -31,7 +32,7 @@ def check_desks(
     if not desks:
         raise EscaladaError(
             "the policy has no Desk to check",
-            hint="add a Desk document (kind: Desk, spec.type: jira|zendesk|servicenow|sandbox)",
+            hint=f"add a Desk document (kind: Desk, spec.type: {'|'.join(desk_kinds())})",
         )
     items: list[CheckItem] = []
     for desk in desks:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from escalada.connectors.sandbox.store import DEFAULT_PATH
+from escalada.connectors.sandbox.options import DEFAULT_PATH
 from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
 from escalada.connectors.sandbox.store import from_text
 from escalada.connectors.sandbox.store import open_db

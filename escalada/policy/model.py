@@ -252,7 +252,9 @@ class EscalationPath:
 
 # --- desks ------------------------------------------------------------------
 
-DeskType = Literal["jira", "zendesk", "servicenow", "sandbox"]
+# A desk type of the desk registry (`connectors.registry`: the built-ins and any
+# installed desk package); the Desk schema, generated from it, checks the word.
+DeskType = str
 
 
 @dataclass(frozen=True, slots=True)

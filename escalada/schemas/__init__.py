@@ -21,9 +21,23 @@ def _load(kind: str) -> str:
 
 
 def kind_schema(kind: str) -> Schema:
-    """The schema of one kind (a fresh copy: callers may change it)."""
+    """The schema of one kind (a fresh copy: callers may change it).
+
+    The shipped Desk schema knows the built-in desks; with desk packages
+    installed (entry-point group `escalada.desks`) the Desk schema is generated
+    from the whole desk registry instead, so their types and options are
+    checked like the built-ins' and `escalada schema` prints them for editors."""
     if kind not in KINDS:
         raise KeyError(kind)
+    if kind == "Desk":
+        from escalada.connectors.registry import desk_kinds
+        from escalada.connectors.registry import installed
+
+        if installed():
+            from escalada.schemas import generate
+            from escalada.schemas.deskkind import desk_spec
+
+            return generate.kind_schema(kind, desk_spec(list(desk_kinds().values())))
     schema: Schema = json.loads(_load(kind))
     return schema
 

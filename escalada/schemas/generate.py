@@ -24,9 +24,11 @@ BASE_ID = "https://escalada.dev/schemas/v1/"
 HERE = Path(__file__).parent
 
 
-def kind_schema(kind: str) -> Schema:
-    """The complete, standalone schema of one kind (only the `$defs` it uses)."""
-    spec, own_defs = SPECS[kind]
+def kind_schema(kind: str, spec_and_defs: tuple[Schema, dict[str, Schema]] | None = None) -> Schema:
+    """The complete, standalone schema of one kind (only the `$defs` it uses);
+    `spec_and_defs` replaces the kind's shipped spec (the Desk kind with
+    third-party desks installed)."""
+    spec, own_defs = spec_and_defs or SPECS[kind]
     metadata = ref("metadata", f"The {kind}'s name and optional notes.")
     if kind == "Calendar":
         metadata["properties"] = {

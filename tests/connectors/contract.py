@@ -7,8 +7,9 @@ Every desk ships `tests/connectors/<desk>/harness.py` with a context manager
 
 that builds its fake (a `responses` fake for the HTTP desks, a SQLite file for
 the sandbox) and yields an object satisfying `Harness`. `test_contract.py` runs
-every scenario below against every harness module that imports, so a desk
-joins the contract by adding its harness file; `bench/connectors.py` measures
+every scenario below against the harness of every built-in desk of the
+registry (`DESKS`), so a desk joins the contract by its registry entry and
+its harness file; `bench/connectors.py` measures
 the same harnesses.
 
 Rules every harness keeps:
@@ -33,6 +34,7 @@ Rules every harness keeps:
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -50,6 +52,7 @@ import pytest
 
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
+from escalada.connectors.registry import BUILTIN
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.marker import is_marker
@@ -67,6 +70,15 @@ TEAMS = ("service-desk", "network-l2", "it-management")
 FAULTS = ("429", "503", "502", "reset", "timeout", "401", "403", "404")
 RETRY_AFTER = 2  # seconds: the Retry-After header an injected "429" carries
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # the clock harnesses inject
+# Every built-in desk of the registry has its harness, tests/connectors/<desk>/harness.py.
+DESKS = tuple(kind.type for kind in BUILTIN)
+
+
+def harness_module(desk: str) -> Any:
+    """The harness module of a desk type (importing it fails the run if it is broken)."""
+    return importlib.import_module(f"tests.connectors.{desk}.harness")
+
+
 OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # created time of contract tickets
 SMALL_PAGE = 5  # page size used when a harness has set_page_size
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,19 +9,16 @@ from typing import Any
 
 import pytest
 
+from tests.connectors.contract import DESKS
 from tests.connectors.contract import SCENARIOS
 from tests.connectors.contract import Harness
-
-DESKS = ("sandbox", "jira", "zendesk", "servicenow")
+from tests.connectors.contract import harness_module
 
 
 def harness_modules() -> list[Any]:
     """One pytest param per desk. Every desk's harness is here and its client library is a
     dependency, so a harness that fails to import fails the run rather than skipping."""
-    return [
-        pytest.param(importlib.import_module(f"tests.connectors.{desk}.harness"), id=desk)
-        for desk in DESKS
-    ]
+    return [pytest.param(harness_module(desk), id=desk) for desk in DESKS]
 
 
 @pytest.fixture(params=harness_modules())

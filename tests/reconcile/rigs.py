@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -25,12 +24,11 @@ from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.policy.model import ValueMapping
 from escalada.policy.validate import load_policy
+from tests.connectors.contract import DESKS
 from tests.connectors.jira import harness as harness_jira
 from tests.connectors.sandbox import harness as harness_sandbox
 from tests.connectors.servicenow import harness as harness_servicenow
 from tests.connectors.zendesk import harness as harness_zendesk
-
-DESKS = ("sandbox", "jira", "zendesk", "servicenow")
 
 SUPPORT = """\
 ---
@@ -498,14 +496,18 @@ class ServiceNowRig(HttpRig):
         self.harness.fake.inject(kind, method="POST", path=path, after=n - 1)
 
 
+# desk type -> (its rig, its harness module); one per built-in desk of the registry
+RIGS: dict[str, tuple[Any, Any]] = {
+    "sandbox": (SandboxRig, harness_sandbox),
+    "jira": (JiraRig, harness_jira),
+    "zendesk": (ZendeskRig, harness_zendesk),
+    "servicenow": (ServiceNowRig, harness_servicenow),
+}
+assert set(RIGS) == set(DESKS), "every built-in desk needs a reconcile rig"
+
+
 @contextmanager
 def open_rig(name: str, tmp_path: Path) -> Iterator[Any]:
-    with ExitStack() as stack:
-        if name == "sandbox":
-            yield SandboxRig(stack.enter_context(harness_sandbox.open_harness(tmp_path)))
-        elif name == "jira":
-            yield JiraRig(stack.enter_context(harness_jira.open_harness(tmp_path)))
-        elif name == "zendesk":
-            yield ZendeskRig(stack.enter_context(harness_zendesk.open_harness(tmp_path)))
-        else:
-            yield ServiceNowRig(stack.enter_context(harness_servicenow.open_harness(tmp_path)))
+    rig, harness = RIGS[name]
+    with harness.open_harness(tmp_path) as opened:
+        yield rig(opened)

@@ -24,7 +24,7 @@ from typing import Literal
 
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
-from escalada.connectors.jira.tickets import JiraOptions
+from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import candidate_jql
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError

@@ -56,7 +56,7 @@ from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
 from escalada.connectors.jira import config as jira_config
-from escalada.connectors.jira.tickets import JiraOptions
+from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import candidate_jql
 from escalada.connectors.jira.tickets import plan_write
 from escalada.connectors.jira.tickets import read_fields

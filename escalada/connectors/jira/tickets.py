@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
 from typing import Any
-from typing import Literal
-from typing import cast
 
 from escalada import marker
+from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.mapping import read_back
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
@@ -31,10 +30,6 @@ from escalada.ticket import Requester
 from escalada.ticket import Status
 from escalada.ticket import Ticket
 
-TeamMode = Literal["field", "component", "assignee"]
-CommentApi = Literal["servicedesk", "platform"]
-TEAM_MODES: tuple[TeamMode, ...] = ("field", "component", "assignee")
-COMMENT_APIS: tuple[CommentApi, ...] = ("servicedesk", "platform")
 # Status names read as `pending` (waiting on someone outside the desk); JSM's default workflow.
 PENDING_STATUSES = frozenset({"waiting for customer", "pending"})
 BASE_FIELDS = (
@@ -49,56 +44,6 @@ BASE_FIELDS = (
     "assignee",
 )
 VIP_WORDS = frozenset({"true", "yes", "y", "1", "vip"})
-
-
-@dataclass(frozen=True, slots=True)
-class JiraOptions:
-    """spec.options of a jira Desk."""
-
-    team_mode: TeamMode = "field"
-    team_field: str | None = None  # field mode: a single group picker custom field
-    project: str | None = None  # project key: permission check, components
-    comment_api: CommentApi = "servicedesk"
-    manage_priorities: bool = True  # false: priorities are verified, never written
-
-    @classmethod
-    def of(cls, desk: Desk) -> JiraOptions:
-        where = str(desk.where) if desk.where.line else None
-        opts = dict(desk.options)
-
-        def bad(message: str, hint: str) -> EscaladaError:
-            return EscaladaError(f"desk {desk.name!r}: {message}", where=where, hint=hint)
-
-        unknown = sorted(set(opts) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise bad(
-                f"spec.options has no {unknown[0]!r} for jira",
-                f"jira options: {', '.join(cls.__dataclass_fields__)}",
-            )
-        mode = opts.get("team_mode", "field")
-        if mode not in TEAM_MODES:
-            raise bad(f"team_mode is {mode!r}", f"use one of: {', '.join(TEAM_MODES)}")
-        api = opts.get("comment_api", "servicedesk")
-        if api not in COMMENT_APIS:
-            raise bad(f"comment_api is {api!r}", f"use one of: {', '.join(COMMENT_APIS)}")
-        manage = opts.get("manage_priorities", True)
-        if not isinstance(manage, bool):
-            raise bad("manage_priorities must be true or false", "write true or false")
-        field, project = opts.get("team_field"), opts.get("project")
-        if mode == "field" and desk.teams and not field:
-            raise bad(
-                "team_mode field needs team_field",
-                "name the group picker custom field, e.g. team_field: customfield_10050",
-            )
-        if mode == "component" and not project:
-            raise bad("team_mode component needs project", "name the project key, e.g. SD")
-        return cls(
-            team_mode=cast(TeamMode, mode),
-            team_field=None if field is None else str(field),
-            project=None if project is None else str(project),
-            comment_api=cast(CommentApi, api),
-            manage_priorities=manage,
-        )
 
 
 # --- read ---------------------------------------------------------------------

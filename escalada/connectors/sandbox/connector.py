@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
-from pathlib import Path
 from typing import Any
 from typing import Literal
 
@@ -39,8 +38,8 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.mapping import ReadBack
 from escalada.connectors.sandbox.config import desired_config
+from escalada.connectors.sandbox.options import db_path
 from escalada.connectors.sandbox.scope import parse_scope
-from escalada.connectors.sandbox.store import DEFAULT_PATH
 from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
 from escalada.connectors.sandbox.store import from_text
 from escalada.connectors.sandbox.store import open_db
@@ -75,10 +74,6 @@ _MISSING = {
     "--config` lists them; `escalada sandbox seed` creates the example policy's teams)",
     "priority": "no such priority in the sandbox: `escalada apply` creates the policy's priorities",
 }
-
-
-def db_path(desk: Desk) -> Path:
-    return Path(str(desk.options.get("path") or DEFAULT_PATH))
 
 
 class SandboxConnector:

@@ -23,7 +23,6 @@ from typing import Any
 
 from escalada.errors import StoreError
 
-DEFAULT_PATH = ".escalada/sandbox.sqlite"
 KEY_PREFIX = "SB-"
 ESCALADA_AUTHOR = "escalada"  # notes escalada writes; never read back as a requester's comment
 SCHEMA_VERSION = 1

@@ -7,29 +7,82 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
+from escalada.connectors.kind import DeskOption
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
-from escalada.schemas.deskoptions import SERVICENOW_MAX_PAGE
-from escalada.schemas.deskoptions import SERVICENOW_STATES
 from escalada.ticket import STATUSES
 from escalada.ticket import Status
 
-MAX_PAGE = SERVICENOW_MAX_PAGE  # rows per Table API call (desk-apis.md §3.2)
+MAX_PAGE = 10_000  # rows per Table API call (desk-apis.md §3.2)
 STAMP = "%Y-%m-%d %H:%M:%S"  # Table API date-times, UTC
-DEFAULT_STATES: Mapping[str, Status] = SERVICENOW_STATES  # the base system's incident states
+# Base-system incident states (desk-apis.md §3.5): 6 Resolved, 7 Closed, 8 Canceled.
+DEFAULT_STATES: Mapping[str, Status] = {
+    "1": "open",
+    "2": "open",
+    "3": "pending",
+    "6": "resolved",
+    "7": "closed",
+    "8": "closed",
+}
 NEW_STATE = "1"
-OPTIONS = (
-    "table",
-    "marker_field",
-    "page_size",
-    "responded_field",
-    "states",
-    "tags_field",
-    "vip_field",
-    "organization_field",
-    "manage_priority_lookup",
-    "user",
-)
+OPTIONS: dict[str, DeskOption] = {
+    "table": DeskOption("string", "The table of tickets, e.g. incident.", default="incident"),
+    "marker_field": DeskOption(
+        "string",
+        "A field that keeps escalada's escalation marker, e.g. u_escalada (default: the "
+        "work notes).",
+    ),
+    "page_size": DeskOption(
+        "integer",
+        "Rows per Table API call (1 to 10000).",
+        default=MAX_PAGE,
+        minimum=1,
+        maximum=MAX_PAGE,
+    ),
+    "responded_field": DeskOption(
+        "string", "The field that holds the first response time, e.g. u_responded_at."
+    ),
+    "states": DeskOption(
+        "object",
+        "The table's state value -> open, pending, resolved or closed (default: the "
+        "base system's incident states).",
+        default=DEFAULT_STATES,
+        contents={
+            "additionalProperties": {
+                "enum": list(STATUSES),
+                "description": "open, pending, resolved or closed.",
+            }
+        },
+    ),
+    "tags_field": DeskOption(
+        "string",
+        "The field read as the ticket's tags; null: none.",
+        nullable=True,
+        default="sys_tags",
+    ),
+    "vip_field": DeskOption(
+        "string",
+        "The field read as the requester's VIP flag; null: none.",
+        nullable=True,
+        default="caller_id.vip",
+    ),
+    "organization_field": DeskOption(
+        "string",
+        "The field read as the requester's organization; null: none.",
+        nullable=True,
+        default="caller_id.company",
+    ),
+    "manage_priority_lookup": DeskOption(
+        "boolean",
+        "true: `escalada apply` makes the instance's Priority Lookup Rules (impact x "
+        "urgency -> priority) match the matrix; false: they are left alone.",
+        default=False,
+    ),
+    "user": DeskOption(
+        "string", "The account's user name, for `escalada desks check` under OAuth."
+    ),
+}
+
 _UNSAFE = ("^", ",")  # an encoded query cannot carry these inside a value
 
 

@@ -48,7 +48,6 @@ STATUS = {
 }
 OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})
 VIP_FIELD = "vip"  # Desk.fields.vip names a tag
-OPTIONS = ("safe_update", "time_zones", "sla_filter")  # spec.options a Zendesk Desk takes
 
 
 def split_url(desk: Desk) -> tuple[str, str]:

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from escalada.connectors.kind import DeskKind
+from escalada.connectors.kind import DeskOption
+from escalada.connectors.registry import desk_kinds
 from escalada.policy.check.base import Context
 from escalada.policy.check.base import condition_values
 from escalada.policy.check.base import conditions
 from escalada.policy.check.base import suggest
 from escalada.policy.load.documents import get
 from escalada.policy.model import Desk
-from escalada.schemas.deskoptions import DESK_OPTIONS
-from escalada.schemas.deskoptions import DeskOption
 
-# spec.options per desk type: one table (escalada.schemas.deskoptions) that the
-# Desk schema is generated from too, kept in step with each connector's own
-# option parser by tests/policy/check/test_semantic.py.
+# spec.options per desk type: each desk's table (connectors/<desk>/options.py,
+# reached through the desk registry) that the Desk schema is generated from too,
+# kept in step with each connector's own option parser by
+# tests/connectors/test_options.py. This check is also what validates the options
+# of an installed third-party desk when the schema in use is the shipped one.
 _PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "integer": int, "object": dict}
 _TYPE_WORDS = {
     "string": "a string",
@@ -60,11 +63,13 @@ def check_desks(ctx: Context) -> None:
         desk = ctx.policy.desks.get(doc.name or "")
         if desk is None or desk.where != doc.start:
             continue
-        _check_url_and_options(ctx, doc, desk)
+        # An unknown type is the schema's finding; check the rest as a desk with no options.
+        kind = desk_kinds().get(desk.type) or DeskKind(desk.type, desk.type, "")
+        _check_url_and_options(ctx, doc, desk, kind)
         _check_mapping_keys(ctx, doc, desk)
         _check_reverse(ctx, doc, "priorities", "priority", "priorities")
         _check_reverse(ctx, doc, "teams", "team", "teams")
-        identity = desk.type == "sandbox"
+        identity = kind.reads_unmapped_as_is
         if matrix is not None:
             _unmapped(ctx, doc, desk.priorities, list(matrix.priorities), "priorities", identity)
             for key in ("impact", "urgency"):
@@ -83,8 +88,8 @@ def check_desks(ctx: Context) -> None:
         _unmapped(ctx, doc, desk.fields, sorted(fields), "fields", identity)
 
 
-def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
-    if desk.type != "sandbox":
+def _check_url_and_options(ctx: Context, doc: Any, desk: Desk, kind: DeskKind) -> None:
+    if kind.needs_url:
         if not desk.url:
             ctx.error(
                 "desk-url",
@@ -99,7 +104,7 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
                 f"desk {desk.name!r}: {desk.url!r} is not an https:// URL",
                 "escalada talks to desks over TLS only: use the https:// address",
             )
-    allowed = DESK_OPTIONS.get(desk.type, {})
+    allowed = kind.options
     for key, value in desk.options.items():
         option = allowed.get(key)
         if option is None:
@@ -120,8 +125,10 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk) -> None:
                 f"desk {desk.name!r}: {key} is {value!r}",
                 problem,
             )
-    if desk.type == "jira":
-        _check_jira_options(ctx, doc, desk)
+    if kind.option_problems is not None:
+        where = doc.where_key("spec", "options") if desk.options else doc.where_key("spec", "type")
+        for issue in kind.option_problems(desk):
+            ctx.error("desk-option", where, f"desk {desk.name!r}: {issue.message}", issue.hint)
 
 
 def _option_problem(key: str, option: DeskOption, value: Any) -> str | None:
@@ -140,27 +147,6 @@ def _option_problem(key: str, option: DeskOption, value: Any) -> str | None:
     ):
         return f"{key} takes a whole number from {option.minimum} to {option.maximum}"
     return None
-
-
-def _check_jira_options(ctx: Context, doc: Any, desk: Desk) -> None:
-    """The team mode's companion option (the connector refuses to start without it)."""
-    mode = desk.options.get("team_mode", "field")
-    where = doc.where_key("spec", "options") if desk.options else doc.where_key("spec", "type")
-    if mode == "field" and desk.teams and not desk.options.get("team_field"):
-        ctx.error(
-            "desk-option",
-            where,
-            f"desk {desk.name!r}: team_mode field (the default) needs team_field",
-            "name the group picker custom field that holds the team, "
-            "e.g. options: {team_field: customfield_10050}",
-        )
-    if mode == "component" and not desk.options.get("project"):
-        ctx.error(
-            "desk-option",
-            where,
-            f"desk {desk.name!r}: team_mode component needs project",
-            "name the project key the components belong to, e.g. project: OPS",
-        )
 
 
 def _check_mapping_keys(ctx: Context, doc: Any, desk: Desk) -> None:
@@ -231,7 +217,7 @@ _MAPPINGS = {
 def _unmapped(
     ctx: Context, doc: Any, mapping: Any, needed: list[str], key: str, identity: bool
 ) -> None:
-    if identity:  # a sandbox passes unmapped names through as they are
+    if identity:  # the desk reads unmapped names back as they are (the sandbox)
         return
     missing = [name for name in needed if name not in mapping]
     if not missing:

@@ -11,7 +11,7 @@ import pytest
 import responses
 
 from escalada.connectors.jira.connector import JiraConnector
-from escalada.connectors.jira.tickets import JiraOptions
+from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import is_vip
 from escalada.connectors.jira.tickets import organization_of
 from escalada.connectors.jira.tickets import parse_time

@@ -317,7 +317,7 @@ def test_a_duplicate_document_is_reported_once_not_checked_twice():
 
 
 def test_the_example_desks_pass_their_connectors_option_parsers():
-    from escalada.connectors.jira.tickets import JiraOptions
+    from escalada.connectors.jira.options import JiraOptions
     from escalada.connectors.servicenow.options import parse_options
 
     policy, _ = build_policy(load_dir(EXAMPLE))
