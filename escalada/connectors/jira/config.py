@@ -15,17 +15,14 @@ created."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
-from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.jira.client import JiraClient
 from escalada.connectors.jira.options import JiraOptions
-from escalada.connectors.jira.tickets import candidate_jql
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.durations import format_duration
@@ -34,9 +31,6 @@ from escalada.policy.model import Calendar
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
-
-if TYPE_CHECKING:
-    from escalada.connectors.jira.connector import JiraConnector
 
 MARKER = "[managed by escalada]"
 SLA_NOTE = "enforced by the runner: JSM has no public API for SLA goals or calendars"
@@ -141,7 +135,7 @@ def _duration(value: Any) -> str | None:
 # --- current ----------------------------------------------------------------------
 
 
-def read_priorities(conn: JiraConnector) -> list[Mapping[str, Any]]:
+def read_priorities(conn: JiraClient) -> list[Mapping[str, Any]]:
     """Every priority, a page of `priority/search` at a time (startAt/isLast)."""
     found: list[Mapping[str, Any]] = []
     while True:
@@ -156,7 +150,7 @@ def read_priorities(conn: JiraConnector) -> list[Mapping[str, Any]]:
             return found
 
 
-def priority_avatar(conn: JiraConnector, color: Any) -> int:
+def priority_avatar(conn: JiraClient, color: Any) -> int:
     """The id of the system priority avatar named like Jira's icon for `color`
     (medium when the colour is not one of Jira's), else the first one."""
     icon = ICONS[COLORS.index(color)] if color in COLORS else ICONS[2]
@@ -167,7 +161,7 @@ def priority_avatar(conn: JiraConnector, color: Any) -> int:
     return int((named or avatars)[0]["id"])
 
 
-def current(conn: JiraConnector) -> list[ConfigObject]:
+def current(conn: JiraClient) -> list[ConfigObject]:
     """Every priority (ownership from the description marker) and the mapped teams found."""
     objects = []
     for raw in read_priorities(conn):
@@ -188,7 +182,7 @@ def current(conn: JiraConnector) -> list[ConfigObject]:
     return objects
 
 
-def find_teams(conn: JiraConnector) -> dict[str, str]:
+def find_teams(conn: JiraClient) -> dict[str, str]:
     """The Desk.teams values that exist on the site (name -> id), read per team_mode."""
     wanted = list(dict.fromkeys(conn.desk.teams.values()))
     if not wanted:
@@ -213,7 +207,7 @@ def find_teams(conn: JiraConnector) -> dict[str, str]:
     return users
 
 
-def _groups(conn: JiraConnector, names: list[str]) -> dict[str, str]:
+def _groups(conn: JiraClient, names: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     start = 0
     while True:
@@ -234,7 +228,7 @@ def _groups(conn: JiraConnector, names: list[str]) -> dict[str, str]:
 
 
 def write(
-    conn: JiraConnector, op: Literal["create", "update", "delete"], obj: ConfigObject
+    conn: JiraClient, op: Literal["create", "update", "delete"], obj: ConfigObject
 ) -> ConfigObject:
     """Create, update or delete one priority; everything else is verify-only."""
     if obj.verify_only or obj.kind != "priority":
@@ -263,105 +257,3 @@ def write(
     if task.get("status") in FAILED_TASK:
         raise DeskError(conn.desk.name, label, f"task {task.get('status')}: {task.get('message')}")
     return obj
-
-
-# --- desks check ------------------------------------------------------------------
-
-Add = Callable[[str, bool, str], None]
-
-
-def check(conn: JiraConnector) -> list[CheckItem]:
-    """Credentials, permissions, the scope's JQL and every mapped id; never raises."""
-    items: list[CheckItem] = []
-
-    def add(item: str, ok: bool, detail: str = "") -> None:
-        items.append(CheckItem(conn.desk.name, item, ok, detail))
-
-    try:
-        me = conn.get_json("myself", "read the account")
-    except EscaladaError as error:
-        add("credentials", False, str(error))
-        return items
-    add("credentials", True, f"authenticated as {me.get('displayName') or me.get('accountId')}")
-    for name, probe in (
-        ("permissions", _permissions),
-        ("scope", _scope),
-        ("priorities", _priorities),
-        ("fields", _fields),
-        ("teams", _teams),
-    ):
-        try:
-            probe(conn, add)
-        except EscaladaError as error:
-            add(name, False, str(error))
-    return items
-
-
-def _permissions(conn: JiraConnector, add: Add) -> None:
-    keys = ["BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS"]
-    if conn.options.team_mode == "assignee":
-        keys.append("ASSIGN_ISSUES")
-    params = {"permissions": ",".join(keys)}
-    where = "in at least one project (set spec.options.project to check one)"
-    if conn.options.project:
-        params["projectKey"] = conn.options.project
-        where = f"in project {conn.options.project}"
-    granted = conn.get_json("mypermissions", "read permissions", params=params)["permissions"]
-    for key in keys:
-        ok = bool((granted.get(key) or {}).get("havePermission"))
-        add(f"permission {key}", ok, f"{'granted' if ok else 'missing'} {where}")
-
-
-def _scope(conn: JiraConnector, add: Add) -> None:
-    jql = candidate_jql(conn.desk)
-    client = conn.client()
-    conn.call(
-        "try the scope",
-        lambda: client.enhanced_search_issues(jql, maxResults=1, fields="id", json_result=True),
-        {400: "fix spec.scope: it must be valid JQL (try it in Jira's issue search)"},
-    )
-    add("scope", True, f"JQL accepted: {jql}")
-
-
-def _priorities(conn: JiraConnector, add: Add) -> None:
-    names = {str(p["name"]): str(p["id"]) for p in read_priorities(conn)}
-    for policy_name, value in conn.desk.priorities.items():
-        ok = value in names or value in names.values()
-        detail = f"{policy_name} -> {value}"
-        if not ok:
-            detail += " not found (`escalada apply` creates it, or fix spec.priorities)"
-        add(f"priority {value}", ok, detail)
-
-
-def _fields(conn: JiraConnector, add: Add) -> None:
-    client = conn.client()
-    known = {str(f["id"]): f for f in conn.call("read fields", client.fields)}
-    roles: dict[str, str] = {}
-    if conn.options.team_mode == "field" and conn.options.team_field:
-        roles[conn.options.team_field] = "team"
-    for role, mapping in (("impact", conn.desk.impact), ("urgency", conn.desk.urgency)):
-        if mapping is not None and mapping.field:
-            roles[mapping.field] = role
-    for name, field_id in conn.desk.fields.items():
-        roles.setdefault(field_id, f"fields.{name}")
-    for field_id, role in roles.items():
-        field = known.get(field_id)
-        if field is None:
-            add(f"field {field_id}", False, f"{role}: no such field on the site")
-            continue
-        detail = f"{role}: {field.get('name')}"
-        schema = field.get("schema") or {}
-        ok = role != "team" or (
-            schema.get("type") == "group" and str(schema.get("custom", "")).endswith("grouppicker")
-        )
-        if not ok:
-            detail += " is not a single group picker (team_mode field writes {name: <group>})"
-        add(f"field {field_id}", ok, detail)
-
-
-def _teams(conn: JiraConnector, add: Add) -> None:
-    found = find_teams(conn)
-    kind = {"field": "group", "component": "component", "assignee": "user"}[conn.options.team_mode]
-    for team, value in conn.desk.teams.items():
-        ok = value in found
-        add(f"{kind} {value}", ok, f"team {team}" + ("" if ok else f": no such {kind}"))

@@ -55,7 +55,9 @@ from escalada.connectors.comments import comment_triggers
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
+from escalada.connectors.jira import check as jira_check
 from escalada.connectors.jira import config as jira_config
+from escalada.connectors.jira.client import Hints
 from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import candidate_jql
 from escalada.connectors.jira.tickets import plan_write
@@ -76,7 +78,6 @@ log = logging.getLogger("escalada.jira")
 REST = "/rest/api/2"
 SERVICEDESK = "/rest/servicedeskapi"
 SEARCH_PAGE = 5000  # search/jql's documented ceiling; the server clamps it per fields asked
-Hints = Mapping[int, str]
 
 HINT_401 = (
     "the credentials were refused: check the email and API token named in the Desk's auth; "
@@ -373,7 +374,7 @@ class JiraConnector:
     # --- checks and reconciler ------------------------------------------------
 
     def check(self) -> list[CheckItem]:
-        return jira_config.check(self)
+        return jira_check.check(self)
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:
         return jira_config.desired(self.desk, self.options, policy)

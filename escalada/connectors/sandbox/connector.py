@@ -37,6 +37,7 @@ from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.mapping import ReadBack
+from escalada.connectors.sandbox import check as sandbox_check
 from escalada.connectors.sandbox.config import desired_config
 from escalada.connectors.sandbox.options import db_path
 from escalada.connectors.sandbox.scope import parse_scope
@@ -69,11 +70,6 @@ _LATEST_COMMENT = (
     "(SELECT n.body FROM notes n WHERE n.ticket = t.key AND n.internal = 0"
     f" AND n.author != '{ESCALADA_AUTHOR}' ORDER BY n.id DESC LIMIT 1) AS latest_comment"
 )
-_MISSING = {
-    "group": "no such group in the sandbox: map the team to one it has (`escalada sandbox show "
-    "--config` lists them; `escalada sandbox seed` creates the example policy's teams)",
-    "priority": "no such priority in the sandbox: `escalada apply` creates the policy's priorities",
-}
 
 
 class SandboxConnector:
@@ -264,33 +260,14 @@ class SandboxConnector:
     # --- checks and configuration ----------------------------------------------
 
     def check(self) -> list[CheckItem]:
-        """The file opens as a sandbox, and every group and priority the Desk maps
-        (or, given the policy, every team that holds work and every priority) exists."""
-        open_count, total = self._run(
+        counts = self._run(
             "check",
             "SELECT count(*) FILTER (WHERE status IN ('open', 'pending')), count(*) FROM tickets",
             [],
         ).fetchone()
-        items = [
-            CheckItem(
-                self.desk.name, "database", True, f"{self.path}: {total} tickets, {open_count} open"
-            )
-        ]
-        present = {(obj.kind, obj.name) for obj in self.current_config()}
-        wanted = [("group", name) for name in self.desk.teams.values()]
-        wanted += [("priority", name) for name in self.desk.priorities.values()]
-        if self.policy is not None:
-            wanted += [
-                (obj.kind, obj.name)
-                for obj in desired_config(self.desk, self.policy)
-                if obj.kind in ("group", "priority")
-            ]
-        for kind, name in dict.fromkeys(wanted):
-            ok = (kind, name) in present
-            items.append(
-                CheckItem(self.desk.name, f"{kind} {name}", ok, "exists" if ok else _MISSING[kind])
-            )
-        return items
+        return sandbox_check.check(
+            self.desk, self.path, tuple(counts), self.current_config(), self.policy
+        )
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:
         return desired_config(self.desk, policy)

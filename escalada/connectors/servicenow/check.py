@@ -11,20 +11,17 @@ A misconfiguration is a failed CheckItem with the fix, never an exception."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from escalada.connectors.base import CheckItem
+from escalada.connectors.servicenow.client import Connection
 from escalada.connectors.servicenow.options import impact_field
 from escalada.connectors.servicenow.options import query_safe
 from escalada.connectors.servicenow.options import urgency_field
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 
-if TYPE_CHECKING:
-    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
-
-def run_checks(sn: ServiceNowConnector) -> list[CheckItem]:
+def run_checks(sn: Connection) -> list[CheckItem]:
     desk = sn.desk.name
     table = sn.options.table
     items: list[CheckItem] = []
@@ -58,7 +55,7 @@ def failed(desk: str, item: str, error: EscaladaError) -> CheckItem:
     return CheckItem(desk, item, False, error.message + (f" ({error.hint})" if error.hint else ""))
 
 
-def _groups(sn: ServiceNowConnector) -> list[CheckItem]:
+def _groups(sn: Connection) -> list[CheckItem]:
     desk = sn.desk.name
     wanted = sorted(set(sn.desk.teams.values()))
     if not wanted:
@@ -87,7 +84,7 @@ def _groups(sn: ServiceNowConnector) -> list[CheckItem]:
     return items
 
 
-def _fields(sn: ServiceNowConnector) -> list[CheckItem]:
+def _fields(sn: Connection) -> list[CheckItem]:
     desk = sn.desk.name
     options = sn.options
     wanted = {impact_field(sn.desk): "impact", urgency_field(sn.desk): "urgency"}
@@ -125,7 +122,7 @@ def _fields(sn: ServiceNowConnector) -> list[CheckItem]:
     return items
 
 
-def _choices(sn: ServiceNowConnector) -> list[CheckItem]:
+def _choices(sn: Connection) -> list[CheckItem]:
     desk = sn.desk
     mapped = {"priority": ("priority", dict(desk.priorities))}
     if desk.impact:

@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
 from typing import Any
-from typing import Literal
 
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.servicenow.client import Connection
 from escalada.connectors.servicenow.config import MARKER
 from escalada.connectors.servicenow.config import SLA_SUFFIX
 from escalada.connectors.servicenow.config import lookup_name
 from escalada.connectors.servicenow.config import sla_attrs
 from escalada.connectors.servicenow.config import sla_record
 from escalada.connectors.servicenow.options import query_safe
+from escalada.connectors.servicenow.records import SPAN_FIELDS
+from escalada.connectors.servicenow.records import Op
+from escalada.connectors.servicenow.records import delete
+from escalada.connectors.servicenow.records import insert
+from escalada.connectors.servicenow.records import update
+from escalada.connectors.servicenow.schedules import write_schedule
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 
-if TYPE_CHECKING:
-    from escalada.connectors.servicenow.connector import ServiceNowConnector
-
-Op = Literal["create", "update", "delete"]
-SPAN_FIELDS = ["schedule", "name", "start_date_time", "end_date_time", "days_of_week", "type"]
 SLA_FIELDS = [
     "name",
     "collection",
@@ -46,15 +46,9 @@ SLA_FIELDS = [
     "when_to_cancel",
     "active",
 ]
-SPAN_REFUSED_HINT = (
-    "this instance refuses Table API writes to schedule entries (one integrator reports a "
-    "'Schedule Item validate' business rule doing so): add the entries listed in "
-    "`escalada plan` by hand under System Scheduler > Schedules, or let the integration "
-    "user pass that rule; the schedule record itself was written"
-)
 
 
-def read_config(sn: ServiceNowConnector) -> list[ConfigObject]:
+def read_config(sn: Connection) -> list[ConfigObject]:
     lookups = _lookups(sn) if sn.options.manage_priority_lookup else []
     objects = _groups(sn) + lookups + _schedules(sn)
     rows = sn.rows(
@@ -78,7 +72,7 @@ def read_config(sn: ServiceNowConnector) -> list[ConfigObject]:
     return objects
 
 
-def _groups(sn: ServiceNowConnector) -> list[ConfigObject]:
+def _groups(sn: Connection) -> list[ConfigObject]:
     names = sorted({query_safe(g, "group") for g in sn.desk.teams.values()})
     if not names:
         return []
@@ -91,7 +85,7 @@ def _groups(sn: ServiceNowConnector) -> list[ConfigObject]:
     ]
 
 
-def _lookups(sn: ServiceNowConnector) -> list[ConfigObject]:
+def _lookups(sn: Connection) -> list[ConfigObject]:
     rows = sn.rows(
         "dl_u_priority",
         "",
@@ -121,7 +115,7 @@ def _lookups(sn: ServiceNowConnector) -> list[ConfigObject]:
     return list(found.values())
 
 
-def _schedules(sn: ServiceNowConnector) -> list[ConfigObject]:
+def _schedules(sn: Connection) -> list[ConfigObject]:
     schedules = sn.rows("cmn_schedule", "", ["name", "time_zone", "description"], "read schedules")
     managed = {r["sys_id"][0]: r for r in schedules if MARKER in r["description"][0]}
     children: dict[str, str] = {}  # schedule -> its holiday child schedule
@@ -191,7 +185,7 @@ def _iso(stamp: str) -> str:
 # --- writing ------------------------------------------------------------------
 
 
-def write_config(sn: ServiceNowConnector, op: Op, obj: ConfigObject) -> ConfigObject:
+def write_config(sn: Connection, op: Op, obj: ConfigObject) -> ConfigObject:
     if obj.verify_only or obj.kind == "group":
         raise EscaladaError(
             f"{obj.key}: escalada verifies assignment groups, it never writes them",
@@ -209,12 +203,12 @@ def write_config(sn: ServiceNowConnector, op: Op, obj: ConfigObject) -> ConfigOb
         schedule = _schedule_id(sn, obj.attrs["schedule"]) if op != "delete" else ""
         return _write_row(sn, op, obj, "contract_sla", sla_record(obj.name, obj.attrs, schedule))
     if obj.kind == "schedule":
-        return _write_schedule(sn, op, obj)
+        return write_schedule(sn, op, obj)
     raise EscaladaError(f"{obj.key}: servicenow has no configuration objects of kind {obj.kind}")
 
 
 def _write_row(
-    sn: ServiceNowConnector, op: Op, obj: ConfigObject, table: str, values: Mapping[str, str]
+    sn: Connection, op: Op, obj: ConfigObject, table: str, values: Mapping[str, str]
 ) -> ConfigObject:
     if op == "create":
         return replace(obj, id=insert(sn, table, values, obj.key))
@@ -227,47 +221,7 @@ def _write_row(
     return obj
 
 
-def insert(sn: ServiceNowConnector, table: str, values: Mapping[str, str], what: str) -> str:
-    record = sn.client.GlideRecord(table)
-    record.initialize()
-    for name, value in values.items():
-        record.set_value(name, value)
-    with sn.call(f"create {what} ({table})"):
-        sys_id = record.insert()
-    return str(sys_id)
-
-
-def update(
-    sn: ServiceNowConnector, table: str, sys_id: str, values: Mapping[str, str], what: str
-) -> None:
-    """pysnc sends only fields it read, so read them first, then PATCH the changed ones."""
-    record = sn.client.GlideRecord(table)
-    record.fields = list(values)
-    with sn.call(f"read {what} ({table} {sys_id})"):
-        found = record.get(sys_id)
-    if not found:
-        raise DeskError(
-            sn.desk.name,
-            f"update {what}",
-            f"{table} {sys_id} no longer exists",
-            hint="run `escalada plan` again",
-        )
-    for name, value in values.items():
-        record.set_value(name, value)
-    if record.changes():
-        with sn.call(f"update {what} ({table} {sys_id})"):
-            record.update()
-
-
-def delete(sn: ServiceNowConnector, table: str, sys_id: str, what: str) -> None:
-    record = sn.client.GlideRecord(table)
-    record.initialize()
-    record.set_value("sys_id", sys_id)
-    with sn.call(f"delete {what} ({table} {sys_id})"):
-        record.delete()
-
-
-def _schedule_id(sn: ServiceNowConnector, name: str) -> str:
+def _schedule_id(sn: Connection, name: str) -> str:
     if not name:
         return ""  # no schedule: the SLA runs 24x7
     rows = sn.rows(
@@ -285,38 +239,3 @@ def _schedule_id(sn: ServiceNowConnector, name: str) -> str:
             hint="apply the schedule first (`escalada apply` orders schedules before SLAs)",
         )
     return ours[0]["sys_id"][0]
-
-
-def _write_schedule(sn: ServiceNowConnector, op: Op, obj: ConfigObject) -> ConfigObject:
-    from escalada.connectors.servicenow.schedules import write_schedule
-
-    return write_schedule(sn, op, obj)
-
-
-def span_values(schedule: str, span: Mapping[str, str]) -> dict[str, str]:
-    return {
-        "schedule": schedule,
-        "name": span["name"],
-        "start_date_time": span["start"],
-        "end_date_time": span["end"],
-        "all_day": "false",
-        "repeat_type": "weekly",
-        "repeat_count": "1",
-        "days_of_week": span["days_of_week"],
-        "type": "",
-        "show_as": "busy",
-    }
-
-
-def holiday_values(schedule: str, day: Mapping[str, str]) -> dict[str, str]:
-    compact = day["date"].replace("-", "")
-    return {
-        "schedule": schedule,
-        "name": day["name"],
-        "start_date_time": f"{compact}T000000",
-        "end_date_time": f"{compact}T235959",
-        "all_day": "true",
-        "repeat_type": "",
-        "type": "exclude",
-        "show_as": "free",
-    }

@@ -43,6 +43,7 @@ from escalada.connectors.comments import wants_latest_comment
 from escalada.connectors.http import error_for_status
 from escalada.connectors.servicenow import options as opts
 from escalada.connectors.servicenow import tickets as tr
+from escalada.connectors.servicenow.client import BatchUnserviced
 from escalada.connectors.servicenow.session import authenticate
 from escalada.connectors.session import resilient_session
 from escalada.errors import ConflictError
@@ -77,10 +78,6 @@ HINTS = {
     "(incidents, sys_user_group, sys_journal_field); `escalada apply` needs `admin` "
     "(dl_u_priority, contract_sla, cmn_schedule*)",
 }
-
-
-class BatchUnserviced(DeskError):
-    """ServiceNow's Batch API returned the request in `unserviced_requests`."""
 
 
 class ServiceNowConnector:

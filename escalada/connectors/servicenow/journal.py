@@ -16,33 +16,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from escalada.connectors.servicenow.client import BatchUnserviced
+from escalada.connectors.servicenow.client import Connection
 from escalada.connectors.servicenow.options import query_safe
 from escalada.connectors.servicenow.tickets import latest_markers
 from escalada.marker import NOTE_PREFIX
 from escalada.ticket import EscalationState
-
-if TYPE_CHECKING:
-    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 FIELDS = ("element_id", "sys_created_on", "value")
 JOURNAL_IDS = 1000
 JOURNAL_ROWS = 1000
 
 
-def _pages(sn: ServiceNowConnector, ids: Sequence[str]) -> list[list[str]]:
+def _pages(sn: Connection, ids: Sequence[str]) -> list[list[str]]:
     size = min(sn.options.page_size, JOURNAL_IDS)
     return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
 
 
 def _rows(
-    sn: ServiceNowConnector, ids: list[str], query: Callable[[str], str], operation: str
+    sn: Connection, ids: list[str], query: Callable[[str], str], operation: str
 ) -> list[dict[str, tuple[str, str]]]:
     """The journal rows for `ids`, halving the sys_id list while the Batch API leaves it
     unserviced."""
-    from escalada.connectors.servicenow.connector import BatchUnserviced
-
     try:
         listed = query(",".join(ids))
         return sn.rows("sys_journal_field", listed, FIELDS, operation, page=JOURNAL_ROWS)
@@ -53,7 +49,7 @@ def _rows(
     return [*_rows(sn, ids[:half], query, operation), *_rows(sn, ids[half:], query, operation)]
 
 
-def note_markers(sn: ServiceNowConnector, ids: Sequence[str]) -> dict[str, EscalationState]:
+def note_markers(sn: Connection, ids: Sequence[str]) -> dict[str, EscalationState]:
     """The newest work-note marker of each ticket (by sys_id)."""
     found = []
 
@@ -69,7 +65,7 @@ def note_markers(sn: ServiceNowConnector, ids: Sequence[str]) -> dict[str, Escal
     return latest_markers(found)
 
 
-def latest_comments(sn: ServiceNowConnector, ids: Sequence[str]) -> dict[str, str]:
+def latest_comments(sn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The newest `comments` entry of each ticket that escalada's account did not write."""
     user = sn.user or sn.options.user
     mine = f"^sys_created_by!={query_safe(user, 'user')}" if user else ""

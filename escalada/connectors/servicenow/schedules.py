@@ -12,27 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.servicenow.client import Connection
 from escalada.connectors.servicenow.config import MARKER
-from escalada.connectors.servicenow.config_records import SPAN_FIELDS
-from escalada.connectors.servicenow.config_records import SPAN_REFUSED_HINT
-from escalada.connectors.servicenow.config_records import Op
-from escalada.connectors.servicenow.config_records import delete
-from escalada.connectors.servicenow.config_records import holiday_values
-from escalada.connectors.servicenow.config_records import insert
-from escalada.connectors.servicenow.config_records import span_values
-from escalada.connectors.servicenow.config_records import update
+from escalada.connectors.servicenow.records import SPAN_FIELDS
+from escalada.connectors.servicenow.records import SPAN_REFUSED_HINT
+from escalada.connectors.servicenow.records import Op
+from escalada.connectors.servicenow.records import delete
+from escalada.connectors.servicenow.records import holiday_values
+from escalada.connectors.servicenow.records import insert
+from escalada.connectors.servicenow.records import span_values
+from escalada.connectors.servicenow.records import update
 from escalada.errors import DeskError
-
-if TYPE_CHECKING:
-    from escalada.connectors.servicenow.connector import ServiceNowConnector
 
 SPAN_KEY = ("name", "start_date_time", "end_date_time", "days_of_week", "type")
 
 
-def write_schedule(sn: ServiceNowConnector, op: Op, obj: ConfigObject) -> ConfigObject:
+def write_schedule(sn: Connection, op: Op, obj: ConfigObject) -> ConfigObject:
     zone = str(obj.attrs.get("time_zone", ""))
     if op == "create":
         sys_id = insert(
@@ -63,7 +60,7 @@ def write_schedule(sn: ServiceNowConnector, op: Op, obj: ConfigObject) -> Config
     return obj
 
 
-def _holidays(sn: ServiceNowConnector, obj: ConfigObject, parent: str, zone: str) -> None:
+def _holidays(sn: Connection, obj: ConfigObject, parent: str, zone: str) -> None:
     days = obj.attrs.get("holidays", [])
     child = _child(sn, parent)
     if not days:
@@ -81,7 +78,7 @@ def _holidays(sn: ServiceNowConnector, obj: ConfigObject, parent: str, zone: str
     _sync(sn, obj, child_id, days, holidays=True)
 
 
-def _child(sn: ServiceNowConnector, parent: str) -> tuple[str, str] | None:
+def _child(sn: Connection, parent: str) -> tuple[str, str] | None:
     """(holiday schedule sys_id, link sys_id) of a schedule, if it has one."""
     links = sn.rows(
         "cmn_other_schedule",
@@ -97,14 +94,14 @@ def _child(sn: ServiceNowConnector, parent: str) -> tuple[str, str] | None:
     return None
 
 
-def _drop_child(sn: ServiceNowConnector, obj: ConfigObject, child: str, link: str) -> None:
+def _drop_child(sn: Connection, obj: ConfigObject, child: str, link: str) -> None:
     _sync(sn, obj, child, [], holidays=True)
     delete(sn, "cmn_other_schedule", link, f"{obj.key} holidays link")
     delete(sn, "cmn_schedule", child, f"{obj.key} holidays")
 
 
 def _sync(
-    sn: ServiceNowConnector,
+    sn: Connection,
     obj: ConfigObject,
     schedule: str,
     wanted: Sequence[Mapping[str, str]],

@@ -4,18 +4,14 @@ for a misconfiguration."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from escalada.connectors.base import CheckItem
 from escalada.connectors.zendesk import config as zendesk_config
+from escalada.connectors.zendesk.client import ZendeskClient
 from escalada.connectors.zendesk.tickets import PRIORITIES
 from escalada.errors import EscaladaError
 
-if TYPE_CHECKING:
-    from escalada.connectors.zendesk.connector import ZendeskConnector
 
-
-def check(connector: ZendeskConnector) -> list[CheckItem]:
+def check(connector: ZendeskClient) -> list[CheckItem]:
     name = connector.desk.name
     try:
         user = connector.me()

@@ -30,12 +30,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 from typing import Any
 
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.slaterms import exclusive_levels
+from escalada.connectors.zendesk.client import ZendeskClient
 from escalada.connectors.zendesk.schedules import holidays
 from escalada.connectors.zendesk.schedules import intervals
 from escalada.connectors.zendesk.schedules import zendesk_time_zone
@@ -49,9 +49,6 @@ from escalada.errors import EscaladaError
 from escalada.policy.model import Calendar
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-
-if TYPE_CHECKING:
-    from escalada.connectors.zendesk.connector import ZendeskConnector
 
 MARKER = "[managed by escalada]"
 SCHEDULE_SUFFIX = " [escalada]"
@@ -219,7 +216,7 @@ def _sla_filter(desk: Desk) -> tuple[dict[str, list[dict[str, Any]]] | None, str
 # --- current ------------------------------------------------------------------
 
 
-def current(connector: ZendeskConnector) -> list[ConfigObject]:
+def current(connector: ZendeskClient) -> list[ConfigObject]:
     desk = connector.desk
     objects = []
     names = {name: gid for gid, name in connector.groups(refresh=True).items()}
@@ -304,7 +301,7 @@ def current(connector: ZendeskConnector) -> list[ConfigObject]:
     return objects
 
 
-def _ticket_field(connector: ZendeskConnector, field_id: str) -> dict[str, Any] | None:
+def _ticket_field(connector: ZendeskClient, field_id: str) -> dict[str, Any] | None:
     try:
         data = connector.request("GET", f"ticket_fields/{field_id}.json", f"read field {field_id}")
     except DeskError as error:
@@ -318,7 +315,7 @@ def _ticket_field(connector: ZendeskConnector, field_id: str) -> dict[str, Any] 
 # --- write --------------------------------------------------------------------
 
 
-def write(connector: ZendeskConnector, op: str, obj: ConfigObject) -> ConfigObject:
+def write(connector: ZendeskClient, op: str, obj: ConfigObject) -> ConfigObject:
     where = f"desk {connector.desk.name!r}: {op} {obj.key}"
     if obj.verify_only or obj.kind == "group":
         raise EscaladaError(
@@ -348,7 +345,7 @@ def write(connector: ZendeskConnector, op: str, obj: ConfigObject) -> ConfigObje
     raise EscaladaError(f"{where}: escalada does not write {obj.kind} objects on Zendesk")
 
 
-def _write_options(connector: ZendeskConnector, obj: ConfigObject, where: str) -> ConfigObject:
+def _write_options(connector: ZendeskClient, obj: ConfigObject, where: str) -> ConfigObject:
     field_id = obj.attrs["field"]
     field = _ticket_field(connector, field_id)
     if field is None:
@@ -372,7 +369,7 @@ def _write_options(connector: ZendeskConnector, obj: ConfigObject, where: str) -
 
 
 def _write_schedule(
-    connector: ZendeskConnector, op: str, obj: ConfigObject, where: str
+    connector: ZendeskClient, op: str, obj: ConfigObject, where: str
 ) -> ConfigObject:
     if not obj.attrs.get("time_zone"):
         raise EscaladaError(f"{where}: no Zendesk time zone", hint=obj.note)
@@ -412,7 +409,7 @@ def _write_schedule(
 # --- check --------------------------------------------------------------------
 
 
-def check_mapped(connector: ZendeskConnector) -> list[CheckItem]:
+def check_mapped(connector: ZendeskClient) -> list[CheckItem]:
     """Every mapped group exists; every mapped field exists with the mapped options."""
     desk = connector.desk
     items = []

@@ -9,20 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from typing import Any
 
 from escalada.connectors.slaterms import Exclusive
 from escalada.connectors.slaterms import Term
 from escalada.connectors.slaterms import pausing_statuses
+from escalada.connectors.zendesk.client import ZendeskClient
 from escalada.connectors.zendesk.tickets import PRIORITIES
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
-
-if TYPE_CHECKING:
-    from escalada.connectors.zendesk.connector import ZendeskConnector
 
 TARGETS = ("respond_within", "update_every", "resolve_within")  # the order metrics are listed
 
@@ -167,7 +164,7 @@ def named_filter(filter_: Mapping[str, Any], names: Mapping[int, str]) -> dict[s
     return {key: [named(c) for c in filter_.get(key) or []] for key in ("all", "any")}
 
 
-def filter_with_ids(connector: ZendeskConnector, filter_: Mapping[str, Any], where: str) -> Any:
+def filter_with_ids(connector: ZendeskClient, filter_: Mapping[str, Any], where: str) -> Any:
     """A desired filter, organisation names replaced by ids: one search per name
     (Search Organizations, `GET /api/v2/organizations/search?name=`: "its name must
     exactly match the value provided (case insensitive)", Zendesk's OpenAPI,
