@@ -6,10 +6,11 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timezone
 from pathlib import Path
 from typing import IO
 from typing import Any
+
+from escalada.instants import to_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class AuditRecord:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "time": _utc(self.time),
+            "time": to_iso(self.time),
             "desk": self.desk,
             "ticket": self.ticket,
             "path": self.path,
@@ -38,13 +39,6 @@ class AuditRecord:
             "dry_run": self.dry_run,
             "result": self.result,
         }
-
-
-def _utc(moment: datetime) -> str:
-    """UTC with a Z, whatever zone the cycle's clock used (the demo runs on local time)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class AuditLog:

@@ -1,11 +1,20 @@
-"""ISO-8601 instants as policies, tickets and desks write them.
+"""Instants and durations as escalada reads and writes them: the one module.
 
 Python 3.10's `datetime.fromisoformat` refuses a trailing `Z` (3.11 takes it),
-so every parser of an instant goes through `from_iso`; `to_iso` writes one."""
+so every parser of an instant goes through `from_iso`. Every instant escalada
+writes goes through `to_iso` (JSON, audit, notifications, logs) or `stamp`
+(reasons and text for people), both in UTC; `human` writes a duration for
+people."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from functools import lru_cache
+
+_ZERO = timedelta(0)
+_MINUTE = timedelta(minutes=1)
 
 
 def from_iso(text: str) -> datetime:
@@ -20,8 +29,48 @@ def from_iso(text: str) -> datetime:
 
 
 def to_iso(moment: datetime) -> str:
-    """An instant to the second, UTC written `Z`: `2026-11-23T10:00:00Z`."""
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    """An instant to the second in UTC, written with a `Z`: `2026-11-23T10:00:00Z`,
+    whatever zone `moment` carries (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    elif moment.utcoffset() != _ZERO:
+        try:
+            moment = moment.astimezone(timezone.utc)
+        except OverflowError:  # within hours of datetime's ends: write the offset
+            return moment.isoformat(timespec="seconds")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=4096)
+def stamp(moment: datetime) -> str:
+    """An instant for people and reasons, in UTC to the minute: `2026-11-23 09:55Z`."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
+
+
+_HUMAN: dict[int, str] = {}
+
+
+def human(delta: timedelta) -> str:
+    """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped; the
+    sign too: callers say "left" or "overdue").
+
+    Cached by whole minutes: every escalation names two durations."""
+    minutes = (-delta if delta < _ZERO else delta) // _MINUTE
+    found = _HUMAN.get(minutes)
+    if found is None:
+        if minutes < 60:
+            found = f"{minutes}m"
+        elif minutes < 1440:
+            found = f"{minutes // 60}h{minutes % 60:02d}m"
+        else:
+            days, rest = divmod(minutes, 1440)
+            found = f"{days}d {rest // 60}h{rest % 60:02d}m"
+        if len(_HUMAN) >= 65536:
+            _HUMAN.clear()
+        _HUMAN[minutes] = found
+    return found
 
 
 # The instants escalada computes with: due times add weeks to an instant and

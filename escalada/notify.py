@@ -17,7 +17,6 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ import requests
 
 from escalada.connectors.http import retry_after_seconds
 from escalada.errors import EscaladaError
+from escalada.instants import to_iso
 from escalada.policy.model import Channel
 from escalada.policy.model import SecretRef
 from escalada.secrets import Secret
@@ -78,10 +78,6 @@ def headline(message: Notification) -> str:
     return f"{message.ticket} escalated to level {message.level}{where}"
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -104,7 +100,7 @@ def slack_payload(message: Notification) -> dict[str, Any]:
     link = _slack_link(message.url, message.ticket)
     title = _slack_escape(_clip(message.title, 500))
     reason = _slack_escape(_clip(message.reason, 2500))
-    details = [message.desk, f"level {message.level}", f"{_iso(message.at)}"]
+    details = [message.desk, f"level {message.level}", f"{to_iso(message.at)}"]
     if message.path:
         details.insert(1, f"path {message.path}")
     if message.team:
@@ -136,7 +132,7 @@ def teams_payload(message: Notification) -> dict[str, Any]:
         facts.append(("Path", message.path))
     if message.team:
         facts.append(("Team", message.team))
-    facts.append(("At", _iso(message.at)))
+    facts.append(("At", to_iso(message.at)))
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -182,7 +178,7 @@ def webhook_payload(message: Notification) -> dict[str, Any]:
         "team": message.team,
         "action": message.action,
         "reason": message.reason,
-        "at": _iso(message.at),
+        "at": to_iso(message.at),
     }
 
 

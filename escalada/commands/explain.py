@@ -19,11 +19,11 @@ from typing import Any
 import click
 
 from escalada.engine.evaluator import Evaluator
-from escalada.engine.levels import human
-from escalada.engine.levels import iso
-from escalada.engine.levels import stamp
 from escalada.engine.trace import Assessment
 from escalada.engine.trace import LevelStatus
+from escalada.instants import human
+from escalada.instants import stamp
+from escalada.instants import to_iso
 from escalada.policy.model import Policy
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
@@ -55,8 +55,8 @@ def state_json(state: EscalationState) -> dict[str, Any]:
     return {
         "path": state.path,
         "level": state.level,
-        "since": iso(state.since) if state.since else None,
-        "updated": iso(state.updated) if state.updated else None,
+        "since": to_iso(state.since) if state.since else None,
+        "updated": to_iso(state.updated) if state.updated else None,
         "asked": state.asked,
         "pending": state.pending,
         "history": list(state.history),
@@ -85,7 +85,7 @@ def as_json(assessment: Assessment) -> dict[str, Any]:
         "level": d.level,
         "team": d.team,
         "actions": [action_json(a) for a in d.actions],
-        "next": {"level": d.next.level, "at": iso(d.next.at)} if d.next else None,
+        "next": {"level": d.next.level, "at": to_iso(d.next.at)} if d.next else None,
     }
 
 

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from escalada.engine.escalation import EscalationReasons
-from escalada.engine.levels import Clocks
 from escalada.engine.levels import LevelPlan
-from escalada.engine.levels import human
-from escalada.engine.levels import stamp
 from escalada.engine.reasons import sla_texts
 from escalada.engine.reasons import ticket_values
-from escalada.engine.teams import ResolvedTeam
-from escalada.policy.model import EscalationPath
+from escalada.engine.situation import PriorityOutcome
+from escalada.engine.situation import Situation
+from escalada.engine.teams import TeamResolver
+from escalada.instants import human
+from escalada.instants import stamp
+from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.templates import DEFAULTS
 from escalada.policy.templates import compiled
@@ -41,14 +41,7 @@ from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import Decision
 from escalada.ticket import EscalationState
-from escalada.ticket import NextStep
 from escalada.ticket import Ticket
-
-if TYPE_CHECKING:
-    from escalada.engine.evaluator import Evaluator
-    from escalada.engine.evaluator import PriorityOutcome
-    from escalada.engine.evaluator import Source
-
 
 # The placeholders a set_priority reason can use that depend only on the
 # priority outcome, that is on the ticket's written priority, impact and urgency.
@@ -63,20 +56,20 @@ def carries_state(state: EscalationState) -> bool:
 
 
 class Writer:
-    """Builds actions and decisions for one Evaluator."""
+    """Builds actions and decisions for one Evaluator's policy."""
 
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.ev = evaluator
+    def __init__(self, policy: Policy, teams: TeamResolver) -> None:
+        self.policy = policy
         self._parts = {name: compiled(text) for name, text in DEFAULTS.items()}
-        self._reasons = EscalationReasons(evaluator)
+        self._reasons = EscalationReasons()
         # (instant, escalation states shared at it): swapped as one tuple, so
         # threads evaluating at different instants never share a state
         self._states: tuple[datetime | None, dict[tuple[str, int, bool], EscalationState]] = (
             None,
             {},
         )
-        self._teams = evaluator.teams
-        matrix = evaluator.matrix
+        self._teams = teams
+        matrix = policy.matrix
         self._priorities: dict[str | None, Priority] = {}
         self._priorities.update(matrix.priorities if matrix else {})
         self._corrections: dict[tuple[str | None, str | None, str | None], Action] = {}
@@ -91,7 +84,7 @@ class Writer:
         old = ticket.escalation
         if carries_state(old):
             values = ticket_values(
-                ticket, outcome.effective, self.ev.priority(outcome.effective), now
+                ticket, outcome.effective, self.policy.priority(outcome.effective), now
             )
             was = f" (was level {old.level} on {old.path})" if old.path else ""
             values["why"] = why + was
@@ -99,24 +92,12 @@ class Writer:
             actions.append(Action("clear", text, state=NOT_ESCALATED))
         return Decision(ticket.key, outcome.effective, None, 0, None, tuple(actions))
 
-    def on_path(
-        self,
-        ticket: Ticket,
-        now: datetime,
-        outcome: PriorityOutcome,
-        path: EscalationPath,
-        plans: tuple[LevelPlan, ...],
-        clocks: Clocks,
-        level: int,
-        held: int | None,
-        source: Source | None,
-        moved: Source | None,
-        asks: list[str],
-        next_: NextStep | None,
-    ) -> Decision:
+    def on_path(self, situation: Situation) -> Decision:
+        ticket, now, outcome, priority, _, path, plans, _, _, level, held, _, moved, asks, next_ = (
+            situation
+        )
         old = ticket.escalation
         prio_name = outcome.effective
-        priority = self._priorities.get(prio_name)
         level_spec = path.levels[level]
         team = self._teams.resolve(level_spec.team, now)
         below = held or 0
@@ -158,10 +139,8 @@ class Writer:
             actions.append(self._set_priority(ticket, now, outcome))
         reason = ""
         if escalate:
-            parts = self._reasons.parts(path, level, prio_name, priority, arrived)
-            reason = self._reasons.render(
-                parts, values, ticket, plans, clocks, level, held, source, moved
-            )
+            parts = self._reasons.parts(situation, arrived)
+            reason = self._reasons.render(parts, values, situation)
             if "assign" in level_spec.actions:
                 actions.append(Action("assign", reason, team=team.name))
             if "comment" in level_spec.actions:
@@ -173,7 +152,7 @@ class Writer:
             reason = reason or ask
         update = ""
         if update_due:
-            self._update_values(values, ticket, now, clocks, plans[level], priority)
+            self._update_values(values, situation, plans[level])
             update = fill(self._parts["update"].parts, values)
             reason = reason or update
         if changed:
@@ -228,25 +207,19 @@ class Writer:
             target = outcome.correct_to
             values = ticket_values(ticket, target, self._priorities.get(target), now)
             values["written_priority"] = outcome.written or "none"
-            values["matrix"] = self.ev.matrix.name if self.ev.matrix else ""
+            matrix = self.policy.matrix
+            values["matrix"] = matrix.name if matrix else ""
             text = fill(self._parts["set_priority"].parts, values)
             found = Action("set_priority", text, priority=target)
             if self._corrections_shared:
                 self._corrections[key] = found
         return found
 
-    def _update_values(
-        self,
-        values: dict[str, str],
-        ticket: Ticket,
-        now: datetime,
-        clocks: Clocks,
-        plan: LevelPlan,
-        priority: Priority | None,
-    ) -> None:
-        elapsed = clocks.elapsed(self.ev.priority_ruler(priority), now)
+    def _update_values(self, values: dict[str, str], situation: Situation, plan: LevelPlan) -> None:
+        elapsed = situation.clocks.so_far(situation.sla_ruler)
+        priority = situation.priority
         left, target = sla_texts(priority, "resolve", elapsed, named_in_rule=False)
-        since = ticket.escalation.since
+        since = situation.ticket.escalation.since
         values.update(
             since=stamp(since) if since else "unknown",
             elapsed=human(elapsed),
@@ -254,10 +227,3 @@ class Writer:
             target=target,
             rule=plan.rule,
         )
-
-
-def describe_team(team: ResolvedTeam) -> str:
-    """`service-desk-emea (rotation service-desk: emea open)` or the plain name."""
-    if team.shift is None:
-        return team.name
-    return f"{team.name} (rotation {team.team}: {team.shift})"

@@ -14,27 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from escalada.engine.levels import ZERO
-from escalada.engine.levels import Clocks
 from escalada.engine.levels import LevelPlan
 from escalada.engine.levels import Ruler
-from escalada.engine.levels import human
-from escalada.engine.levels import stamp
 from escalada.engine.levels import stop_instant
 from escalada.engine.reasons import sla_target
+from escalada.engine.situation import Situation
+from escalada.instants import human
+from escalada.instants import stamp
 from escalada.policy.model import EscalationPath
-from escalada.policy.model import Priority
 from escalada.policy.templates import DEFAULTS
 from escalada.policy.templates import Compiled
 from escalada.policy.templates import compiled
 from escalada.policy.templates import fill
-from escalada.ticket import Ticket
-
-if TYPE_CHECKING:
-    from escalada.engine.evaluator import Evaluator
-    from escalada.engine.evaluator import Source
 
 # The placeholders an escalation's reason can use: `ticket_values`, the path,
 # level and team, and the ones `EscalationReasons.render` fills.
@@ -89,71 +82,23 @@ class Parts:
 class EscalationReasons:
     """Renders the reasons of one Evaluator's escalations."""
 
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.ev = evaluator
+    def __init__(self) -> None:
         self._parts: dict[tuple[str, int, str | None, bool], tuple[EscalationPath, Parts]] = {}
 
-    def parts(
-        self,
-        path: EscalationPath,
-        level: int,
-        priority_name: str | None,
-        priority: Priority | None,
-        arrived: bool,
-    ) -> Parts:
-        key = (path.name, level, priority_name, arrived)
+    def parts(self, situation: Situation, arrived: bool) -> Parts:
+        """The parts for the situation's (path, level, priority, arrived)."""
+        path = situation.path
+        key = (path.name, situation.level, situation.outcome.effective, arrived)
         found = self._parts.get(key)
         if found is None or found[0] is not path:
-            built = self._build(path, level, priority_name, priority, arrived)
+            built = _build(situation, arrived)
             found = self._parts[key] = (path, built)
         return found[1]
 
-    def _build(
-        self,
-        path: EscalationPath,
-        level: int,
-        priority_name: str | None,
-        priority: Priority | None,
-        arrived: bool,
-    ) -> Parts:
-        message = path.levels[level].message
-        template = compiled(message or DEFAULTS["move" if arrived else "escalate"])
-        known = template.names <= ESCALATION_NAMES
-        names = template.names if known else ESCALATION_NAMES
-        plan = self.ev.plans(path, priority_name)[level]
-        _, within, target_text, on_the = sla_target(priority, plan.target)
-        labels = tuple(f"L{i} {spec.team}" for i, spec in enumerate(path.levels))
-        return Parts(
-            template=template,
-            known=known,
-            elapsed="elapsed" in names,
-            sla="left" in names or "target" in names,
-            rule="rule" in names or "before" in names,
-            skipped="skipped" in names,
-            trigger="trigger" in names,
-            plan=plan,
-            sla_ruler=self.ev.priority_ruler(priority),
-            within=within,
-            target_text=target_text,
-            on_the=on_the,
-            labels=labels,
-            ladders=tuple(", ".join(labels[: i + 1]) for i in range(len(labels))),
-        )
-
-    def render(
-        self,
-        parts: Parts,
-        values: dict[str, str],
-        ticket: Ticket,
-        plans: tuple[LevelPlan, ...],
-        clocks: Clocks,
-        level: int,
-        held: int | None,
-        source: Source | None,
-        moved: Source | None,
-    ) -> str:
+    def render(self, parts: Parts, values: dict[str, str], situation: Situation) -> str:
         """The reason, over `values` (the ticket's, path, level and team), to
         which it adds the escalation's placeholders the template uses."""
+        ticket, _, _, _, _, _, plans, clocks, _, level, held, source, moved, _, _ = situation
         plan = parts.plan
         below = held or 0
         by_time = source is None or source.trigger is None
@@ -190,7 +135,7 @@ class EscalationReasons:
             values["rule"] = rule
             values["before"] = before
         if parts.skipped:
-            values["skipped"] = _skipped(parts.labels, ticket, plans, clocks, below, level)
+            values["skipped"] = _skipped(parts.labels, situation)
         if parts.trigger:
             values["trigger"] = (source.trigger or "") if source else ""
         if parts.known:
@@ -198,14 +143,34 @@ class EscalationReasons:
         return fill(parts.template.parts, values)
 
 
-def _skipped(
-    labels: tuple[str, ...],
-    ticket: Ticket,
-    plans: tuple[LevelPlan, ...],
-    clocks: Clocks,
-    below: int,
-    level: int,
-) -> str:
+def _build(situation: Situation, arrived: bool) -> Parts:
+    path, level, priority = situation.path, situation.level, situation.priority
+    message = path.levels[level].message
+    template = compiled(message or DEFAULTS["move" if arrived else "escalate"])
+    known = template.names <= ESCALATION_NAMES
+    names = template.names if known else ESCALATION_NAMES
+    plan = situation.plans[level]
+    _, within, target_text, on_the = sla_target(priority, plan.target)
+    labels = tuple(f"L{i} {spec.team}" for i, spec in enumerate(path.levels))
+    return Parts(
+        template=template,
+        known=known,
+        elapsed="elapsed" in names,
+        sla="left" in names or "target" in names,
+        rule="rule" in names or "before" in names,
+        skipped="skipped" in names,
+        trigger="trigger" in names,
+        plan=plan,
+        sla_ruler=situation.sla_ruler,
+        within=within,
+        target_text=target_text,
+        on_the=on_the,
+        labels=labels,
+        ladders=tuple(", ".join(labels[: i + 1]) for i in range(len(labels))),
+    )
+
+
+def _skipped(labels: tuple[str, ...], situation: Situation) -> str:
     """` Skipped: L1 network-l2 (due 2026-11-23 09:15Z).`, or empty.
 
     A level is named with its due instant when its time rule fell due before
@@ -213,6 +178,13 @@ def _skipped(
     time test `schedule_level` made (elapsed >= threshold, and not elapsed at
     the stop < threshold: the same as due <= now and not stopped < due), kept
     in `clocks.due`, so the instant is computed only for the levels shown."""
+    ticket, plans, clocks, level = (
+        situation.ticket,
+        situation.plans,
+        situation.clocks,
+        situation.level,
+    )
+    below = situation.held or 0
     if level - below < 2:
         return ""
     skipped = []

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from escalada.engine.actions import Writer
 from escalada.engine.calendars import clock_for
@@ -48,6 +47,9 @@ from escalada.engine.levels import build_plans
 from escalada.engine.levels import next_step
 from escalada.engine.levels import schedule_level
 from escalada.engine.levels import timed
+from escalada.engine.situation import PriorityOutcome
+from escalada.engine.situation import Situation
+from escalada.engine.situation import Source
 from escalada.engine.teams import TeamResolver
 from escalada.engine.teams import calendar_named
 from escalada.engine.timeline import Timelines
@@ -71,26 +73,6 @@ from escalada.ticket import Ticket
 class CompiledTrigger:
     trigger: Trigger
     fires: Predicate
-
-
-@dataclass(frozen=True, slots=True)
-class PriorityOutcome:
-    """The priority the engine uses, and whether the ticket needs correcting."""
-
-    written: str | None
-    derived: str | None
-    effective: str | None
-    correct_to: str | None  # set_priority target (managed matrices only)
-
-
-class Source(NamedTuple):
-    """Something that puts a ticket at a level: a time rule or a trigger
-    (a named tuple: one is built per escalation)."""
-
-    level: int
-    rule: str
-    trigger: str | None = None
-    moved_from: str | None = None  # a path trigger moved the ticket from this path
 
 
 class Evaluator:
@@ -124,11 +106,12 @@ class Evaluator:
         self._rulers: dict[str, Ruler] = {}
         self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Schedule]] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
+        self._slas: dict[str | None, tuple[Priority | None, Ruler]] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._timelines = Timelines()  # business time around the instant evaluated at
         # (instant, next steps shared at it), swapped as one tuple (see `next_step`)
         self._steps: tuple[datetime | None, dict[tuple[int, datetime], NextStep]] = (None, {})
-        self._writer = Writer(self)
+        self._writer = Writer(policy, self.teams)
 
     # --- precomputed data ----------------------------------------------------
 
@@ -159,6 +142,14 @@ class Evaluator:
 
     def priority_ruler(self, priority: Priority | None) -> Ruler:
         return self.ruler(priority.calendar if priority else BUILTIN_CALENDAR)
+
+    def _sla(self, name: str | None) -> tuple[Priority | None, Ruler]:
+        """A priority's definition and its calendar's ruler (cached)."""
+        found = self._slas.get(name)
+        if found is None:
+            priority = self.priority(name)
+            found = self._slas[name] = (priority, self.priority_ruler(priority))
+        return found
 
     def settle_priority(self, ticket: Ticket) -> PriorityOutcome:
         key = (ticket.priority, ticket.impact, ticket.urgency)
@@ -191,7 +182,7 @@ class Evaluator:
         """The decision plus everything `explain` shows about how it was reached."""
         trace = Trace(ticket, now)
         decision = self._run(ticket, now, trace)
-        return trace.finish(self, decision)
+        return trace.finish(decision, self.ruler, self.teams)
 
     def _run(self, ticket: Ticket, now: datetime, trace: Trace | None) -> Decision:
         if now.tzinfo is None:
@@ -251,31 +242,42 @@ class Evaluator:
         on_path = old.path is not None and self._canonical(old.path) == path.name
         held = min(old.level, top) if on_path else 0
         level = target if target > held else held
-        if trace is not None:
-            trace.on_path(path, plans, scheduled, held if on_path else None, level, clocks)
         at, steps = self._steps
         if at is not now:
             steps = {}
             self._steps = (now, steps)
         next_ = next_step(rules, level, ticket, clocks, steps)
-        if not sources and not asks and outcome.correct_to is None and old is NOT_ESCALATED:
+        if (
+            trace is None
+            and not sources
+            and not asks
+            and outcome.correct_to is None
+            and old is NOT_ESCALATED
+        ):
             # the common case of a fresh ticket at level 0 with nothing due
             team = self.teams.resolve(path.levels[0].team, now).name
             return Decision(ticket.key, prio_name, path.name, 0, team, (), next_)
-        return self._writer.on_path(
+        priority, sla_ruler = self._sla(prio_name)
+        situation = Situation(
             ticket,
             now,
             outcome,
+            priority,
+            sla_ruler,
             path,
             plans,
             clocks,
+            scheduled,
             level,
             held if on_path else None,
             _best(sources, level, plans),
             moved,
-            asks,
+            tuple(asks),
             next_,
         )
+        if trace is not None:
+            trace.situation = situation
+        return self._writer.on_path(situation)
 
     def _canonical(self, stored: str) -> str | None:
         """The policy's name for a path stored on a ticket (markers are lower case)."""

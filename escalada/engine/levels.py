@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
-from functools import lru_cache
 
 from escalada.engine.calendars import BusinessClock
 from escalada.engine.timeline import Timelines
@@ -38,7 +37,6 @@ from escalada.ticket import NextStep
 from escalada.ticket import Ticket
 
 ZERO = timedelta(0)
-MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,37 +349,3 @@ def next_step(
     if found is None:
         found = shared[key] = NextStep(level=best, at=at)
     return found
-
-
-_HUMAN: dict[int, str] = {}
-
-
-def human(delta: timedelta) -> str:
-    """A duration for people: `58m`, `3h02m`, `2d 3h05m` (seconds dropped).
-
-    Cached by whole minutes: every escalation names two durations."""
-    minutes = (-delta if delta < ZERO else delta) // MINUTE
-    found = _HUMAN.get(minutes)
-    if found is None:
-        if minutes < 60:
-            found = f"{minutes}m"
-        elif minutes < 1440:
-            found = f"{minutes // 60}h{minutes % 60:02d}m"
-        else:
-            days, rest = divmod(minutes, 1440)
-            found = f"{days}d {rest // 60}h{rest % 60:02d}m"
-        if len(_HUMAN) >= 65536:
-            _HUMAN.clear()
-        _HUMAN[minutes] = found
-    return found
-
-
-@lru_cache(maxsize=4096)
-def stamp(moment: datetime) -> str:
-    """A UTC instant for people and reasons: `2026-11-23 09:55Z`."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
-
-
-def iso(moment: datetime) -> str:
-    """ISO-8601 in UTC with a `Z`: 2026-11-23T12:00:00Z."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -25,8 +25,8 @@ from datetime import datetime
 from typing import Any
 
 from escalada.engine.evaluator import Evaluator
-from escalada.engine.levels import iso
 from escalada.errors import EscaladaError
+from escalada.instants import to_iso
 from escalada.policy.model import Policy
 from escalada.policy.model import PolicyTest
 from escalada.policy.ticket_input import parse_ticket
@@ -148,7 +148,7 @@ def _next(value: Any, decision: Decision) -> list[Mismatch]:
     if value is None:
         if got is None:
             return []
-        return [Mismatch("next", "null", f"level {got.level} at {iso(got.at)}")]
+        return [Mismatch("next", "null", f"level {got.level} at {to_iso(got.at)}")]
     if not isinstance(value, Mapping) or any(k not in NEXT_KEYS for k in value):
         raise BadExpectation("spec.expect.next: write {level: N, at: TIME} (either key) or null")
     if got is None:
@@ -159,7 +159,7 @@ def _next(value: Any, decision: Decision) -> list[Mismatch]:
     if "at" in value:
         want = _instant(value["at"])
         if want != got.at:
-            out.append(Mismatch("next.at", iso(want), iso(got.at)))
+            out.append(Mismatch("next.at", to_iso(want), to_iso(got.at)))
     return out
 
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from datetime import timedelta
 
 from escalada.engine.levels import ZERO
-from escalada.engine.levels import human
-from escalada.engine.levels import stamp
+from escalada.instants import human
+from escalada.instants import stamp
 from escalada.policy.durations import format_duration
 from escalada.policy.model import Priority
 from escalada.policy.model import SlaTarget

@@ -4,25 +4,23 @@ Collected only by `Evaluator.assess`, never on the runner's hot path."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from escalada.engine.levels import Clocks
-from escalada.engine.levels import LevelPlan
+from escalada.engine.levels import Ruler
 from escalada.engine.levels import due_instant
 from escalada.engine.levels import stop_instant
+from escalada.engine.situation import PriorityOutcome
+from escalada.engine.situation import Situation
+from escalada.engine.teams import TeamResolver
 from escalada.policy.conditions import describe
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import Trigger
 from escalada.ticket import Decision
 from escalada.ticket import Ticket
-
-if TYPE_CHECKING:
-    from escalada.engine.evaluator import Evaluator
-    from escalada.engine.evaluator import PriorityOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,40 +71,26 @@ class Trace:
     matched: EscalationPath | None = None
     moves: list[str] = field(default_factory=list)
     triggers: list[TriggerFiring] = field(default_factory=list)
-    path: EscalationPath | None = None
-    plans: tuple[LevelPlan, ...] = ()
-    scheduled: int = 0
-    held: int | None = None
-    level: int = 0
-    clocks: Clocks | None = None
+    situation: Situation | None = None  # set when the ticket is on a path
 
     def fired(self, path: str, trigger: Trigger, outcome: str) -> None:
         effect = f"path {trigger.path}" if trigger.path else f"goto {trigger.goto}"
         self.triggers.append(TriggerFiring(path, trigger.name, effect, outcome))
 
-    def on_path(
-        self,
-        path: EscalationPath,
-        plans: tuple[LevelPlan, ...],
-        scheduled: int,
-        held: int | None,
-        level: int,
-        clocks: Clocks,
-    ) -> None:
-        self.path, self.plans, self.scheduled = path, plans, scheduled
-        self.held, self.level, self.clocks = held, level, clocks
-
-    def finish(self, evaluator: Evaluator, decision: Decision) -> Assessment:
+    def finish(
+        self, decision: Decision, ruler: Callable[[str], Ruler], teams: TeamResolver
+    ) -> Assessment:
+        """The assessment, measuring elapsed time with `ruler` (a calendar's
+        business time) and naming the shift a rotation picked with `teams`."""
         assert self.priority is not None
-        levels = tuple(self._levels(decision)) if self.path is not None else ()
+        on = self.situation
+        levels = tuple(_levels(on)) if on is not None else ()
         elapsed: list[tuple[str, timedelta]] = []
-        if self.path is not None and self.clocks is not None:
-            names = {p.ruler.calendar for p in self.plans if p.ruler is not None}
-            names.add(
-                evaluator.priority_ruler(evaluator.priority(self.priority.effective)).calendar
-            )
+        if on is not None:
+            names = {p.ruler.calendar for p in on.plans if p.ruler is not None}
+            names.add(on.sla_ruler.calendar)
             for name in sorted(names):
-                elapsed.append((name, self.clocks.elapsed(evaluator.ruler(name), self.now)))
+                elapsed.append((name, on.clocks.so_far(ruler(name))))
         matched = self.matched
         return Assessment(
             ticket=self.ticket,
@@ -120,44 +104,45 @@ class Trace:
             levels=levels,
             triggers=tuple(self.triggers),
             elapsed=tuple(elapsed),
-            held=self.held,
+            held=on.held if on else None,
             decision=decision,
-            shift=self._shift(evaluator),
+            shift=_shift(on, teams) if on else None,
         )
 
-    def _shift(self, evaluator: Evaluator) -> str | None:
-        if self.path is None:
-            return None
-        named = self.path.levels[min(self.level, len(self.path.levels) - 1)].team
-        resolved = evaluator.teams.resolve(named, self.now)
-        return f"rotation {resolved.team}: {resolved.shift}" if resolved.shift else None
 
-    def _levels(self, decision: Decision) -> list[LevelStatus]:
-        below = self.held or 0
-        escalating = self.level > below
-        out = []
-        for plan in self.plans:
-            index = plan.index
-            due = due_instant(plan, self.ticket)
-            stopped = stop_instant(plan, self.ticket)
-            calendar = plan.ruler.calendar if plan.ruler else None
-            note = ""
-            if index == 0:
-                status = "start"
-            elif index <= below and self.held is not None:
-                status = "reached"
-            elif escalating and index == self.level:
-                status = "due"
-            elif escalating and below < index < self.level:
-                status = "skipped"
-            elif due is None:
-                status = "trigger only"
-            elif stopped is not None and stopped < due:
-                status = "stopped"
-                note = f"{plan.stop} before it fell due"
-            elif due <= self.now:
-                status = "passed"  # fell due, but the ticket is already higher
-            else:
-                status = "pending"
-            out.append(LevelStatus(index, plan.level.team, plan.rule, calendar, due, status, note))
-        return out
+def _shift(on: Situation, teams: TeamResolver) -> str | None:
+    path = on.path
+    named = path.levels[min(on.level, len(path.levels) - 1)].team
+    resolved = teams.resolve(named, on.now)
+    return f"rotation {resolved.team}: {resolved.shift}" if resolved.shift else None
+
+
+def _levels(on: Situation) -> list[LevelStatus]:
+    below = on.held or 0
+    escalating = on.level > below
+    out = []
+    for plan in on.plans:
+        index = plan.index
+        due = due_instant(plan, on.ticket)
+        stopped = stop_instant(plan, on.ticket)
+        calendar = plan.ruler.calendar if plan.ruler else None
+        note = ""
+        if index == 0:
+            status = "start"
+        elif index <= below and on.held is not None:
+            status = "reached"
+        elif escalating and index == on.level:
+            status = "due"
+        elif escalating and below < index < on.level:
+            status = "skipped"
+        elif due is None:
+            status = "trigger only"
+        elif stopped is not None and stopped < due:
+            status = "stopped"
+            note = f"{plan.stop} before it fell due"
+        elif due <= on.now:
+            status = "passed"  # fell due, but the ticket is already higher
+        else:
+            status = "pending"
+        out.append(LevelStatus(index, plan.level.team, plan.rule, calendar, due, status, note))
+    return out
