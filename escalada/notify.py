@@ -35,6 +35,10 @@ log = logging.getLogger("escalada.notify")
 
 MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After fails the send instead of stalling a cycle
 MAX_BACKOFF = 30.0
+# Seconds a cycle spends on notifications in all (requests and waits): what is
+# left when it is spent goes out in a later cycle (the `pending` token), so a
+# rate-limited channel cannot hold a scheduled run past its deadline.
+CYCLE_BUDGET = 120.0
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 # Legacy Teams connectors answer a throttled post with HTTP 200 and this text
 # (learn.microsoft.com: webhooks-and-connectors/how-to/connectors-using, rate limiting).
@@ -64,6 +68,9 @@ class NotifyResult:
     channel: str
     error: str | None = None  # one line; names the channel and host, never the URL
     attempts: int = 0  # HTTP requests made
+    # the request went out and no answer came (read timeout): the receiver may have
+    # posted it, so it is never sent again (at most once; docs/notifications.md)
+    maybe_delivered: bool = False
 
 
 # --- payloads -------------------------------------------------------------------
@@ -202,9 +209,10 @@ class _Transient(Exception):
 
 
 class _Permanent(Exception):
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, maybe_delivered: bool = False) -> None:
         super().__init__(text)
         self.text = text
+        self.maybe_delivered = maybe_delivered
 
 
 class Notifier:
@@ -219,6 +227,8 @@ class Notifier:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 3,
         timeout: float = 10.0,
+        budget: float = CYCLE_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -228,14 +238,31 @@ class Notifier:
         self._sleep = sleep
         self._attempts = attempts
         self._timeout = timeout
+        self._budget = budget
+        self._clock = clock
+        self._deadline = clock() + budget
+        self._blocked: dict[str, float] = {}  # channel -> clock time its Retry-After ends
         self._urls: dict[str, Secret] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Notifier(channels={sorted(self.channels)!r})"
 
+    def begin_cycle(self) -> None:
+        """Start a new cycle's notification budget (the runner calls it each cycle)."""
+        with self._lock:
+            self._deadline = self._clock() + self._budget
+            self._blocked.clear()
+
+    def _left(self) -> float:
+        return self._deadline - self._clock()
+
     def send(self, channel_name: str, message: Notification) -> NotifyResult:
-        """Post one message; retries 429, 5xx and connection failures, never raises."""
+        """Post one message; retries 429, 5xx and connection failures, never raises.
+
+        Within the cycle's budget only: past it, or while a channel's Retry-After
+        lasts, a message fails at once without a request, and the runner's
+        `pending` token has a later cycle send it."""
         channel = self.channels.get(channel_name)
         if channel is None:
             known = ", ".join(sorted(self.channels)) or "none"
@@ -250,19 +277,30 @@ class Notifier:
         body = json.dumps(PAYLOAD_BY_TYPE[channel.type](message), ensure_ascii=False)
         attempt = 0
         while True:
+            postponed = self._postponed(channel_name)
+            if postponed is not None:
+                text = f"channel {channel_name!r} ({host}): {postponed}"
+                log.warning("%s: not sent: %s", message.ticket, text)
+                return NotifyResult(False, channel_name, text, attempt)
             attempt += 1
             try:
                 self._post(channel, url, body)
             except _Permanent as failure:
                 text = f"channel {channel_name!r} ({host}): {failure.text}"
                 log.warning("%s: not sent: %s", message.ticket, text)
-                return NotifyResult(False, channel_name, text, attempt)
+                return NotifyResult(
+                    False, channel_name, text, attempt, maybe_delivered=failure.maybe_delivered
+                )
             except _Transient as failure:
                 delay = self._delay(attempt, failure.wait)
+                if delay is not None and delay > self._left():
+                    delay = None
                 if attempt >= self._attempts or delay is None:
                     why = f"{failure.text} after {attempt} attempt{'s' * (attempt > 1)}"
-                    if delay is None:
+                    if delay is None and failure.wait is not None:
                         why += f" (the server asked to wait {failure.wait:.0f}s)"
+                        with self._lock:
+                            self._blocked[channel_name] = self._clock() + failure.wait
                     text = f"channel {channel_name!r} ({host}): {why}"
                     log.warning("%s: not sent: %s", message.ticket, text)
                     return NotifyResult(False, channel_name, text, attempt)
@@ -279,6 +317,20 @@ class Notifier:
                 continue
             log.info("%s: sent to channel %s (%s)", message.ticket, channel_name, host)
             return NotifyResult(True, channel_name, None, attempt)
+
+    def _postponed(self, channel_name: str) -> str | None:
+        """Why no request goes out now, or None: the cycle's budget is spent, or
+        the channel asked to wait longer than this cycle has left."""
+        if self._left() <= 0:
+            return (
+                f"the cycle's {self._budget:.0f}s for notifications is spent; "
+                "a later cycle sends it (pending)"
+            )
+        with self._lock:
+            until = self._blocked.get(channel_name)
+        if until is not None and until > self._clock():
+            return "rate limited (Retry-After) for the rest of this cycle; a later cycle sends it"
+        return None
 
     def _url(self, channel: Channel) -> Secret:
         with self._lock:
@@ -314,7 +366,9 @@ class Notifier:
         except requests.ReadTimeout:
             # the message may have arrived: retrying could post it twice
             raise _Permanent(
-                f"no answer within {self._timeout:.0f}s (the message may have been delivered)"
+                f"no answer within {self._timeout:.0f}s (the message may have been "
+                "delivered, so it is not sent again)",
+                maybe_delivered=True,
             ) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise _Transient(_scrub(f"{type(error).__name__}: {error}", url)) from None

@@ -163,6 +163,9 @@ def run_cycle(
     started = time.monotonic()
     evaluator = evaluator or Evaluator(policy)
     desks = select_desks(policy, options.desks)
+    begin = getattr(notifier, "begin_cycle", None)  # a Notifier's per-cycle budget
+    if callable(begin):
+        begin()
     cycle = _Cycle(policy, evaluator, now, notifier, audit, options, stop or threading.Event())
     workers = max(1, min(options.concurrency, len(desks)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk") as pool:
@@ -319,10 +322,10 @@ class _Cycle:
                 audit(action, "ok")
         if not channel_actions:
             return
-        sent, failed = self._notify(ticket, decision, channel_actions)
+        sent, failed, maybe = self._notify(ticket, decision, channel_actions)
         report.notifications += sent
         report.notify_failures += failed
-        if sent == 0:
+        if sent == 0 and maybe == 0:
             log.warning(
                 "%s: no channel took the notifications; the pending token stays and a cycle "
                 "%d minutes after this write retries them",
@@ -366,9 +369,10 @@ class _Cycle:
 
     def _notify(
         self, ticket: Ticket, decision: Decision, actions: Sequence[Action]
-    ) -> tuple[int, int]:
-        """Send each action to each of its channels: (messages sent, messages failed)."""
-        sent = failed = 0
+    ) -> tuple[int, int, int]:
+        """Send each action to each of its channels: (messages sent, messages failed,
+        of those failed, the ones that may have been delivered: never sent again)."""
+        sent = failed = maybe = 0
         for action in actions:
             for channel in action.channels:
                 message = Notification(
@@ -389,6 +393,9 @@ class _Cycle:
                     result = self.notifier.send(channel, message)
                     ok = result.ok
                     result_text = "sent" if ok else f"not sent: {result.error}"
+                    if result.maybe_delivered:
+                        maybe += 1
+                        result_text = f"unconfirmed: {result.error}"
                 if ok:
                     sent += 1
                 else:
@@ -402,7 +409,7 @@ class _Cycle:
                     result_text,
                     path=decision.path or ticket.escalation.path,
                 )
-        return sent, failed
+        return sent, failed, maybe
 
     def _audit(
         self,

@@ -182,6 +182,8 @@ class RecordingNotifier:
 
     sent: list[Sent] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
+    # channels whose receiver posts the message but answers too late (a read timeout)
+    unconfirmed: set[str] = field(default_factory=set)
     before_send: Callable[[str, Notification], None] | None = None
 
     def send(self, channel: str, message: Notification) -> NotifyResult:
@@ -192,6 +194,9 @@ class RecordingNotifier:
         self.sent.append(
             Sent(channel, message.ticket, message.level, message.action, message.reason)
         )
+        if channel in self.unconfirmed:
+            late = f"channel {channel!r}: no answer within 10s (may have been delivered)"
+            return NotifyResult(False, channel, late, 1, maybe_delivered=True)
         return NotifyResult(True, channel, None, 1)
 
     def keys(self) -> Counter[tuple[str, str, int, str]]:

@@ -215,6 +215,59 @@ def test_a_long_retry_after_fails_now_instead_of_stalling_the_cycle() -> None:
 
 
 @responses.activate
+def test_rate_limiting_cannot_hold_a_cycle_past_its_notification_budget() -> None:
+    """Once: six messages under `429 Retry-After: 60` cost 120 s each and outlasted a
+    CronJob's deadline. Now the cycle's waits stay within its budget; the rest fail
+    at once with no request, for the pending token to send in a later cycle."""
+    responses.post(SLACK, status=429, headers={"Retry-After": "60"})
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    sender = Notifier(
+        CHANNELS,
+        resolve_secret=lambda ref: resolve(ref, environ=ENV),
+        sleep=sleep,
+        budget=100.0,
+        clock=lambda: clock[0],
+    )
+    results = [sender.send("sd-leads", MESSAGE) for _ in range(6)]
+    assert not any(r.ok or r.maybe_delivered for r in results)
+    # one wait of 60 s fits the 100 s budget, the second does not: the channel is
+    # then left alone for the rest of the cycle
+    assert (clock[0], len(responses.calls)) == (60.0, 2)
+    assert [r.attempts for r in results] == [2, 0, 0, 0, 0, 0]
+    assert all("rest of this cycle" in (r.error or "") for r in results[1:])
+    sender.begin_cycle()  # the next cycle tries again
+    sender.send("sd-leads", MESSAGE)
+    assert len(responses.calls) == 4  # a request, a wait, a request: as in the first cycle
+
+
+@responses.activate
+def test_a_spent_budget_sends_nothing_more_this_cycle() -> None:
+    clock = [0.0]
+
+    def slow_503(request: Any) -> tuple[int, dict[str, str], str]:
+        clock[0] += 1.0  # each request takes a second
+        return 503, {}, "busy"
+
+    responses.add_callback(responses.POST, HOOK, callback=slow_503)
+    sender = Notifier(
+        CHANNELS,
+        resolve_secret=lambda ref: resolve(ref, environ=ENV),
+        sleep=lambda s: clock.__setitem__(0, clock[0] + s),
+        budget=2.5,
+        clock=lambda: clock[0],
+    )
+    first = sender.send("ops", MESSAGE)  # a request, a 1 s wait, a request: 3 s
+    second = sender.send("ops", MESSAGE)
+    assert not first.ok and not second.ok
+    assert (first.attempts, second.attempts, len(responses.calls)) == (2, 0, 2)
+    assert "the cycle's 2s for notifications is spent" in (second.error or "")
+
+
+@responses.activate
 def test_teams_throttling_inside_a_200_reply_is_retried() -> None:
     throttled = (
         "Webhook message delivery failed with error: "

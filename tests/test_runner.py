@@ -398,6 +398,20 @@ def test_the_token_stays_only_when_no_channel_took_the_message(
     assert report.writes == (1 if pending_after else 2)
 
 
+def test_a_message_that_may_have_been_delivered_is_never_sent_again(sandbox: Harness) -> None:
+    """A slow receiver that posts each message but answers after the read timeout:
+    the message is settled (at most once), so the lease re-sends nothing."""
+    key = sandbox.add_ticket(
+        title="Core switch down", created=NOW - 40 * M, priority="P1", tags=["outage"]
+    )
+    notifier = RecordingNotifier(unconfirmed={"net", "sd-leads"})
+    report = run_one(sandbox, notifier)
+    assert (report.notifications, report.notify_failures) == (0, 2)
+    assert not sandbox.view(key).escalation.pending
+    run_one(sandbox, notifier, now=NOW + RESEND_AFTER + M)
+    assert sorted(notifier.keys().values()) == [1, 1]  # each message went out once
+
+
 def test_without_a_notifier_nothing_is_lost(sandbox: Harness) -> None:
     key = sandbox.add_ticket(
         title="Core switch down", created=NOW - 40 * M, priority="P1", tags=["outage"]
