@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,24 @@ def escalada_exe() -> str:
     found = str(beside) if beside.exists() else shutil.which("escalada")
     assert found, "the escalada command is not installed (pip install -e '.[test]')"
     return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "off_contract: the test sends a fake requests its vendor's contract refuses, on purpose",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _held_to_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test whose connector sent a fake a request, or whose fake gave a reply,
+    that the vendor's contract (tests/contracts/) does not allow."""
+    from tests.contracts.check import VIOLATIONS
+
+    VIOLATIONS.clear()
+    yield
+    found, VIOLATIONS[:] = list(VIOLATIONS), []
+    if found and request.node.get_closest_marker("off_contract") is None:
+        shown = "\n  ".join(dict.fromkeys(found))
+        pytest.fail(f"{len(found)} contract violation(s):\n  {shown}", pytrace=False)

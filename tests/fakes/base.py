@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
+from tests.contracts import check as contracts
+
 Reply = tuple[int, dict[str, str], str]
 Handler = Callable[[requests.PreparedRequest, "re.Match[str]"], Reply]
 
@@ -59,7 +61,14 @@ def reply(status: int, payload: Any = None, headers: dict[str, str] | None = Non
 
 
 class FakeServer:
-    """Routes, counters and faults for one fake desk at `base_url`."""
+    """Routes, counters and faults for one fake desk at `base_url`.
+
+    Every request a route serves, and the reply its handler gives, is checked
+    against the desk's contract (`contract`: a key of tests/contracts/check.py
+    FILES; None for none). Injected faults and refusals are not checked."""
+
+    contract: str | None = None
+    unchecked = False  # a test bending replies on purpose sets this
 
     def __init__(self, mock: responses.RequestsMock, base_url: str) -> None:
         self.mock = mock
@@ -91,9 +100,20 @@ class FakeServer:
             refusal = self.refuse(request)
             if refusal is not None:
                 return refusal
-            return handler(request, match)
+            served = handler(request, match)
+            if self.contract is not None and not self.unchecked:
+                self.observe(method, request.url or "", request.body, served)
+            return served
 
         self.mock.add_callback(method, url_re, callback=callback)
+
+    def observe(self, method: str, url: str, raw: Any, served: Any) -> None:
+        """Hold one exchange to the contract (a reply that is an exception is not one)."""
+        if not isinstance(served, tuple):
+            return
+        status, _, text = served
+        data = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        contracts.observe(str(self.contract), method, url, data, status, text)
 
     def inject(
         self,

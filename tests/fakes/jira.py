@@ -85,6 +85,8 @@ class FakeIssue:
 class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
     """Jira Cloud at BASE; tests change its state through the attributes and add_* helpers."""
 
+    contract = "jira"
+
     def __init__(self, mock: responses.RequestsMock, base_url: str = BASE) -> None:
         super().__init__(mock, base_url)
         self.email, self.token = EMAIL, TOKEN
@@ -304,7 +306,6 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
                 "deploymentType": self.deployment,
                 "buildNumber": 100291,
                 "serverTitle": "Jira",
-                "defaultLocale": {"locale": "en_US"},
                 "serverTimeZone": "Etc/UTC",
             },
         )

@@ -244,6 +244,10 @@ class AdminRoutes:
             "submittedBy": 10000,
             "progress": 100,
             "elapsedRuntime": 12,
+            "submitted": 1764662400000,
+            "started": 1764662400001,
+            "finished": 1764662400013,
+            "lastUpdate": 1764662400013,
         }
         return 303, {"Location": self.tasks[task]["self"]}, ""
 

@@ -101,6 +101,8 @@ class Patch:
 
 
 class ServiceNowFake(Rendering, FakeServer):
+    contract = "servicenow"
+
     def __init__(
         self,
         mock: responses.RequestsMock,
@@ -460,6 +462,8 @@ class ServiceNowFake(Rendering, FakeServer):
                 unserviced.append(str(item["id"]))
                 continue
             status, headers, text = self._dispatch(inner)
+            if not self.unchecked:  # a batched item is a Table API call: held to its contract
+                self.observe(item["method"], f"{URL}{item['url']}", raw or None, (status, {}, text))
             if len(text.encode()) > self.batch_max_output:
                 unserviced.append(str(item["id"]))
                 continue

@@ -178,6 +178,8 @@ class QueryError(ValueError):
 class ZendeskFake(AdminRoutes, FakeServer):
     """Tickets, comments, metrics, groups, users and organizations in memory."""
 
+    contract = "zendesk"
+
     def __init__(
         self,
         mock: responses.RequestsMock,

@@ -276,6 +276,7 @@ def test_a_refused_value_is_one_clear_error_with_zendesks_details(h):
     assert "RecordInvalid" in str(caught.value) and "group: Group: is invalid" in str(caught.value)
 
 
+@pytest.mark.off_contract  # a body UpdateTicket does not take
 def test_the_fake_refuses_unknown_attributes(h):
     key = h.add_ticket(title="Strict fake", created=OPENED)
     response = h.connector().session.put(
@@ -295,6 +296,7 @@ def test_nothing_to_change_makes_no_call(h):
     assert result.calls == 0 and result.revision == ticket.revision and puts(h) == []
 
 
+@pytest.mark.off_contract  # queries the export refuses
 @pytest.mark.parametrize(
     ("query", "error"),
     [
