@@ -29,11 +29,19 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.servicenow.options import NEW_STATE
 from escalada.connectors.servicenow.options import STAMP
 from escalada.connectors.servicenow.options import Options
+from escalada.connectors.servicenow.slas import level_query
+from escalada.connectors.servicenow.slas import pause_condition
+from escalada.connectors.slaterms import Conjunction
+from escalada.connectors.slaterms import Exclusive
+from escalada.connectors.slaterms import conjunction
+from escalada.connectors.slaterms import pausing_statuses
 from escalada.engine.calendars import closed_days
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import Calendar
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
+from escalada.policy.model import Priority
+from escalada.policy.model import ServiceLevel
 
 MARKER = "[managed by escalada]"
 SLA_SUFFIX = f" {MARKER}"
@@ -101,6 +109,8 @@ def _schedules(policy: Policy, today: date) -> list[ConfigObject]:
     if policy.matrix is None:
         return []
     names = dict.fromkeys(p.calendar for p in policy.matrix.priorities.values())
+    for level in policy.matrix.service_levels:
+        names.update(dict.fromkeys(p.calendar for p in level.priorities.values()))
     out = []
     for name in names:
         calendar = policy.calendars.get(name)
@@ -173,45 +183,97 @@ def _slas(desk: Desk, options: Options, policy: Policy, schedules: set[str]) -> 
         "resolve": f"stateIN{done}",
     }
     out = []
-    for name, priority in policy.matrix.priorities.items():
-        value = desk.priorities.get(name)
-        if value is None:
+    expressed: list[tuple[ServiceLevel | None, str]] = []
+    skipped: list[ServiceLevel] = []
+    earlier: list[Conjunction] = []
+    for level in policy.matrix.service_levels:
+        own = conjunction(level.match)
+        query = level_query(options, Exclusive(level, own, tuple(earlier))) if own else None
+        if own is None or query is None:
+            skipped.append(level)
             continue
-        for target, within in (
-            ("respond", priority.respond_within),
-            ("resolve", priority.resolve_within),
-        ):
-            if within is None:
+        expressed.append((level, query))
+        earlier.append(own)
+    matrix_query = level_query(options, Exclusive(None, (), tuple(earlier)))
+    expressed.append((None, matrix_query or ""))  # the negations of what was said: never None
+    for service, condition in expressed:
+        priorities = service.priorities if service is not None else policy.matrix.priorities
+        suffix = f" {service.name}" if service is not None else ""
+        for name, priority in priorities.items():
+            value = desk.priorities.get(name)
+            if value is None:
                 continue
-            schedule = priority.calendar if priority.calendar in schedules else ""
-            calendar = policy.calendars.get(priority.calendar)
-            attrs: dict[str, Any] = {
-                "table": options.table,
-                "type": "SLA",
-                "target": TARGETS[target],
-                "duration": glide_duration(within),
-                "schedule": schedule,
-                # The SLA API's default schedule_source, sla_definition, makes the schedule
-                # mandatory: a 24x7 SLA is no_schedule. The time zone is the calendar's,
-                # not the caller's (timezone_source defaults to task.caller_id.time_zone).
-                # (ServiceNowDocs fluent-sla-api.md, scheduleSource and timezoneSource.)
-                "schedule_source": "sla_definition" if schedule else "no_schedule",
-                "timezone_source": "sla.timezone",
-                "timezone": calendar.timezone if calendar is not None else "UTC",
-                "start_condition": "^".join(p for p in (scope, f"priority={value}") if p),
-                "stop_condition": stop[target],
-                "cancel_condition": f"priority!={value}",
-                "when_to_cancel": "on_condition",
-                "active": True,
-            }
-            out.append(
-                ConfigObject(
-                    "sla",
-                    f"{name} {target}",
-                    attrs,
-                    depends_on=(f"schedule/{schedule}",) if schedule else (),
+            pause = pause_condition(options, pausing_statuses(policy, priority))
+            start = "^".join(p for p in (scope, f"priority={value}", condition) if p)
+            out.extend(
+                _definitions(
+                    options, policy, schedules, (name, suffix), priority, start, pause, stop, value
                 )
             )
+    out.extend(
+        ConfigObject(
+            "sla",
+            f"service level {unsaid.name}",
+            verify_only=True,
+            note=f"service level {unsaid.name!r}: its condition has no encoded-query equivalent "
+            "escalada knows (requester.organization equals/in through options."
+            "organization_field, tags contains through options.tags_field, all/not of them, "
+            "and the earlier levels excluded); its targets are enforced by the runner only",
+        )
+        for unsaid in skipped
+    )
+    return out
+
+
+def _definitions(
+    options: Options,
+    policy: Policy,
+    schedules: set[str],
+    name: tuple[str, str],
+    priority: Priority,
+    start: str,
+    pause: str,
+    stop: Mapping[str, str],
+    value: str,
+) -> list[ConfigObject]:
+    out = []
+    for target, within in (
+        ("respond", priority.respond_within),
+        ("resolve", priority.resolve_within),
+    ):
+        if within is None:
+            continue
+        schedule = priority.calendar if priority.calendar in schedules else ""
+        calendar = policy.calendars.get(priority.calendar)
+        attrs: dict[str, Any] = {
+            "table": options.table,
+            "type": "SLA",
+            "target": TARGETS[target],
+            "duration": glide_duration(within),
+            "schedule": schedule,
+            # The SLA API's default schedule_source, sla_definition, makes the schedule
+            # mandatory: a 24x7 SLA is no_schedule. The time zone is the calendar's,
+            # not the caller's (timezone_source defaults to task.caller_id.time_zone).
+            # (ServiceNowDocs fluent-sla-api.md, scheduleSource and timezoneSource.)
+            "schedule_source": "sla_definition" if schedule else "no_schedule",
+            "timezone_source": "sla.timezone",
+            "timezone": calendar.timezone if calendar is not None else "UTC",
+            "start_condition": start,
+            "stop_condition": stop[target],
+            "pause_condition": pause,
+            "when_to_resume": "no_match",  # resume when the pause condition stops matching
+            "cancel_condition": f"priority!={value}",
+            "when_to_cancel": "on_condition",
+            "active": True,
+        }
+        out.append(
+            ConfigObject(
+                "sla",
+                f"{name[0]} {target}{name[1]}",
+                attrs,
+                depends_on=(f"schedule/{schedule}",) if schedule else (),
+            )
+        )
     return out
 
 
@@ -230,6 +292,8 @@ def sla_record(name: str, attrs: Mapping[str, Any], schedule_id: str) -> dict[st
         "timezone": attrs["timezone"],
         "start_condition": attrs["start_condition"],
         "stop_condition": attrs["stop_condition"],
+        "pause_condition": attrs["pause_condition"],
+        "when_to_resume": attrs["when_to_resume"],
         "cancel_condition": attrs["cancel_condition"],
         "when_to_cancel": attrs["when_to_cancel"],
         "active": "true" if attrs["active"] else "false",
@@ -253,6 +317,8 @@ def sla_attrs(row: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
         "timezone": value("timezone"),
         "start_condition": value("start_condition"),
         "stop_condition": value("stop_condition"),
+        "pause_condition": value("pause_condition"),
+        "when_to_resume": value("when_to_resume") or "on_condition",  # the default
         "cancel_condition": value("cancel_condition"),
         "when_to_cancel": value("when_to_cancel"),
         "active": value("active") == "true",

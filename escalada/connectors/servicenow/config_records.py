@@ -42,6 +42,8 @@ SLA_FIELDS = [
     "timezone",
     "start_condition",
     "stop_condition",
+    "pause_condition",
+    "when_to_resume",
     "cancel_condition",
     "when_to_cancel",
     "active",

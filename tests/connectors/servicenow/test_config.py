@@ -16,13 +16,18 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.servicenow.config import MARKER
 from escalada.connectors.servicenow.config import glide_duration
 from escalada.connectors.servicenow.connector import ServiceNowConnector
+from escalada.connectors.servicenow.slas import pause_condition
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import BUILTIN_24X7
+from escalada.policy.model import AllOf
 from escalada.policy.model import Calendar
+from escalada.policy.model import Condition
+from escalada.policy.model import FieldCondition
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import ServiceLevel
 from tests.connectors.servicenow.harness import ServiceNowHarness
 from tests.connectors.servicenow.harness import open_harness
 
@@ -138,6 +143,9 @@ def test_desired_objects(h: ServiceNowHarness) -> None:
         "timezone": "Europe/Stockholm",
         "start_condition": "category=network^priority=3",
         "stop_condition": "stateIN6,7,8",
+        # pending pauses by default: the base system's On Hold (3) is pending
+        "pause_condition": "stateIN3",
+        "when_to_resume": "no_match",
         "cancel_condition": "priority!=3",
         "when_to_cancel": "on_condition",
         "active": True,
@@ -269,3 +277,81 @@ def test_an_sla_on_a_missing_schedule_is_a_clear_error(h: ServiceNowHarness) -> 
     sla = next(o for o in h.connector().desired_config(policy()) if o.key == "sla/P2 respond")
     with pytest.raises(DeskError, match="schedule 'office' does not exist"):
         h.connector().write_config("create", sla)
+
+
+# --- pausing and service levels ----------------------------------------------------
+
+
+def with_levels(wanted: Policy, *levels: tuple[str, Condition, dict[str, timedelta]]) -> Policy:
+    matrix = wanted.matrix
+    assert matrix is not None
+    built = []
+    for name, match, resolve in levels:
+        merged = dict(matrix.priorities)
+        for key, within in resolve.items():
+            merged[key] = dataclasses.replace(merged[key], resolve_within=within)
+        built.append(ServiceLevel(name, match, merged, frozenset(resolve)))
+    return dataclasses.replace(
+        wanted, matrix=dataclasses.replace(matrix, service_levels=tuple(built))
+    )
+
+
+ACME = FieldCondition("requester.organization", "equals", "Acme Retail")
+GOLD = FieldCondition("tags", "contains", "gold")
+
+
+def test_pause_condition_from_the_states_whose_status_pauses(h: ServiceNowHarness) -> None:
+    options = h.connector().options
+    assert pause_condition(options, frozenset({"pending"})) == "stateIN3"
+    assert pause_condition(options, frozenset()) == ""
+    custom = dataclasses.replace(options, states={"1": "open", "3": "pending", "4": "pending"})
+    assert pause_condition(custom, frozenset({"pending"})) == "stateIN3,4"
+
+
+def test_service_levels_attach_exclusively(h: ServiceNowHarness) -> None:
+    two = {"P1": timedelta(hours=2)}
+    wanted = with_levels(policy(), ("acme", ACME, two), ("gold", GOLD, {}))
+    objects = {o.key: o for o in h.connector().desired_config(wanted)}
+    acme = objects["sla/P1 resolve acme"].attrs
+    assert acme["duration"] == "1970-01-01 02:00:00"
+    assert acme["start_condition"] == (
+        "category=network^priority=1^caller_id.company.name=Acme Retail"
+    )
+    assert objects["sla/P1 respond acme"].attrs["duration"] == "1970-01-01 00:15:00"
+    gold = objects["sla/P1 resolve gold"].attrs
+    assert gold["start_condition"] == (
+        "category=network^priority=1^sys_tagsLIKEgold^caller_id.company.name!=Acme Retail"
+    )
+    assert objects["sla/P1 resolve"].attrs["start_condition"] == (
+        "category=network^priority=1^caller_id.company.name!=Acme Retail^sys_tagsNOT LIKEgold"
+    )
+    assert acme["pause_condition"] == "stateIN3"
+
+
+def test_a_level_of_two_terms_is_excluded_by_an_or(h: ServiceNowHarness) -> None:
+    both = AllOf((ACME, GOLD))
+    wanted = with_levels(policy(), ("acme-gold", both, {"P1": timedelta(hours=2)}))
+    objects = {o.key: o for o in h.connector().desired_config(wanted)}
+    assert objects["sla/P1 resolve"].attrs["start_condition"] == (
+        "category=network^priority=1^caller_id.company.name!=Acme Retail^ORsys_tagsNOT LIKEgold"
+    )
+
+
+def test_a_level_servicenow_cannot_say_is_noted_and_not_written(h: ServiceNowHarness) -> None:
+    vip = FieldCondition("requester.vip", "equals", True)
+    wanted = with_levels(policy(), ("vips", vip, {"P1": timedelta(hours=2)}))
+    objects = {o.key: o for o in h.connector().desired_config(wanted)}
+    assert not any(key.endswith(" vips") and not o.verify_only for key, o in objects.items())
+    note = objects["sla/service level vips"]
+    assert note.verify_only and "enforced by the runner only" in (note.note or "")
+    assert objects["sla/P1 resolve"].attrs["start_condition"] == "category=network^priority=1"
+
+
+def test_service_levels_and_pausing_converge(h: ServiceNowHarness) -> None:
+    wanted = with_levels(policy(), ("acme", ACME, {"P1": timedelta(hours=2)}))
+    sn = h.connector()
+    apply(sn, plan(sn, wanted))
+    assert plan(h.connector(), wanted).desks[0].changes == ()
+    (row,) = h.fake.find("contract_sla", name=f"P1 resolve acme {MARKER}")
+    assert row["pause_condition"] == "stateIN3" and row["when_to_resume"] == "no_match"
+    assert row["start_condition"].endswith("^caller_id.company.name=Acme Retail")
