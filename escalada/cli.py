@@ -726,3 +726,128 @@ def schema_command(ctx: click.Context, kind: str | None) -> None:
     from escalada.commands import schema as command
 
     ctx.exit(command.main(kind))
+
+
+# --- simulate and tickets export -----------------------------------------------------
+
+
+class MomentType(ParsedType["datetime | float"]):
+    """An instant (`2026-11-01T00:00:00Z`) or a duration before now (`30d`), in seconds."""
+
+    name = "TIME|DURATION"
+
+    def parse(self, text: str) -> datetime | float:
+        text = text.strip()
+        if text[:1].isdigit() and not text[:4].isdigit():
+            return DurationType().parse(text)
+        return TimeType().parse(text)
+
+
+def _moment(value: datetime | float | None, now: datetime) -> datetime | None:
+    from datetime import timedelta
+
+    if value is None or isinstance(value, datetime):
+        return value
+    return now - timedelta(seconds=value)
+
+
+@cli.command("simulate")
+@_policy_option
+@click.option(
+    "--baseline",
+    required=True,
+    metavar="PATH|GIT_REV",
+    help="The policy to compare against: a policy directory, or a revision of the git "
+    "repository holding --policy (origin/main, a tag, a commit).",
+)
+@click.option(
+    "--desk", metavar="NAME", help="Read the open (and, with --from, recent) tickets here."
+)
+@click.option(
+    "--tickets",
+    "tickets_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the tickets from a JSON Lines file (`escalada tickets export`; - for stdin).",
+)
+@click.option(
+    "--from",
+    "start",
+    type=MomentType(),
+    default=None,
+    help="Backtest from this instant, or this long ago (30d).",
+)
+@click.option(
+    "--to", "end", type=MomentType(), default=None, help="Backtest up to here (default: now)."
+)
+@click.option(
+    "--at",
+    "moment",
+    type=TimeType(),
+    default=None,
+    help="Compare the open tickets at this instant instead of now (for reproducible output).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=RegistryChoice("escalada.simulate.render", "RENDERERS"),
+    default="text",
+    show_default=True,
+    help="text for a terminal; markdown for a pull-request comment; json: {tickets, "
+    "summary: {baseline, policy}, changed: [{ticket, baseline, policy, why}]}.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when anything changed, 0 when nothing did, 1 on an error.",
+)
+@click.pass_context
+def simulate_command(
+    ctx: click.Context,
+    policy_paths: tuple[str, ...],
+    baseline: str,
+    desk: str | None,
+    tickets_file: str | None,
+    start: datetime | float | None,
+    end: datetime | float | None,
+    moment: datetime | None,
+    output_format: str,
+    detailed_exitcode: bool,
+) -> None:
+    """What the policy does differently from the baseline: to the open tickets now,
+    and (with --from) over a past window, replayed event by event.
+
+    Open tickets now: ticket by ticket, new escalations, escalations no longer
+    due, re-announcements (a renamed or reordered path), triggers that start or
+    stop matching, another team or assignee. The backtest compares escalations
+    per path, level, team and priority, channel messages, stakeholder updates,
+    reason requests and the time to first escalation. Nothing is written.
+
+    \b
+    Examples:
+      escalada simulate --policy policy --baseline origin/main --desk zendesk-prod
+      escalada tickets export --desk zendesk-prod --since 30d --output tickets.jsonl
+      escalada simulate --policy policy --baseline origin/main --tickets tickets.jsonl \\
+          --from 30d --format markdown
+      escalada simulate --policy new/ --baseline old/ --tickets t.jsonl --detailed-exitcode
+    """
+    from datetime import timezone
+
+    from escalada.commands import simulate as command
+
+    if (desk is None) == (tickets_file is None):
+        raise click.UsageError("give one of --desk NAME and --tickets FILE")
+    if end is not None and start is None:
+        raise click.UsageError("--to needs --from")
+    now = moment if moment is not None else datetime.now(timezone.utc)
+    settings = command.SimulateSettings(
+        policy_paths=_policy_paths(policy_paths),
+        baseline=baseline,
+        desk=desk,
+        tickets_file=tickets_file,
+        start=_moment(start, now),
+        end=_moment(end, now),
+        now=now,
+        output_format=output_format,
+        detailed_exitcode=detailed_exitcode,
+    )
+    ctx.exit(command.main(settings))

@@ -8,6 +8,11 @@ labels cannot), so the same tokens serve every desk:
     escalada-upd-20261123t111500z     the last stakeholder update (UTC)
     escalada-asked                    a reason was requested for an escalation request
     escalada-pending                  notifications of the current level not yet confirmed sent
+    escalada-rev-3f2a9c0d1b7e         the policy revision that escalated to this level (the
+                                      first 12 hex digits of its git commit, or of its digest)
+
+Markers written before revisions were kept have no `rev` token and read as
+before (`EscalationState.policy` is None).
 
 A desk that has no labels keeps the same tokens in one field or in a note line
 that starts with NOTE_PREFIX.
@@ -25,6 +30,8 @@ from escalada.ticket import EscalationState
 PREFIX = "escalada-"
 NOTE_PREFIX = "escalada-marker:"
 _STAMP = "%Y%m%dt%H%M%Sz"
+_REVISION = re.compile(r"^escalada-rev-(?P<rev>[0-9a-f]{12})$")
+REVISION_LENGTH = 12
 _LEVEL = re.compile(r"^escalada-(?P<path>[a-z0-9][a-z0-9_.-]*?)-(?P<level>\d+)$")
 
 
@@ -54,6 +61,8 @@ def encode(state: EscalationState) -> tuple[str, ...]:
         tokens.append(f"{PREFIX}asked")
     if state.pending:
         tokens.append(f"{PREFIX}pending")
+    if state.policy is not None and _REVISION.match(f"{PREFIX}rev-{state.policy}"):
+        tokens.append(f"{PREFIX}rev-{state.policy}")
     return tuple(tokens)
 
 
@@ -65,6 +74,7 @@ def decode(tokens: Iterable[str]) -> EscalationState:
     path: str | None = None
     level = -1
     since = updated = None
+    policy: str | None = None
     asked = pending = False
     for token in tokens:
         token = token.strip().lower()
@@ -78,12 +88,22 @@ def decode(tokens: Iterable[str]) -> EscalationState:
             since = _parse_stamp(token[len(PREFIX) + 6 :]) or since
         elif token.startswith(f"{PREFIX}upd-"):
             updated = _parse_stamp(token[len(PREFIX) + 4 :]) or updated
+        elif rev := _REVISION.match(token):
+            policy = rev["rev"]
         elif (match := _LEVEL.match(token)) and int(match["level"]) > level:
             path, level = match["path"], int(match["level"])
     if path is None:
-        return EscalationState(since=since, updated=updated, asked=asked, pending=pending)
+        return EscalationState(
+            since=since, updated=updated, asked=asked, pending=pending, policy=policy
+        )
     return EscalationState(
-        path=path, level=level, since=since, updated=updated, asked=asked, pending=pending
+        path=path,
+        level=level,
+        since=since,
+        updated=updated,
+        asked=asked,
+        pending=pending,
+        policy=policy,
     )
 
 

@@ -37,6 +37,9 @@ class EscalationState:
     asked: bool = False  # a reason was requested for an explicit escalation request
     pending: bool = False  # written with an escalation, removed once its notifications went out
     history: tuple[str, ...] = ()  # "path:level" entries, oldest first
+    # the policy revision that escalated to this level (git commit or policy digest,
+    # see `escalada.revision`); None on markers written before revisions were kept
+    policy: str | None = None
 
 
 NOT_ESCALATED = EscalationState()

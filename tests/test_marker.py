@@ -55,3 +55,14 @@ def test_retag_adds_and_removes_only_marker_tokens():
     add, remove = marker.retag(["outage", "escalada-critical-outage-1", "escalada-asked"], new)
     assert add == {"escalada-critical-outage-2"}
     assert remove == {"escalada-critical-outage-1", "escalada-asked"}
+
+
+def test_the_policy_revision_travels_as_a_token_and_old_markers_read_without_it():
+    state = EscalationState("standard", 2, policy="3f2a9c0d1b7e")
+    assert "escalada-rev-3f2a9c0d1b7e" in marker.encode(state)
+    assert marker.decode(marker.encode(state)) == state
+    assert marker.decode_note(marker.note_line(state)) == state
+    # an all-digit revision is not read as a level of a path named "rev"
+    digits = EscalationState("standard", 1, policy="123456789012")
+    assert marker.decode(marker.encode(digits)) == digits
+    assert marker.decode(["escalada-standard-2"]).policy is None

@@ -65,7 +65,7 @@ TICKET_FIELDS = (
     "status_history",
 )
 REQUESTER_FIELDS = ("organization", "vip")
-ESCALATION_FIELDS = ("path", "level", "since", "updated", "asked", "history")
+ESCALATION_FIELDS = ("path", "level", "since", "updated", "asked", "pending", "history", "policy")
 STATUS_CHANGE_FIELDS = ("status", "since")
 DEFAULT_DESK = "file"
 
@@ -245,6 +245,9 @@ def _escalation(r: _Reader, value: Any) -> EscalationState:
     asked = value.get("asked", False)
     if not isinstance(asked, bool):
         raise r.fail("escalation.asked", "must be true or false")
+    pending = value.get("pending", False)
+    if not isinstance(pending, bool):
+        raise r.fail("escalation.pending", "must be true or false")
     history = value.get("history", [])
     if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
         raise r.fail("escalation.history", "must be a list of 'path:level' strings")
@@ -257,7 +260,9 @@ def _escalation(r: _Reader, value: Any) -> EscalationState:
         since=r.moment("escalation.since", value.get("since")),
         updated=r.moment("escalation.updated", value.get("updated")),
         asked=asked,
+        pending=pending,
         history=tuple(history),
+        policy=r.text("escalation.policy", value.get("policy")),
     )
 
 
