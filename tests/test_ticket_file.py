@@ -82,13 +82,13 @@ def tickets(draw: st.DrawFn) -> Ticket:
     )
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(tickets())
 def test_parse_ticket_reads_back_exactly_what_record_wrote(ticket):
     assert parse_ticket(record(ticket)) == ticket
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(tickets(), max_size=4))
 def test_a_file_of_lines_reads_back_in_order(written):
     out = io.StringIO()
