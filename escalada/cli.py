@@ -851,3 +851,66 @@ def simulate_command(
         detailed_exitcode=detailed_exitcode,
     )
     ctx.exit(command.main(settings))
+
+
+@cli.group()
+def tickets() -> None:
+    """Read a desk's tickets (read-only)."""
+
+
+@tickets.command("export")
+@_policy_option
+@click.option("--desk", required=True, metavar="NAME", help="The Desk to read.")
+@click.option(
+    "--since",
+    type=MomentType(),
+    default="30d",
+    show_default=True,
+    help="Also the tickets resolved since this instant, or this long ago.",
+)
+@click.option("--open-only", is_flag=True, help="Only the open tickets (ignores --since).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write to FILE (replaced whole, once the read finished). Default: stdout.",
+)
+def tickets_export(
+    policy_paths: tuple[str, ...],
+    desk: str,
+    since: datetime | float,
+    open_only: bool,
+    output: str | None,
+) -> None:
+    """The desk's tickets in the normalized shape, one JSON object per line.
+
+    The open tickets of the desk's scope and those resolved in the window,
+    each with what the desk knows of its history: status changes
+    (`status_history`), first response, resolution, and escalada's marker
+    (with the policy revision that escalated it). Secrets never appear in it;
+    docs/tickets.md lists the fields. The input of `simulate --tickets` and
+    `report --tickets`.
+
+    \b
+    Examples:
+      escalada tickets export --desk sandbox --since 30d --output tickets.jsonl
+      escalada tickets export --desk zendesk-prod --open-only > open.jsonl
+    """
+    from datetime import timezone
+
+    from escalada.commands import tickets as command
+    from escalada.policy.validate import load_policy
+
+    now = datetime.now(timezone.utc)
+    ctx = click.get_current_context()
+    ctx.exit(
+        command.export(
+            load_policy(_policy_paths(policy_paths)),
+            desk,
+            since=None if open_only else _moment(since, now),
+            now=now,
+            output=output,
+            echo=click.echo,
+            note=lambda line: click.echo(line, err=True),
+        )
+    )

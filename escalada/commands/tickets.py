@@ -31,7 +31,7 @@ def read_desk_tickets(
     (spec,) = select_desks(policy, [desk])
     connector = (connect_fn or connect)(spec, policy=policy)
     window = getattr(connector, "window", None)
-    if window is None:
+    if window is None or not callable(getattr(connector, "history", None)):
         raise EscaladaError(
             f"desk {desk!r} ({spec.type}) cannot read its tickets' history",
             hint="export from a desk type that can, or write the ticket file by hand "
@@ -40,9 +40,7 @@ def read_desk_tickets(
     try:
         return [t for t in window(since=since) if t.created <= now]
     finally:
-        close = getattr(connector, "close", None)
-        if close is not None:
-            close()
+        connector.close()
 
 
 def export(
@@ -53,9 +51,11 @@ def export(
     now: datetime,
     output: str | None,
     echo: Callable[[str], Any],
+    note: Callable[[str], Any] = print,
     connect_fn: Callable[..., Any] | None = None,
 ) -> int:
-    """Write the tickets; a summary line goes to stderr when writing to a file."""
+    """Write the tickets (`echo`: to stdout without `output`); the summary line of a
+    file written goes to `note` (stderr)."""
     from escalada.ticket_file import dumps
     from escalada.ticket_file import write_tickets
 
@@ -74,5 +74,5 @@ def export(
         partial.unlink(missing_ok=True)
         raise EscaladaError(f"cannot write {output}: {error}") from None
     open_count = sum(1 for t in tickets if not t.done)
-    echo(f"exported {count} ticket(s) of {desk} to {output}: {open_count} open")
+    note(f"exported {count} ticket(s) of {desk} to {output}: {open_count} open")
     return 0

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from typing import Any
 from typing import Literal
 from typing import Protocol
@@ -145,4 +146,21 @@ class Connector(Protocol):
     def close(self) -> None:
         """Release the connection (HTTP session, database file); whoever connected
         closes, once the connector is no longer used."""
+        ...
+
+
+class TicketHistory(Protocol):
+    """A desk that can read its tickets' history: `escalada tickets export`, `simulate
+    --desk` and `report --desk` read through it, and the runner's SLA pausing reads
+    `history` for the tickets it evaluates. A capability (not every desk has it
+    yet): callers test for it and say which desk lacks it."""
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """The tickets with `status_history` filled (oldest first), read in batches in
+        as few calls as the desk's API allows; the tickets' other fields as given."""
+        ...
+
+    def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
+        """The scope's open tickets and, with `since`, those resolved (or updated)
+        since then, read in full (never `partial`) with their status history."""
         ...

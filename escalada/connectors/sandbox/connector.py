@@ -56,6 +56,7 @@ from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import Requester
 from escalada.ticket import Status
+from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
 
 PAGE_SIZE = 500
@@ -126,8 +127,47 @@ class SandboxConnector:
     # --- tickets --------------------------------------------------------------
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
+        for page in self._pages("t.status IN ('open', 'pending')", [], shard, "read candidates"):
+            yield from page
+
+    def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
+        """The scope's open tickets and, with `since`, those resolved since then, each
+        with its status history: per page, one statement for the tickets and one
+        for their status log."""
+        if since is None:
+            where, params = "t.status IN ('open', 'pending')", []
+        else:
+            where = "(t.status IN ('open', 'pending') OR t.resolved >= ? OR t.updated >= ?)"
+            params = [to_text(since), to_text(since)]
+        for page in self._pages(where, params, None, "read tickets"):
+            yield from self.history(page)
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """The tickets with `status_history` filled from the status log, one statement
+        per 500 tickets."""
+        out: list[Ticket] = []
+        for start in range(0, len(tickets), self.page_size):
+            batch = tickets[start : start + self.page_size]
+            marks = ", ".join("?" for _ in batch)
+            rows = self._run(
+                "read status history",
+                f"SELECT ticket, at, status FROM status_log WHERE ticket IN ({marks})"
+                " ORDER BY ticket, at, id",
+                [t.key for t in batch],
+            ).fetchall()
+            changes: dict[str, list[StatusChange]] = {}
+            for row in rows:
+                changes.setdefault(row["ticket"], []).append(
+                    StatusChange(row["status"], _required(from_text(row["at"])))
+                )
+            out += [replace(t, status_history=tuple(changes.get(t.key, ()))) for t in batch]
+        return out
+
+    def _pages(
+        self, where: str, params: list[Any], shard: Shard | None, operation: str
+    ) -> Iterator[list[Ticket]]:
         scope, scope_params = self._scope
-        clauses = ["t.status IN ('open', 'pending')", "t.rowid > ?", *scope]
+        clauses = [where, "t.rowid > ?", *scope]
         if shard is not None:
             clauses.append("escalada_crc32(t.key) % ? = ?")
         sql = (
@@ -139,10 +179,9 @@ class SandboxConnector:
         while True:
             # One row past the page tells whether another page follows, so a read
             # of N tickets is exactly ceil(N / page) statements.
-            params = [after, *scope_params, *shard_params, self.page_size + 1]
-            rows = self._run("read candidates", sql, params).fetchall()
-            for row in rows[: self.page_size]:
-                yield self._ticket(row)
+            values = [*params, after, *scope_params, *shard_params, self.page_size + 1]
+            rows = self._run(operation, sql, values).fetchall()
+            yield [self._ticket(row) for row in rows[: self.page_size]]
             if len(rows) <= self.page_size:
                 return
             after = rows[self.page_size - 1]["position"]

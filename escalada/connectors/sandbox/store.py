@@ -25,7 +25,7 @@ from escalada.errors import StoreError
 
 KEY_PREFIX = "SB-"
 ESCALADA_AUTHOR = "escalada"  # notes escalada writes; never read back as a requester's comment
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE tickets (
@@ -59,6 +59,19 @@ CREATE TABLE notes (
     internal INTEGER NOT NULL
 );
 CREATE INDEX notes_ticket ON notes (ticket, id);
+CREATE TABLE status_log (
+    id INTEGER PRIMARY KEY,
+    ticket TEXT NOT NULL REFERENCES tickets (key),
+    at TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE INDEX status_log_ticket ON status_log (ticket, id);
+CREATE TRIGGER status_logged AFTER UPDATE OF status ON tickets
+WHEN new.status != old.status
+BEGIN
+    INSERT INTO status_log (ticket, at, status)
+    VALUES (new.key, coalesce(new.updated, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')), new.status);
+END;
 CREATE TABLE config (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -100,6 +113,8 @@ def open_db(path: Path) -> sqlite3.Connection:
                 raise StoreError(f"{path} is an SQLite file but not an escalada sandbox")
             conn.execute("PRAGMA journal_mode = WAL")  # runners read while another writes
             conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        elif version == 1:
+            _upgrade_from_1(conn)
         elif version != SCHEMA_VERSION:
             raise StoreError(
                 f"{path} is a sandbox of schema version {version}; this escalada reads "
@@ -112,6 +127,37 @@ def open_db(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+# Version 2 adds the status log (the desk's history of status changes, as a real
+# desk's audit keeps it). A version-1 file gets the table, the trigger, and a log
+# read from what each ticket row knows: opened at `created`, its current status
+# since it was resolved (or last updated).
+_STATUS_LOG = SCHEMA[SCHEMA.index("CREATE TABLE status_log") : SCHEMA.index("CREATE TABLE config")]
+_BACKFILL = """
+INSERT INTO status_log (ticket, at, status) SELECT key, created, 'open' FROM tickets;
+INSERT INTO status_log (ticket, at, status)
+    SELECT key, coalesce(resolved, updated, created), status FROM tickets WHERE status != 'open';
+"""
+
+
+def _upgrade_from_1(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        f"BEGIN; {_STATUS_LOG} {_BACKFILL} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    )
+
+
+def initial_history(ticket: NewTicket) -> list[tuple[datetime, str]]:
+    """The status changes a new ticket is written with: its own `history`, or opened at
+    `created` and, when it is not open, its status since it was resolved (a resolved
+    ticket) or first answered (a pending one)."""
+    if ticket.history:
+        return list(ticket.history)
+    spans = [(ticket.created, "open")]
+    if ticket.status != "open":
+        since = ticket.resolved if ticket.status in ("resolved", "closed") else ticket.responded
+        spans.append((max(since or ticket.created, ticket.created), ticket.status))
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +180,8 @@ class NewTicket:
     tags: Sequence[str] = ()
     fields: Mapping[str, Any] = field(default_factory=dict)
     comments: Sequence[tuple[datetime, str]] = ()  # the requester's public comments
+    history: Sequence[tuple[datetime, str]] = ()  # (since, status), oldest first; default:
+    # see initial_history
 
 
 def insert_tickets(conn: sqlite3.Connection, tickets: Iterable[NewTicket]) -> list[str]:
@@ -176,6 +224,10 @@ def insert_tickets(conn: sqlite3.Connection, tickets: Iterable[NewTicket]) -> li
             conn.executemany(
                 "INSERT INTO notes (ticket, at, author, body, internal) VALUES (?, ?, ?, ?, 0)",
                 [(key, to_text(at), "requester", body) for at, body in ticket.comments],
+            )
+            conn.executemany(
+                "INSERT INTO status_log (ticket, at, status) VALUES (?, ?, ?)",
+                [(key, to_text(at), status) for at, status in initial_history(ticket)],
             )
             keys.append(key)
         if own:
