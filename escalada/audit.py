@@ -25,6 +25,8 @@ class AuditRecord:
     reason: str
     dry_run: bool
     result: str  # "ok", "dry-run", "failed: ...", "conflict", "sent", "not sent: ..."
+    # the policy revision the runner ran (git commit or digest, escalada.revision)
+    policy_revision: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,7 @@ class AuditRecord:
             "reason": self.reason,
             "dry_run": self.dry_run,
             "result": self.result,
+            "policy_revision": self.policy_revision,
         }
 
 

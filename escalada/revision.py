@@ -56,7 +56,7 @@ def git_commit(files: Sequence[str]) -> str | None:
         if head is None:
             return None
         dirty = _git(where, "status", "--porcelain", "--", *(str(Path(f).resolve()) for f in files))
-    except OSError:
+    except (OSError, subprocess.SubprocessError):
         return None
     if dirty is None or dirty.strip():
         return None

@@ -76,6 +76,10 @@ class RunOptions:
     shard: Shard | None = None
     concurrency: int = 4  # desks processed at once
     resend_after: timedelta = RESEND_AFTER
+    # written on the markers of the escalations this run makes and on its audit records
+    # (escalada.revision.policy_revision), so simulate, report and explain can say
+    # under which version of the policy a ticket was escalated
+    policy_revision: str | None = None
 
 
 @dataclass
@@ -278,7 +282,7 @@ class _Cycle:
         if decision is None:
             decision = self.evaluator.evaluate(ticket, self.now)
         resend = self._resend(ticket, decision)
-        actions = [*decision.actions, *resend]
+        actions = _stamped([*decision.actions, *resend], self.now, self.options.policy_revision)
         if not actions:
             return
         if resend:
@@ -436,6 +440,7 @@ class _Cycle:
                 reason=reason,
                 dry_run=self.options.dry_run,
                 result=result,
+                policy_revision=self.options.policy_revision,
             )
         )
 
@@ -477,4 +482,18 @@ def _with_pending(
         out.append(action)
     if not marked:
         out.append(Action("mark", "notifications pending", state=replace(current, pending=pending)))
+    return out
+
+
+def _stamped(actions: list[Action], now: datetime, revision: str | None) -> list[Action]:
+    """The marks that announce a level (stamped `since` now) carry the policy revision;
+    other marks keep the revision of the escalation they belong to."""
+    if revision is None:
+        return actions
+    out = []
+    for action in actions:
+        state = action.state
+        if action.type == "mark" and state is not None and state.path and state.since == now:
+            action = replace(action, state=replace(state, policy=revision))
+        out.append(action)
     return out

@@ -24,6 +24,7 @@ FIELDS = [
     "reason",
     "dry_run",
     "result",
+    "policy_revision",
 ]
 
 

@@ -115,6 +115,7 @@ def render_text(a: Assessment) -> str:
         held = f"L{state.level} on {state.path}" if state.path else "no level"
         since = f" since {stamp(state.since)}" if state.since else ""
         extra = ", reason asked" if state.asked else ""
+        extra += f", escalated under policy revision {state.policy}" if state.policy else ""
         lines.append(_row("state", f"{held}{since}{extra}"))
     if a.levels:
         lines.append(_row("levels", ""))

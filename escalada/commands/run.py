@@ -100,6 +100,8 @@ def main(
 ) -> int:
     """`escalada run`: one cycle, or one every `interval` seconds until a signal.
     The shard, when not given, comes from the environment (`shard_from_env`)."""
+    from escalada.revision import policy_revision
+
     logs.configure(log_format, debug=debug)
     settings = RunSettings(
         policy_paths=policy_paths,
@@ -108,6 +110,7 @@ def main(
             dry_run=dry_run,
             shard=shard or shard_from_env(os.environ),
             concurrency=concurrency,
+            policy_revision=policy_revision(policy_paths),
         ),
         interval=interval,
         audit=audit,
