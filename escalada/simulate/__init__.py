@@ -61,6 +61,17 @@ class Simulation:
         return None
 
 
+def renames(policy: Policy, baseline: Policy) -> dict[str, str]:
+    """A path's name in the policy -> its name in the baseline, where the path says it
+    was renamed (`moved_from`) and the baseline has the old name: the same path."""
+    out: dict[str, str] = {}
+    for name, path in policy.paths.items():
+        for old in getattr(path, "moved_from", ()) or ():
+            if old in baseline.paths and name not in baseline.paths:
+                out[name] = old
+    return out
+
+
 def simulate(
     policy: Policy,
     baseline: Policy,
@@ -74,12 +85,18 @@ def simulate(
     """Compare the two policies over `tickets`: the open ones at `now`, and every one
     over `window` when it is given. `revisions` is (baseline's, policy's)."""
     old, new = Evaluator(baseline), Evaluator(policy)
-    comparison = compare_now(old, new, tickets, now)
+    moved = renames(policy, baseline)
+    comparison = compare_now(old, new, tickets, now, renames=moved)
     backtest = None
     if window is not None:
         before = replay(old, tickets, window.start, window.end)
         after = replay(new, tickets, window.start, window.end)
         was, is_ = before.per_ticket(), after.per_ticket()
-        changed = tuple(t.key for t in tickets if was.get(t.key, ()) != is_.get(t.key, ()))
+
+        def same(key: str) -> bool:
+            mine = tuple((moved.get(p, p), level, at) for p, level, at in is_.get(key, ()))
+            return was.get(key, ()) == mine
+
+        changed = tuple(t.key for t in tickets if not same(t.key))
         backtest = Backtest(window, before, after, changed)
     return Simulation(len(tickets), baseline_name, revisions[0], revisions[1], comparison, backtest)

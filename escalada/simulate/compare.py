@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 
 from escalada.engine.evaluator import Evaluator
@@ -89,9 +91,17 @@ def _announced(state: EscalationState, now: datetime) -> bool:
 
 
 def compare_now(
-    baseline: Evaluator, policy: Evaluator, tickets: Iterable[Ticket], now: datetime
+    baseline: Evaluator,
+    policy: Evaluator,
+    tickets: Iterable[Ticket],
+    now: datetime,
+    *,
+    renames: Mapping[str, str] | None = None,
 ) -> NowComparison:
-    """Assess every open ticket under both policies at `now`."""
+    """Assess every open ticket under both policies at `now`. `renames` maps a path's
+    name in the policy to its name in the baseline (`moved_from`): a ticket whose
+    decisions differ only by that name has not changed."""
+    renames = renames or {}
     counts = {"baseline": Counter[str](), "policy": Counter[str]()}
     changed: list[Change] = []
     total = 0
@@ -103,11 +113,20 @@ def compare_now(
         new = side(policy.assess(ticket, now))
         _count(counts["baseline"], old)
         _count(counts["policy"], new)
-        if old == new:
+        if old == new or (renames and old == _renamed(new, renames)):
             continue
         reannounces = _reannounces(ticket.escalation, new) and old.announces is None
         changed.append(Change(ticket.key, old, new, tuple(_why(ticket, old, new)), reannounces))
     return NowComparison(now, total, counts["baseline"], counts["policy"], tuple(changed))
+
+
+def _renamed(s: Side, renames: Mapping[str, str]) -> Side:
+    triggers = []
+    for name in s.triggers:
+        path, _, trigger = name.partition("/")
+        triggers.append(f"{renames.get(path, path)}/{trigger}")
+    named = renames.get(s.path, s.path) if s.path is not None else None
+    return replace(s, path=named, triggers=tuple(sorted(triggers)))
 
 
 def _count(counter: Counter[str], s: Side) -> None:
@@ -135,6 +154,10 @@ def _reannounces(state: EscalationState, new: Side) -> bool:
     )
 
 
+def _under(state: EscalationState) -> str:
+    return f", escalated under policy revision {state.policy}" if state.policy else ""
+
+
 def _level(s: Side) -> str:
     return f"L{s.level} on {s.path}" if s.path else "no path"
 
@@ -145,7 +168,7 @@ def _why(ticket: Ticket, old: Side, new: Side) -> list[str]:
     if _reannounces(state, new) and old.announces is None:
         why.append(
             f"re-announces L{new.announces} on {new.path}: the ticket's marker already "
-            f"holds L{state.level} on {state.path} (renamed or reordered path; "
+            f"holds L{state.level} on {state.path}{_under(state)} (renamed or reordered path; "
             f"`moved_from: [{state.path}]` on the path keeps it)"
         )
     elif new.announces is not None and old.announces is None:

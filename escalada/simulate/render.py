@@ -119,10 +119,11 @@ def _escalation_list(entries: Any) -> str:
 
 
 def _backtest_why(before: Any, after: Any) -> str:
-    return (
-        f"backtest: {len(after)} escalation(s) instead of {len(before)} "
-        f"(policy: {_escalation_list(after)}; baseline: {_escalation_list(before)})"
-    )
+    if len(after) == len(before):
+        head = f"backtest: {len(after)} escalation(s), differing"
+    else:
+        head = f"backtest: {len(after)} escalation(s) instead of {len(before)}"
+    return f"{head} (policy: {_escalation_list(after)}; baseline: {_escalation_list(before)})"
 
 
 def as_json(sim: Simulation) -> dict[str, Any]:

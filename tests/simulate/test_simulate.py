@@ -184,3 +184,26 @@ def test_a_git_revision_is_a_baseline(tmp_path, ticket_file):
 def test_one_source_of_tickets_is_required(tmp_path, ticket_file):
     code, out = run("simulate", "--policy", tmp_path, "--baseline", tmp_path)
     assert code == 2 and "one of --desk NAME and --tickets FILE" in out
+
+
+def test_a_rename_the_path_declares_is_no_change(tmp_path):
+    """`moved_from` (DESIGN: a rename re-announces nothing): once the policy model has it,
+    the renamed path's tickets show no change, now or in the backtest."""
+    from escalada.policy.model import EscalationPath
+
+    if "moved_from" not in EscalationPath.__dataclass_fields__:
+        pytest.skip("the policy model has no moved_from yet (engine helper, issue 11)")
+    new, old = copy_policy(tmp_path, "new"), copy_policy(tmp_path, "old")
+    edit(
+        new,
+        "name: critical-outage\nspec:",
+        "name: major-outage\nspec:\n  moved_from: [critical-outage]",
+    )
+    result = simulate(
+        load_policy([str(new)]),
+        load_policy([str(old)]),
+        tickets(),
+        now=NOW,
+        window=Window(at("2026-11-23T00:00:00Z"), NOW),
+    )
+    assert not result.changed, result
