@@ -15,9 +15,9 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
-from escalada.engine.levels import human
-from escalada.engine.levels import iso
-from escalada.engine.levels import stamp
+from escalada.instants import human
+from escalada.instants import stamp
+from escalada.instants import to_iso as iso
 from escalada.simulate import Simulation
 from escalada.simulate.compare import Side
 from escalada.simulate.replay import Tally
