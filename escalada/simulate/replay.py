@@ -176,8 +176,18 @@ def _replay_one(
     upcoming = 0  # index into `changes` of the next change after `now`
     state = NOT_ESCALATED
     now = ticket.created
+    seen = _view(base, ticket, now, state)
+    segment = 0  # the changes `seen` was built after
     for _ in range(MAX_STEPS):
-        seen = _view(base, ticket, now, state)
+        while upcoming < len(changes) and changes[upcoming] <= now:
+            upcoming += 1
+        if upcoming != segment:
+            seen, segment = _view(base, ticket, now, state), upcoming
+        elif seen.escalation is not state:
+            # Between two changes of its history only the replay's own state differs;
+            # the engine keeps no reference to the tickets it evaluates, so the view
+            # of this segment takes the new state in place of a new view per step.
+            object.__setattr__(seen, "escalation", state)
         decision = evaluator.evaluate(seen, now)
         tally.evaluations += 1
         counted = now >= start
@@ -194,8 +204,6 @@ def _replay_one(
                 state = new
             if counted:
                 _count(tally, action)
-        while upcoming < len(changes) and changes[upcoming] <= now:
-            upcoming += 1
         candidates = []
         if upcoming < len(changes):
             candidates.append(changes[upcoming])
