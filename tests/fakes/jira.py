@@ -303,6 +303,7 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
                 "displayUrl": self.base_url,
                 "version": "1001.0.0-SNAPSHOT",
                 "versionNumbers": [1001, 0, 0],
+                "defaultLocale": {"locale": "en_US"},
                 "deploymentType": self.deployment,
                 "buildNumber": 100291,
                 "serverTitle": "Jira",

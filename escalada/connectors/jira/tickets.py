@@ -196,7 +196,8 @@ def to_ticket(
     labels = frozenset(str(label) for label in fields.get("labels") or ())
     assignee = fields.get("assignee") or {}
     named = {name: fields.get(field_id) for name, field_id in desk.fields.items()}
-    comments = (fields.get("comment") or {}).get("comments") or []
+    page = fields.get("comment")  # a page {comments: [...]}; the reference's example: a list
+    comments = page if isinstance(page, list) else (page or {}).get("comments") or []
     created = parse_time(fields.get("created"))
     if created is None:
         raise EscaladaError(f"desk {desk.name!r}: issue {key} has no readable created time")
