@@ -23,6 +23,7 @@ from typing import Literal
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.jira.client import JiraClient
 from escalada.connectors.jira.options import JiraOptions
+from escalada.connectors.slaterms import pausing_statuses
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.durations import format_duration
@@ -116,6 +117,39 @@ def desired(desk: Desk, options: JiraOptions, policy: Policy) -> list[ConfigObje
                 depends_on=(f"schedule/{priority.calendar}",) if uses_calendar else (),
                 verify_only=True,
                 note=SLA_NOTE,
+            )
+        )
+    for level in matrix.service_levels if matrix else ():
+        for name in sorted(level.written):
+            targets = level.priorities[name]
+            value = desk.priorities.get(name)
+            if value is None:
+                continue
+            if targets.calendar != BUILTIN_CALENDAR:
+                calendars[targets.calendar] = None
+            objects.append(
+                ConfigObject(
+                    kind="sla",
+                    name=f"{name} {level.name}",
+                    attrs={
+                        "priority": value,
+                        "respond_within": _duration(targets.respond_within),
+                        "resolve_within": _duration(targets.resolve_within),
+                        "calendar": targets.calendar,
+                    },
+                    verify_only=True,
+                    note=f"service level {level.name!r}: {SLA_NOTE}",
+                )
+            )
+    if matrix is not None:
+        pausing = ", ".join(sorted(pausing_statuses(policy))) or "no status"
+        objects.append(
+            ConfigObject(
+                kind="sla",
+                name="pausing",
+                verify_only=True,
+                note=f"the clock stops on {pausing}: {SLA_NOTE}; a JSM SLA goal pauses on its "
+                "own conditions (set them to match in Project settings > SLAs)",
             )
         )
     objects.extend(

@@ -21,9 +21,11 @@ from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import Calendar
+from escalada.policy.model import FieldCondition
 from escalada.policy.model import Policy
 from escalada.policy.model import Priority
 from escalada.policy.model import PriorityMatrix
+from escalada.policy.model import ServiceLevel
 from escalada.reconcile import plan_desk
 from tests.connectors.jira.harness import ENVIRON
 from tests.connectors.jira.harness import TEAM_FIELD
@@ -304,3 +306,26 @@ def test_check_in_component_and_assignee_modes(fake):
     assert found["user escalada bot"].ok and found["user net@acme"].ok
     assert not found["user x"].ok
     assert found["permission ASSIGN_ISSUES"].ok
+
+
+def test_service_levels_and_pausing_are_runner_enforced_notes(fake):
+    desk = own_desk()
+    policy = policy_for(desk)
+    matrix = policy.matrix
+    acme = ServiceLevel(
+        "acme",
+        FieldCondition("requester.organization", "equals", "Acme Retail"),
+        {
+            **matrix.priorities,
+            "P1": replace(matrix.priorities["P1"], resolve_within=timedelta(hours=2)),
+        },
+        frozenset({"P1"}),
+    )
+    policy = replace(policy, matrix=replace(matrix, service_levels=(acme,)))
+    objects = {o.key: o for o in connector_for(desk).desired_config(policy)}
+    level = objects["sla/P1 acme"]
+    assert level.verify_only and level.attrs["resolve_within"] == "2h"
+    assert level.note == f"service level 'acme': {SLA_NOTE}"
+    assert "sla/P2 acme" not in objects  # the level leaves P2 to the matrix
+    pausing = objects["sla/pausing"]
+    assert pausing.verify_only and pausing.note.startswith("the clock stops on pending: ")
