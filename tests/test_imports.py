@@ -12,9 +12,6 @@ from pathlib import Path
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "escalada"
-# Circles still being taken apart, by package (issue 9's engine side); delete the
-# entry when its circle is gone, and the test holds the whole tree to none.
-UNTANGLING: tuple[str, ...] = ("escalada.engine",)
 
 
 def module_name(path: Path) -> str:
@@ -97,6 +94,4 @@ def test_the_walk_sees_type_checking_and_deferred_imports() -> None:
 
 
 def test_escalada_has_no_import_circle() -> None:
-    found = circles(graph())
-    left = [c for c in found if not all(m.startswith(UNTANGLING) for m in c)]
-    assert left == []
+    assert circles(graph()) == []
