@@ -1,6 +1,6 @@
 """One rig per desk for the reconciler's end-to-end tests (tests/reconcile/test_e2e.py).
 
-A rig wraps a desk's contract harness (tests/connectors/harness_<desk>.py) and
+A rig wraps a desk's contract harness (tests/connectors/<desk>/harness.py) and
 adds what the reconciler scenarios need from its fake: how many writes the desk
 served, a JSON snapshot of its configuration, hand edits (drift), unmanaged
 look-alikes, and a write failing part way through an apply. Everything acts

@@ -11,7 +11,7 @@ export's results are whole tickets (tags, group, priority, fields, status,
 `updated_at`). What it lacks is the first-reply time (`responded`: the ticket
 has no such timestamp, only its metric set has) and organisation names, and
 it comes from the search index, which lags the ticket store by minutes.
-`zendesk_translate.read_needs` decides per policy: tickets are yielded
+`tickets.read_needs` decides per policy: tickets are yielded
 `partial` when a level stops on `unless: responded`, when safe updates are
 off, and when a ticket's organisation was not named (reasons may name it).
 Organisation names are resolved during the read (organizations/show_many, 100
@@ -36,7 +36,7 @@ next cycle re-reads and re-evaluates it). Tags are sent as the full new list com
 the tags just read (`tags` replaces every tag); the safe update makes a tag a
 human added meanwhile a 409, never a silent loss. A Zendesk update carries one
 comment, so a public reply (`ask_reason`) due together with an internal note
-makes two PUTs (see zendesk_translate.plan_writes).
+makes two PUTs (see tickets.plan_writes).
 
 Transport. The shared ResilientAdapter is mounted on the session handed to
 zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so

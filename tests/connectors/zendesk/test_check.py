@@ -1,4 +1,4 @@
-"""`escalada desks check` on Zendesk (zendesk_check.py) against the stateful fake:
+"""`escalada desks check` on Zendesk (connectors/zendesk/check.py) against the stateful fake:
 every misconfiguration is a failed CheckItem, never an exception."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Zendesk connector through zenpy against the stateful fake: what the
 contract does not cover (the two-PUT split, safe updates, secrets, zenpy's
-retry loops, check). Reads and refreshes: test_zendesk_read.py; the runner on
-Zendesk: test_zendesk_runner.py."""
+retry loops, check). Reads and refreshes: test_tickets.py; the runner on
+Zendesk: test_runner.py."""
 
 from __future__ import annotations
 
