@@ -1,0 +1,105 @@
+"""The Jira fake behaves as the Jira Cloud REST reference documents and refuses
+what Jira refuses (a fake that accepts any request proves nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+import pytest
+import requests
+import responses
+
+from tests.fakes.jira import BASE
+from tests.fakes.jira import EMAIL
+from tests.fakes.jira import TOKEN
+from tests.fakes.jira import JiraFake
+
+API = f"{BASE}/rest/api/2"
+AUTH = (EMAIL, TOKEN)
+OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def fake() -> Iterator[JiraFake]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield JiraFake(mock)
+
+
+def post(path: str, body: object) -> requests.Response:
+    return requests.post(f"{API}/{path}", json=body, auth=AUTH, timeout=5)
+
+
+def test_wrong_credentials_are_401(fake: JiraFake) -> None:
+    response = requests.get(f"{API}/myself", auth=(EMAIL, "wrong"), timeout=5)
+    assert response.status_code == 401
+
+
+def test_search_pages_by_token_and_leaves_it_out_on_the_last_page(fake: JiraFake) -> None:
+    """searchAndReconsileIssuesUsingJql: nextPageToken absent on the last page."""
+    for i in range(5):
+        fake.add_issue(summary=f"T{i}", created=OPENED + timedelta(minutes=i))
+    body = {"jql": "project = SD ORDER BY created ASC", "fields": ["summary"], "maxResults": 2}
+    page = post("search/jql", body).json()
+    keys = [i["key"] for i in page["issues"]]
+    while "nextPageToken" in page:
+        page = post("search/jql", {**body, "nextPageToken": page["nextPageToken"]}).json()
+        keys += [i["key"] for i in page["issues"]]
+    assert keys == [f"SD-{n}" for n in range(1, 6)]
+
+
+def test_an_unbounded_query_is_400(fake: JiraFake) -> None:
+    """search/jql refuses an unbounded JQL (only ORDER BY)."""
+    response = post("search/jql", {"jql": "ORDER BY created"})
+    assert response.status_code == 400 and response.json()["errorMessages"]
+
+
+def test_a_missing_edit_permission_is_400_not_403(fake: JiraFake) -> None:
+    """editIssue: 400 when the user may not edit the fields; 403 only for the override flags."""
+    key = fake.add_issue(summary="x", created=OPENED)
+    fake.granted.discard("EDIT_ISSUES")
+    body = {"fields": {"priority": {"name": "High"}}}
+    response = requests.put(f"{API}/issue/{key}", json=body, auth=AUTH, timeout=5)
+    assert response.status_code == 400 and "priority" in response.json()["errors"]
+
+
+def test_priorities_need_an_avatar_and_are_listed_paged(fake: JiraFake) -> None:
+    """createPriority: iconUrl sunset (CHANGE-1525), avatarId from getAllSystemAvatars;
+    searchPriorities is paged; GET priority is removed (CHANGE-762), so not served."""
+    icon = post(
+        "priority",
+        {"name": "P9", "statusColor": "#123456", "iconUrl": "/images/icons/priorities/high.png"},
+    )
+    assert icon.status_code == 400 and "iconUrl" in icon.json()["errors"]
+    avatars = requests.get(f"{API}/avatar/priority/system", auth=AUTH, timeout=5).json()["system"]
+    made = post(
+        "priority", {"name": "P9", "statusColor": "#123456", "avatarId": int(avatars[0]["id"])}
+    )
+    assert made.status_code == 201
+    page = requests.get(
+        f"{API}/priority/search", params={"maxResults": "2"}, auth=AUTH, timeout=5
+    ).json()
+    assert (
+        len(page["values"]) == 2
+        and page["isLast"] is False
+        and page["total"] == len(fake.priorities)
+    )
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{API}/priority", auth=AUTH, timeout=5)
+
+
+def test_deleting_a_priority_is_a_303_to_its_task(fake: JiraFake) -> None:
+    avatar = int(
+        requests.get(f"{API}/avatar/priority/system", auth=AUTH, timeout=5).json()["system"][0][
+            "id"
+        ]
+    )
+    pid = post("priority", {"name": "P9", "statusColor": "#123456", "avatarId": avatar}).json()[
+        "id"
+    ]
+    gone = requests.delete(f"{API}/priority/{pid}", auth=AUTH, timeout=5, allow_redirects=False)
+    assert gone.status_code == 303
+    task = requests.get(gone.headers["Location"], auth=AUTH, timeout=5).json()
+    assert task["status"] == "COMPLETE" and {"submitted", "lastUpdate"} <= set(task)
