@@ -103,10 +103,16 @@ class Evaluator:
             name: tuple(c for c in compiled if c.trigger.path is not None)
             for name, compiled in self._triggers.items()
         }
+        self._services = tuple(
+            (level.name, compile_condition(level.match, ranks))
+            for level in (policy.matrix.service_levels if policy.matrix else ())
+        )
         self._rulers: dict[str, Ruler] = {}
-        self._plans: dict[tuple[str, str | None], tuple[tuple[LevelPlan, ...], Schedule]] = {}
+        self._plans: dict[
+            tuple[str, str | None, str | None], tuple[tuple[LevelPlan, ...], Schedule]
+        ] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
-        self._slas: dict[str | None, tuple[Priority | None, Ruler]] = {}
+        self._slas: dict[tuple[str | None, str | None], tuple[Priority | None, Ruler]] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._timelines = Timelines()  # business time around the instant evaluated at
         # (instant, next steps shared at it), swapped as one tuple (see `next_step`)
@@ -123,32 +129,44 @@ class Evaluator:
             found = self._rulers[calendar] = Ruler(calendar, clock_for(cal), cal.always_open)
         return found
 
-    def plans(self, path: EscalationPath, priority: str | None) -> tuple[LevelPlan, ...]:
-        """The level plans of a path for a priority (cached)."""
-        return self._rules(path, priority)[0]
+    def plans(
+        self, path: EscalationPath, priority: str | None, service: str | None = None
+    ) -> tuple[LevelPlan, ...]:
+        """The level plans of a path for a priority under a service level (cached)."""
+        return self._rules(path, priority, service)[0]
 
     def _rules(
-        self, path: EscalationPath, priority: str | None
+        self, path: EscalationPath, priority: str | None, service: str | None
     ) -> tuple[tuple[LevelPlan, ...], Schedule]:
-        key = (path.name, priority)
+        key = (path.name, priority, service)
         found = self._plans.get(key)
         if found is None:
-            plans = build_plans(path, self.priority(priority), self.ruler)
+            plans = build_plans(path, self.priority(priority, service), self.ruler, service)
             found = self._plans[key] = (plans, Schedule(timed(plans)))
         return found
 
-    def priority(self, name: str | None) -> Priority | None:
+    def priority(self, name: str | None, service: str | None = None) -> Priority | None:
+        """A priority's targets, under a service level when one is named."""
+        if service is not None and self.matrix is not None:
+            return self.matrix.targets(name, service)
         return self.policy.priority(name)
+
+    def service_level(self, ticket: Ticket, priority: str | None) -> str | None:
+        """The first service level whose condition holds for the ticket, or None."""
+        for name, holds in self._services:
+            if holds(ticket, priority):
+                return name
+        return None
 
     def priority_ruler(self, priority: Priority | None) -> Ruler:
         return self.ruler(priority.calendar if priority else BUILTIN_CALENDAR)
 
-    def _sla(self, name: str | None) -> tuple[Priority | None, Ruler]:
-        """A priority's definition and its calendar's ruler (cached)."""
-        found = self._slas.get(name)
+    def _sla(self, name: str | None, service: str | None) -> tuple[Priority | None, Ruler]:
+        """A priority's targets and its calendar's ruler (cached)."""
+        found = self._slas.get((name, service))
         if found is None:
-            priority = self.priority(name)
-            found = self._slas[name] = (priority, self.priority_ruler(priority))
+            priority = self.priority(name, service)
+            found = self._slas[(name, service)] = (priority, self.priority_ruler(priority))
         return found
 
     def settle_priority(self, ticket: Ticket) -> PriorityOutcome:
@@ -200,7 +218,8 @@ class Evaluator:
             return self._writer.off_path(
                 ticket, now, outcome, "no escalation path matches it any more"
             )
-        plans, rules = self._rules(path, prio_name)
+        service = self.service_level(ticket, prio_name) if self._services else None
+        plans, rules = self._rules(path, prio_name, service)
         clocks = Clocks(ticket.created, now, self._timelines)
         scheduled = schedule_level(rules.rules, ticket, clocks)
         top = len(path.levels) - 1
@@ -257,7 +276,7 @@ class Evaluator:
             # the common case of a fresh ticket at level 0 with nothing due
             team = self.teams.resolve(path.levels[0].team, now).name
             return Decision(ticket.key, prio_name, path.name, 0, team, (), next_)
-        priority, sla_ruler = self._sla(prio_name)
+        priority, sla_ruler = self._sla(prio_name, service)
         situation = Situation(
             ticket,
             now,

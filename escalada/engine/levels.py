@@ -6,6 +6,9 @@ priority's calendar (24x7 without a priority). A level with `at: N% respond|
 resolve` falls due when N% of that SLA target has passed, always on the
 priority's calendar; without a priority, or when the priority has no such
 target, it never falls due by time (a trigger can still send a ticket there).
+"The priority" is its targets under the ticket's service level when one
+matches (`PriorityMatrix.service_levels`, first match wins): its own target
+and calendar.
 
 `unless: responded|resolved` stops the level's clock: a ticket responded (or
 resolved) before the threshold fell due never falls due for that level. One
@@ -72,9 +75,14 @@ class LevelPlan:
 
 
 def build_plans(
-    path: EscalationPath, priority: Priority | None, ruler: Callable[[str], Ruler]
+    path: EscalationPath,
+    priority: Priority | None,
+    ruler: Callable[[str], Ruler],
+    service: str | None = None,
 ) -> tuple[LevelPlan, ...]:
-    """The plans of a path's levels for one priority (None: no known priority)."""
+    """The plans of a path's levels for one priority (None: no known priority), with
+    the targets of the service level named `service` when one applies."""
+    under = f" (service level {service})" if service else ""
     after_calendar = path.calendar or (priority.calendar if priority else BUILTIN_CALENDAR)
     sla_calendar = priority.calendar if priority else BUILTIN_CALENDAR
     plans = []
@@ -99,7 +107,9 @@ def build_plans(
             else:
                 plan_ruler = ruler(sla_calendar)
                 threshold = within * (level.at.percent / 100)
-                rule = f"{share} {format_duration(within)} {target} target for {priority.name}"
+                rule = (
+                    f"{share} {format_duration(within)} {target} target for {priority.name}{under}"
+                )
         fired = f"{rule} passed" if level.at is not None else rule
         plans.append(LevelPlan(level, plan_ruler, threshold, rule, target, level.unless, fired))
     return tuple(plans)

@@ -175,8 +175,16 @@ def test_the_samples_are_taken_by_the_connectors_parsers():
     office = policy.calendars["office"]
     assert zendesk_time_zone(zendesk, office) == ("Stockholm", None)
     now = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    [sla] = [o for o in desired(zendesk, policy, now=now) if o.kind == "sla" and o.attrs]
-    assert sla.attrs["filter"] == SAMPLES["zendesk"]["sla_filter"]
+    slas = {o.name: o for o in desired(zendesk, policy, now=now) if o.kind == "sla" and o.attrs}
+    # the example's service level takes its customer's tickets out of the matrix's policy
+    contract = {"field": "organization_id", "operator": "is", "value": "Contoso Retail"}
+    assert slas["default contoso-contract"].attrs["filter"]["all"][-1] == contract
+    sla = slas["default"]
+    given = SAMPLES["zendesk"]["sla_filter"]
+    assert sla.attrs["filter"] == {
+        "all": [*given["all"], {**contract, "operator": "is_not"}],
+        "any": given["any"],
+    }
     assert str(db_path(desks["sandbox"])) == "demo.sqlite"
 
 
