@@ -60,6 +60,8 @@ OPERATIONS = (
     ("get", "/rest/api/3/group/bulk"),
     ("get", "/rest/api/3/project/{projectIdOrKey}/components"),
     ("get", "/rest/api/3/user/search"),
+    ("get", "/rest/api/3/status"),
+    ("post", "/rest/api/3/changelog/bulkfetch"),
 )
 # REST v2 differs from v3 here: rich text is a plain (wiki markup) string.
 V2 = {

@@ -38,6 +38,8 @@ from tests.fakes.jira_admin import SYSTEM_FIELDS
 from tests.fakes.jira_admin import AdminRoutes
 from tests.fakes.jira_admin import errors
 from tests.fakes.jira_edit import IssueRoutes
+from tests.fakes.jira_history import HistoryRoutes
+from tests.fakes.jira_history import status_change
 from tests.fakes.jira_jql import FIELDS_PAGE_CAP
 from tests.fakes.jira_jql import SearchRoutes
 
@@ -77,12 +79,13 @@ class FakeIssue:
     project: str
     fields: dict[str, Any]
     comments: list[dict[str, Any]] = field(default_factory=list)
+    histories: list[dict[str, Any]] = field(default_factory=list)  # changelog, oldest first
 
     def as_search(self) -> dict[str, Any]:
         return {"key": self.key, "project": self.project, "fields": self.fields}
 
 
-class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
+class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, HistoryRoutes, FakeServer):
     """Jira Cloud at BASE; tests change its state through the attributes and add_* helpers."""
 
     contract = "jira"
@@ -107,6 +110,8 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
         self.cursors: dict[str, list[str]] = {}  # query signature -> matching keys, in order
         self.searches: list[dict[str, Any]] = []  # what each search asked, for assertions
         self.edits: list[tuple[str, Any]] = []  # (key, PUT body) as received
+        self.statuses = dict(STATUSES)  # name -> (id, category key)
+        self.changelog_requests: list[dict[str, Any]] = []  # bulkfetch bodies, as received
         self.clock = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
         self._ids = 10000
         self._routes()
@@ -224,8 +229,20 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
         if "tags" in changes:
             issue.fields["labels"] = sorted(changes["tags"])
         if "status" in changes:
-            issue.fields["status"] = self.status(changes["status"])
+            self.transition(key, changes["status"])
         issue.fields["updated"] = self.tick()
+
+    def transition(self, key: str, status: str, at: datetime | None = None) -> None:
+        """Move the issue to `status` (at `at`, default the fake's clock), written to its
+        changelog as Jira does; a done status sets resolutiondate, leaving clears it."""
+        issue = self.issues[key]
+        when = jira_time(at) if at is not None else self.tick()
+        old, new = issue.fields["status"], self.status(status)
+        issue.histories.append(status_change(self.next_id(), when, old, new))
+        issue.fields["status"] = new
+        done = STATUSES[status][1] == "done"
+        issue.fields["resolutiondate"] = when if done else None
+        issue.fields["updated"] = when
 
     # --- wire ------------------------------------------------------------------
 
@@ -268,6 +285,8 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, FakeServer):
             name="components",
         )
         route("GET", f"{REST}/user/search", self._user_search, name="user/search")
+        route("GET", f"{REST}/status", self._status_list, name="status")
+        route("POST", f"{REST}/changelog/bulkfetch", self._bulkfetch, name="changelog/bulkfetch")
 
     def error_body(self, status: int, message: str | None = None) -> Any:
         default = {

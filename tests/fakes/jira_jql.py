@@ -1,8 +1,9 @@
 """The Jira fake's search/jql route, and the slice of JQL it understands: what
 escalada generates and the scopes its tests write.
 
-    clause   := field ("=" | "!=") value
+    clause   := field ("=" | "!=") value | date (">=" | "<=") "yyyy/MM/dd HH:mm"
     field    := project | issuetype | status | statusCategory | labels | priority
+    date     := created | updated | resolved   (compared in UTC: the fake's user zone)
     query    := [expr] [ORDER BY field [ASC|DESC] ("," field [ASC|DESC])*]
     expr     := and ("OR" and)*,  and := term ("AND" term)*,  term := "(" expr ")" | clause
 
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -45,7 +48,7 @@ UNBOUNDED = (
 CATEGORY_NAMES = {"new": "to do", "indeterminate": "in progress", "done": "done"}
 ORDERABLE = ("created", "updated", "key")
 TOKEN = re.compile(
-    r'\s*(?:(?P<punct>!=|=|\(|\)|,)|"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<word>[^\s=!(),"\']+))'
+    r'\s*(?:(?P<punct>>=|<=|!=|=|\(|\)|,)|"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<word>[^\s=!<>(),"\']+))'
 )
 
 
@@ -94,6 +97,35 @@ def _values(issue: Issue, field: str) -> list[str]:
 
 
 FIELDS = ("project", "issuetype", "status", "statuscategory", "labels", "priority")
+DATES = {"created": "created", "updated": "updated", "resolved": "resolutiondate"}
+DATE_FORMATS = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
+
+
+def _date_value(text: str) -> datetime:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise JqlError(
+        f"Date value '{text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', "
+        "'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
+    )
+
+
+def _date_clause(field: str, op: str, text: str) -> Predicate:
+    if op not in (">=", "<="):
+        raise JqlError(f"Error in the JQL Query: Expecting operator but got '{op}'.")
+    bound = _date_value(text)
+
+    def matches(issue: Issue) -> bool:
+        raw = issue["fields"].get(DATES[field])
+        if not raw:
+            return False
+        moment = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%f%z")
+        return moment >= bound if op == ">=" else moment <= bound
+
+    return matches
 
 
 class Parser:
@@ -147,6 +179,9 @@ class Parser:
                 raise JqlError("Error in the JQL Query: Expecting ')' before the end of the query.")
             return inner
         field = token.text.lower()
+        if field in DATES:
+            op = self.take().text
+            return _date_clause(field, op, self.take().text)
         if field not in FIELDS:
             raise JqlError(
                 f"Field '{token.text}' does not exist or you do not have permission to view it."

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from typing import Literal
 
@@ -57,6 +58,7 @@ from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
 from escalada.connectors.jira import check as jira_check
 from escalada.connectors.jira import config as jira_config
+from escalada.connectors.jira import history
 from escalada.connectors.jira.client import Hints
 from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import candidate_jql
@@ -71,6 +73,7 @@ from escalada.marker import is_marker
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
+from escalada.ticket import Status
 from escalada.ticket import Ticket
 
 log = logging.getLogger("escalada.jira")
@@ -147,6 +150,8 @@ class JiraConnector:
         self._jira: JIRA | None = None
         self._adapter: ResilientAdapter | None = None
         self.accounts: dict[str, str] = {}  # team_mode assignee: Desk.teams value -> accountId
+        self._ids: dict[str, str] = {}  # issue key -> id, from the searches (the changelog's ids)
+        self._statuses: dict[str, Status] | None = None
 
     def __repr__(self) -> str:
         return f"JiraConnector(desk={self.desk.name!r}, url={self.server!r})"
@@ -254,23 +259,57 @@ class JiraConnector:
     # --- runner ---------------------------------------------------------------
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
-        jql = candidate_jql(self.desk)
+        for page in self._pages(candidate_jql(self.desk), shard):
+            yield from page
+
+    def _pages(self, jql: str, shard: Shard | None = None) -> Iterator[list[Ticket]]:
         client = self.client()
         token: str | None = None
         while True:
             page = self.call("search issues", self._page(client, jql, token), READ_HINTS)
+            tickets = []
             for issue in page.get("issues") or ():
                 if shard is None or shard.owns(str(issue["key"])):
-                    yield to_ticket(
-                        issue,
-                        desk=self.desk,
-                        options=self.options,
-                        server=self.server,
-                        accounts=self.accounts,
+                    self._ids[str(issue["key"])] = str(issue.get("id"))
+                    tickets.append(
+                        to_ticket(
+                            issue,
+                            desk=self.desk,
+                            options=self.options,
+                            server=self.server,
+                            accounts=self.accounts,
+                        )
                     )
+            yield tickets
             token = page.get("nextPageToken")
             if not token or page.get("isLast") is True:
                 return
+
+    # --- history (escalada.connectors.jira.history) -----------------------------
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        return history.read_history(self, tickets, self._ids)
+
+    def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
+        jql = candidate_jql(self.desk)
+        if since is not None:
+            jql = history.window_jql(jql, since)
+        return history.window(self, since, self._pages(jql))
+
+    def status_kinds(self) -> dict[str, Status]:
+        if self._statuses is None:
+            self._statuses = history.statuses(self)
+        return self._statuses
+
+    def post_json(self, path: str, operation: str, body: Any) -> Any:
+        response = self.request("POST", path, operation, body=body, hints=READ_HINTS)
+        if response.status_code >= 400:
+            detail = jira_detail(response)
+            raise error_for_status(self.desk.name, operation, response.status_code, detail)
+        try:
+            return response.json()
+        except ValueError:
+            raise DeskError(self.desk.name, operation, "the reply is not JSON") from None
 
     def _page(self, client: JIRA, jql: str, token: str | None) -> Callable[[], Any]:
         return lambda: client.enhanced_search_issues(

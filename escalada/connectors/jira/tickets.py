@@ -150,7 +150,8 @@ def _mapped(mapping: ValueMapping | None, fields: Mapping[str, Any]) -> str | No
     return read_back(mapping.values, raw)
 
 
-def _status(status: Mapping[str, Any]) -> Status:
+def status_of(status: Mapping[str, Any]) -> Status:
+    """A Jira status object (name, statusCategory) -> the normalized status."""
     name = str(status.get("name", ""))
     category = (status.get("statusCategory") or {}).get("key")
     if name.casefold() in PENDING_STATUSES:
@@ -207,7 +208,7 @@ def to_ticket(
         url=f"{server}/browse/{key}",
         title=str(fields.get("summary") or ""),
         description=str(fields.get("description") or ""),
-        status=_status(fields.get("status") or {}),
+        status=status_of(fields.get("status") or {}),
         priority=read_back(desk.priorities, priority.get("name"), priority.get("id")),
         impact=_mapped(desk.impact, fields),
         urgency=_mapped(desk.urgency, fields),
