@@ -25,18 +25,31 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
 
 from escalada.connectors.jira.tickets import parse_time
 from escalada.connectors.jira.tickets import status_of
 from escalada.errors import DeskError
+from escalada.policy.model import Desk
 from escalada.ticket import Status
 from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
 
-if TYPE_CHECKING:
-    from escalada.connectors.jira.connector import JiraConnector
+
+class HistoryClient(Protocol):
+    """What the history read needs of the connector (which provides it)."""
+
+    desk: Desk
+
+    def get_json(self, path: str, operation: str, **kwargs: Any) -> Any: ...
+
+    def post_json(self, path: str, operation: str, body: Any) -> Any: ...
+
+    def status_kinds(self) -> dict[str, Status]: ...
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]: ...
+
 
 BULK_ISSUES = 1000  # issueIdsOrKeys maxItems
 BULK_PAGE = 10000  # maxResults maximum
@@ -55,7 +68,7 @@ def in_window(ticket: Ticket, since: datetime | None) -> bool:
     return ticket.resolved is not None and ticket.resolved >= since
 
 
-def statuses(connector: JiraConnector) -> dict[str, Status]:
+def statuses(connector: HistoryClient) -> dict[str, Status]:
     """Status id -> normalized status, from Get all statuses."""
     listed = connector.get_json("status", "read statuses")
     if not isinstance(listed, list):
@@ -64,7 +77,7 @@ def statuses(connector: JiraConnector) -> dict[str, Status]:
 
 
 def read_history(
-    connector: JiraConnector, tickets: Sequence[Ticket], ids: dict[str, str]
+    connector: HistoryClient, tickets: Sequence[Ticket], ids: dict[str, str]
 ) -> list[Ticket]:
     """The tickets with `status_history` from the bulk changelog, 1,000 per request."""
     if not tickets:
@@ -127,7 +140,7 @@ def _with_history(
 
 
 def window(
-    connector: JiraConnector, since: datetime | None, pages: Iterator[list[Ticket]]
+    connector: HistoryClient, since: datetime | None, pages: Iterator[list[Ticket]]
 ) -> Iterator[Ticket]:
     """The export's read: each search page's tickets in the window, with history."""
     for page in pages:
