@@ -81,6 +81,13 @@ LENIENT = {
             "description": "in the reference's own getServerInfo example",
         },
     },
+    "Changelog": {
+        "created": {
+            "type": ["string", "integer"],
+            "description": "getBulkChangelogs' own example writes epoch seconds (1492070429) "
+            "where the schema says a date-time string; escalada reads both",
+        },
+    },
     "SearchAndReconcileRequestBean": {
         "expand": {"type": ["string", "null"], "description": "jira 3.10 sends null"},
         "properties": {

@@ -120,7 +120,7 @@ def _with_history(
 ) -> Ticket:
     moves: list[tuple[datetime, dict[str, Any]]] = []
     for history in histories:
-        when = parse_time(history.get("created"))
+        when = changelog_time(history.get("created"))
         for item in history.get("items") or ():
             if item.get("fieldId") == "status" and when is not None:
                 moves.append((when, item))
@@ -137,6 +137,14 @@ def _with_history(
         if status != spans[-1].status:
             spans.append(StatusChange(status, max(when, spans[-1].since)))
     return replace(ticket, status_history=tuple(spans))
+
+
+def changelog_time(value: Any) -> datetime | None:
+    """A changelog's `created`: a date-time string as the schema says, or epoch seconds
+    as getBulkChangelogs' own example writes it (1492070429)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 10**11:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return parse_time(value)
 
 
 def window(

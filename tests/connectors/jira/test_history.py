@@ -87,3 +87,13 @@ def test_a_ticket_read_elsewhere_gets_its_id_from_one_issue_read(jira):
     (filled,) = fresh.history([ticket])
     assert [c.status for c in filled.status_history] == ["open", "pending"]
     assert jira.fake.calls["issue GET"] >= 1
+
+
+def test_a_changelog_time_reads_as_the_schema_or_as_the_reference_example_writes_it():
+    from escalada.connectors.jira.history import changelog_time
+
+    assert changelog_time("2017-04-13T08:00:29.000+0000") == datetime(
+        2017, 4, 13, 8, 0, 29, tzinfo=timezone.utc
+    )
+    assert changelog_time(1492070429) == datetime(2017, 4, 13, 8, 0, 29, tzinfo=timezone.utc)
+    assert changelog_time(1492070429000) == changelog_time(1492070429)  # epoch millis too
