@@ -172,17 +172,37 @@ class ServiceNowFake(Rendering, FakeServer):
             row.update(number=f"INC{next(self._numbers):07d}", sys_class_name="incident")
         row.update({k: _text(v) for k, v in values.items()})
         self.tables[table][sys_id] = row
+        if table == "incident":
+            self._audit_state(table, row, "")
         return sys_id
+
+    def _audit_state(self, table: str, row: dict[str, str], old: str) -> None:
+        """An incident's state change, as the audit writes it (sys_audit)."""
+        if row["state"] != old:
+            self.insert(
+                "sys_audit",
+                tablename=table,
+                fieldname="state",
+                documentkey=row["sys_id"],
+                oldvalue=old,
+                newvalue=row["state"],
+                user=self.user,
+                # an insert is audited as of the record's creation
+                **({} if old else {"sys_created_on": row["sys_created_on"]}),
+            )
 
     def edit(self, table: str, sys_id: str, **values: Any) -> None:
         """A human editing a record in the UI: bumps sys_mod_count and sys_updated_on."""
         row = self.tables[table][sys_id]
+        before = row.get("state", "")
         for name, value in values.items():
             if self.schemas[table][name] == "journal":
                 self._journal(table, sys_id, name, _text(value), "jane.agent")
             else:
                 row[name] = _text(value)
         self._touch(table, row)
+        if table == "incident":
+            self._audit_state(table, row, before)
 
     def rows(self, table: str) -> list[dict[str, str]]:
         return list(self.tables[table].values())
@@ -350,8 +370,11 @@ class ServiceNowFake(Rendering, FakeServer):
         if self.before_patch is not None:
             self.before_patch(table, sys_id)
         self.patches.append(Patch(table, sys_id, dict(req.body)))
+        before = row.get("state", "")
         self._assign(table, row, req.body)
         self._touch(table, row)
+        if table == "incident":
+            self._audit_state(table, row, before)
         return reply(200, {"result": self._render(table, row, self._fields(table, None), req)})
 
     def _delete(self, req: Req, match: dict[str, str]) -> Reply:

@@ -5,8 +5,10 @@ unknown field) and runs the rest, which matches more rows than intended. The
 fake refuses instead, so a connector that builds a wrong query fails its test.
 
 Supported: `field=v`, `field!=v`, `fieldINa,b`, `fieldNOT INa,b`,
-`fieldSTARTSWITHv`, `fieldISEMPTY`, `fieldISNOTEMPTY`, `^` (AND), `^OR` (OR with
-the previous term), `ORDERBYfield`, `ORDERBYDESCfield`, dot-walked fields
+`fieldSTARTSWITHv`, `fieldISEMPTY`, `fieldISNOTEMPTY`, `field>=v`, `field<=v`,
+`field>v`, `field<v` (compared as text: the Table API's `YYYY-MM-DD HH:MM:SS`
+times sort in time order; r_OpAvailableFiltersQueries.md: "at or after" is `>=`),
+`^` (AND), `^OR` (OR with the previous term), `ORDERBYfield`, `ORDERBYDESCfield`, dot-walked fields
 (`caller_id.vip=true`)."""
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import field
 
 _TERM = re.compile(
     r"^(?P<field>[a-z_][a-z0-9_.]*)"
-    r"(?P<op>NOT IN|ISNOTEMPTY|ISEMPTY|STARTSWITH|!=|=|IN)"
+    r"(?P<op>NOT IN|ISNOTEMPTY|ISEMPTY|STARTSWITH|>=|<=|!=|>|<|=|IN)"
     r"(?P<value>.*)$",
     re.DOTALL,
 )
@@ -48,6 +50,15 @@ class Term:
             return actual not in self.value.split(",")
         if self.op == "STARTSWITH":
             return actual.startswith(self.value)
+        if self.op in (">=", "<=", ">", "<"):
+            if not actual:
+                return False
+            return {
+                ">=": actual >= self.value,
+                "<=": actual <= self.value,
+                ">": actual > self.value,
+                "<": actual < self.value,
+            }[self.op]
         if self.op == "ISEMPTY":
             return actual == ""
         return actual != ""  # ISNOTEMPTY

@@ -123,6 +123,18 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "internal_type": "str",
         "column_label": "str",
     },
+    # The audit of incident state changes (c_UnderstandingTheSysAuditTable.md: table name,
+    # field name, document key (the record's sys_id), old and new value; inserts and
+    # updates of audited records are tracked)
+    "sys_audit": {
+        **SYSTEM,
+        "tablename": "str",
+        "fieldname": "str",
+        "documentkey": "str",
+        "oldvalue": "str",
+        "newvalue": "str",
+        "user": "str",
+    },
     "sys_choice": {
         **SYSTEM,
         "name": "str",

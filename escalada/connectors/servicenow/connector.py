@@ -41,6 +41,7 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.comments import wants_latest_comment
 from escalada.connectors.http import error_for_status
+from escalada.connectors.servicenow import history as hist
 from escalada.connectors.servicenow import options as opts
 from escalada.connectors.servicenow import tickets as tr
 from escalada.connectors.servicenow.client import BatchUnserviced
@@ -218,15 +219,29 @@ class ServiceNowConnector:
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
         """Every page is read before the first ticket is yielded (offset paging)."""
+        query = opts.candidate_query(self.desk, self.options)
+        return self._tickets(query, shard, f"read candidates from {self.options.table}")
+
+    # --- history (escalada.connectors.servicenow.history) ------------------------
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        return hist.read_history(self, tickets)
+
+    def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
+        tickets = list(self.candidates())
+        done = None if since is None else hist.done_query(self.desk, self.options, since)
+        if done is not None:
+            read = self._tickets(done, None, f"read resolved tickets from {self.options.table}")
+            tickets += [t for t in read if hist.in_window(t, since)]
+        return iter(self.history(tickets))
+
+    def _tickets(self, query: str, shard: Shard | None, operation: str) -> Iterator[Ticket]:
         from escalada.connectors.servicenow.journal import latest_comments
         from escalada.connectors.servicenow.journal import note_markers
 
         self._group_ids()
         rows = self.rows(
-            self.options.table,
-            opts.candidate_query(self.desk, self.options),
-            opts.read_fields(self.desk, self.options),
-            f"read candidates from {self.options.table}",
+            self.options.table, query, opts.read_fields(self.desk, self.options), operation
         )
         owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
         ids = [row["sys_id"][0] for row in owned]
