@@ -27,6 +27,15 @@ class AuditRecord:
     result: str  # "ok", "dry-run", "failed: ...", "conflict", "sent", "not sent: ..."
     # the policy revision the runner ran (git commit or digest, escalada.revision)
     policy_revision: str | None = None
+    # What `escalada report` groups by (absent from logs written before they existed):
+    # the decision's priority and team, the ticket's status when read, whether the
+    # action belongs to an escalation (a new level or path) and, if so, the trigger
+    # that caused it (None: a time threshold).
+    priority: str | None = None
+    team: str | None = None
+    status: str | None = None
+    escalation: bool = False
+    trigger: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +50,11 @@ class AuditRecord:
             "dry_run": self.dry_run,
             "result": self.result,
             "policy_revision": self.policy_revision,
+            "priority": self.priority,
+            "team": self.team,
+            "status": self.status,
+            "escalation": self.escalation,
+            "trigger": self.trigger,
         }
 
 

@@ -587,6 +587,107 @@ def demo(
     )
 
 
+# --- report ----------------------------------------------------------------------
+
+
+@cli.command("report")
+@click.option(
+    "--audit",
+    "audit_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="An audit log written by `escalada run --audit` (repeatable: shards, rotated files).",
+)
+@click.option(
+    "--tickets",
+    "tickets_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Tickets as JSON Lines from `escalada tickets export` (SLA, recurring escalations).",
+)
+@click.option("--desk", default=None, metavar="NAME", help="Read the tickets from this desk.")
+@click.option(
+    "--since",
+    type=DurationType(),
+    default=None,
+    help="With --desk: tickets resolved in the last DURATION (e.g. 30d); also the window's start.",
+)
+@_policy_option
+@click.option("--from", "start", metavar="DATE|TIME", help="Window start (inclusive).")
+@click.option("--to", "end", metavar="DATE|TIME", help="Window end (exclusive).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="Days, weeks and the heat map in this zone. Default: the policy's first calendar's, "
+    "else UTC.",
+)
+@click.option(
+    "--update-grace",
+    type=DurationType(),
+    default="15m",
+    show_default=True,
+    help="How far past its interval a stakeholder update still counts as on time.",
+)
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    audit_paths: tuple[str, ...],
+    tickets_path: str | None,
+    desk: str | None,
+    since: float | None,
+    policy_paths: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+    output_format: str,
+    output: str | None,
+    zone: str | None,
+    update_grace: float,
+) -> None:
+    """Escalation metrics for service-desk leads: volume, levels, SLA, recurrences.
+
+    Reads the audit log(s) and/or the tickets, streaming (a year of records
+    fits in bounded memory). With --policy, SLA attainment and update
+    timeliness are judged against the policy's targets.
+
+    \b
+    Examples:
+      escalada report --audit audit.jsonl
+      escalada report --audit audit.jsonl --tickets tickets.jsonl --policy policy \\
+          --from 2026-11-16 --to 2026-11-23 --format markdown
+      escalada report --audit audit.jsonl --policy policy --format html -o report.html
+      escalada report --desk zendesk-prod --since 30d --policy policy --format json
+    """
+    from datetime import timedelta
+
+    from escalada.commands.report import ReportSettings
+    from escalada.commands.report import execute
+
+    settings = ReportSettings(
+        audit=audit_paths,
+        tickets=tickets_path,
+        desk=desk,
+        since=timedelta(seconds=since) if since is not None else None,
+        policy_paths=policy_paths,
+        start=start,
+        end=end,
+        format=output_format,
+        output=output,
+        zone=zone,
+        update_grace=timedelta(seconds=update_grace),
+    )
+    ctx.exit(execute(settings, echo=click.echo))
+
+
 # --- explain and test --------------------------------------------------------------
 
 

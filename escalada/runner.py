@@ -63,6 +63,8 @@ class Sender(Protocol):
 
 
 CHANNEL_ACTIONS = frozenset({"notify", "update"})
+# the actions of an escalating decision that are not part of the escalation itself
+_NOT_ESCALATION = frozenset({"update", "ask_reason", "set_priority", "clear"})
 # How old a `pending` token must be before another run re-sends its notifications:
 # longer than a runner can take between its escalation write and its clearing
 # write (the notifier's retries: 3 attempts, up to 60s Retry-After, per channel).
@@ -97,6 +99,9 @@ class DeskReport:
     duration: float = 0.0
     failed: str | None = None  # why the desk's part of the cycle failed
     decisions: list[Decision] = field(default_factory=list)  # the ones with actions
+    # "ticket:target" for every SLA target the seen tickets have breached (for the
+    # metrics' breach counter, which counts each one once per process)
+    breaches: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -199,6 +204,7 @@ class _Cycle:
             # otherwise skip rows whose state the runner's own writes change.
             tickets = list(connector.candidates(shard=self.options.shard))
             report.seen = len(tickets)
+            report.breaches = _breaches(tickets, self.policy, self.now)
             for ticket, decision in self._complete(connector, tickets):
                 if self.stop.is_set():
                     log.info(
@@ -299,6 +305,8 @@ class _Cycle:
                 result,
                 level_from=level_from,
                 path=decision.path or ticket.escalation.path,
+                decision=decision,
+                escalation=decision.escalated and action.type not in _NOT_ESCALATION,
             )
 
         if self.options.dry_run:
@@ -412,6 +420,8 @@ class _Cycle:
                     action.reason,
                     result_text,
                     path=decision.path or ticket.escalation.path,
+                    decision=decision,
+                    escalation=decision.escalated and action.type not in _NOT_ESCALATION,
                 )
         return sent, failed, maybe
 
@@ -425,6 +435,8 @@ class _Cycle:
         *,
         level_from: int | None = None,
         path: str | None = None,
+        decision: Decision | None = None,
+        escalation: bool = False,
     ) -> None:
         if self.audit is None:
             return
@@ -441,8 +453,26 @@ class _Cycle:
                 dry_run=self.options.dry_run,
                 result=result,
                 policy_revision=self.options.policy_revision,
+                priority=decision.priority if decision else ticket.priority,
+                team=decision.team if decision else ticket.team,
+                status=ticket.status,
+                escalation=escalation,
+                trigger=decision.trigger if decision and escalation else None,
             )
         )
+
+
+def _breaches(tickets: Sequence[Ticket], policy: Policy, now: datetime) -> list[str]:
+    from escalada.report.sla import breached_now
+
+    found = []
+    for ticket in tickets:
+        try:
+            targets = breached_now(ticket, policy, now)
+        except ValueError:  # a calendar that never opens: the engine reports it
+            continue
+        found += [f"{ticket.key}:{target}" for target in targets]
+    return found
 
 
 def _pending_since(ticket: Ticket) -> datetime | None:

@@ -134,6 +134,10 @@ class Decision:
     actions: tuple[Action, ...] = ()
     next: NextStep | None = None
     timeline: tuple[str, ...] = ()  # short human lines for `explain`
+    # set when the decision announces a new level or path: what put it there
+    # (None for a time threshold, else the trigger's name), for the audit and the report
+    escalated: bool = False
+    trigger: str | None = None
 
     @property
     def writes(self) -> bool:

@@ -25,6 +25,11 @@ FIELDS = [
     "dry_run",
     "result",
     "policy_revision",
+    "priority",
+    "team",
+    "status",
+    "escalation",
+    "trigger",
 ]
 
 

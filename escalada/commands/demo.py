@@ -93,8 +93,11 @@ def run_demo(
     hours: float = 10.0,
     step: timedelta = timedelta(minutes=30),
     echo: Callable[[str], Any] = print,
+    audit: Path | None = None,
 ) -> DemoResult:
-    """Seed the sandbox, then run one cycle per `step` from `start` for `hours`."""
+    """Seed the sandbox, then run one cycle per `step` from `start` for `hours`
+    (appending one audit record per action to `audit`, replaced first, if given)."""
+    from escalada.audit import AuditLog
     from escalada.connectors.sandbox.connector import SandboxConnector
     from escalada.connectors.sandbox.seed import seed as seed_sandbox
     from escalada.engine.evaluator import Evaluator
@@ -115,6 +118,9 @@ def run_demo(
     result = DemoResult(tickets=tickets)
     steps = int(timedelta(hours=hours) / step) + 1
     options = RunOptions(desks=(desk.name,))
+    if audit is not None:
+        audit.unlink(missing_ok=True)
+    log = AuditLog(audit)
 
     def cycle(at: datetime) -> CycleReport:
         report = run_cycle(
@@ -122,6 +128,7 @@ def run_demo(
             now=at,
             connect=lambda d: SandboxConnector(desk, clock=lambda: at),
             notifier=recorder,
+            audit=log,
             options=options,
             evaluator=evaluator,
         )
@@ -153,6 +160,7 @@ def run_demo(
                 )
             )
     rerun = cycle(now)
+    log.close()
     result.rerun_writes = sum(d.escalated for d in rerun.desks)
     connector = SandboxConnector(desk, clock=lambda: now)
     for ticket in connector.candidates():

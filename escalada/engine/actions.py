@@ -168,7 +168,21 @@ class Writer:
             actions.append(Action("notify", reason, team=team.name, channels=team.channels))
         if update_due:
             actions.append(Action("update", update, team=team.name, channels=team.channels))
-        return Decision(ticket.key, prio_name, path.name, level, team.name, tuple(actions), next_)
+        trigger = None
+        if escalate:
+            cause = source if source is not None else moved
+            trigger = cause.trigger if cause is not None else None
+        return Decision(
+            ticket.key,
+            prio_name,
+            path.name,
+            level,
+            team.name,
+            tuple(actions),
+            next_,
+            escalated=escalate,
+            trigger=trigger,
+        )
 
     def _escalated(
         self, old: EscalationState, path: str, level: int, now: datetime, asked: bool
