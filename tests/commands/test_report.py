@@ -19,8 +19,16 @@ def files(tmp_path):
     audit = write_lines(tmp_path / "audit.jsonl", sample_audit())
     tickets = write_lines(
         tmp_path / "tickets.jsonl",
-        [ticket("A", status="resolved", resolved="2026-11-23T15:00:00Z",
-                responded="2026-11-23T08:40:00Z"), ticket("B"), ticket("C", priority="P3")],
+        [
+            ticket(
+                "A",
+                status="resolved",
+                resolved="2026-11-23T15:00:00Z",
+                responded="2026-11-23T08:40:00Z",
+            ),
+            ticket("B"),
+            ticket("C", priority="P3"),
+        ],
     )
     return audit, tickets
 
@@ -42,8 +50,18 @@ def test_text_from_the_audit_and_tickets(files):
 def test_every_format_to_a_file(files, tmp_path, name):
     audit, tickets = files
     target = tmp_path / f"report.{name}"
-    result = invoke("--audit", audit, "--tickets", tickets, "--policy", EXAMPLE,
-                    "--format", name, "--output", target)
+    result = invoke(
+        "--audit",
+        audit,
+        "--tickets",
+        tickets,
+        "--policy",
+        EXAMPLE,
+        "--format",
+        name,
+        "--output",
+        target,
+    )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"wrote the {name} report to {target}"
     assert target.stat().st_size > 500
@@ -52,8 +70,18 @@ def test_every_format_to_a_file(files, tmp_path, name):
 
 def test_the_window_keeps_what_falls_inside(files):
     audit, _ = files
-    result = invoke("--audit", audit, "--format", "json", "--from", "2026-11-23T10:30:00Z",
-                    "--to", "2026-11-24", "--timezone", "UTC")
+    result = invoke(
+        "--audit",
+        audit,
+        "--format",
+        "json",
+        "--from",
+        "2026-11-23T10:30:00Z",
+        "--to",
+        "2026-11-24",
+        "--timezone",
+        "UTC",
+    )
     data = json.loads(result.output)
     assert data["from"] == "2026-11-23T10:30:00Z" and data["to"] == "2026-11-24T00:00:00Z"
     assert data["audit"]["volume"]["total"] == 2  # A's L2 (11:00) and L3 (12:30)
