@@ -170,7 +170,7 @@ class Writer:
             actions.append(Action("update", update, team=team.name, channels=team.channels))
         trigger = None
         if escalate:
-            cause = source if source is not None else moved
+            cause = situation.source if situation.source is not None else moved
             trigger = cause.trigger if cause is not None else None
         return Decision(
             ticket.key,
