@@ -158,13 +158,8 @@ def _policy(paths: tuple[str, ...]) -> Policy:
 def _read_desk(
     policy: Policy, desk: str, *, since: datetime | None, now: datetime
 ) -> Iterable[Ticket]:
-    """The desk's tickets through `escalada tickets export`'s reader."""
-    try:
-        from escalada.commands.tickets import read_desk_tickets  # type: ignore[import-not-found]
-    except ImportError:
-        raise EscaladaError(
-            "--desk needs `escalada tickets export`, which this build does not have",
-            hint="export the tickets to a file and pass --tickets FILE",
-        ) from None
-    found: Iterable[Ticket] = read_desk_tickets(policy, desk, since=since, now=now)
-    return found
+    """The desk's tickets through `escalada tickets export`'s reader (the open ones
+    and those resolved since the window's start, with their history)."""
+    from escalada.commands.tickets import read_desk_tickets
+
+    return read_desk_tickets(policy, desk, since=since, now=now)

@@ -109,3 +109,40 @@ def test_bad_input_is_one_line_and_exit_1(files, args, message):
 def test_an_unknown_format_is_a_usage_error(files):
     result = invoke("--audit", files[0], "--format", "pdf")
     assert result.exit_code == 2
+
+
+def test_the_demo_day_reported_from_its_audit_and_its_desk(tmp_path, monkeypatch):
+    """The demo's audit log, and the sandbox desk's tickets read through
+    `escalada tickets export`'s reader (--desk): every format."""
+    from escalada.commands.demo import run_demo
+
+    monkeypatch.chdir(tmp_path)
+    audit = tmp_path / "audit.jsonl"
+    run_demo(
+        db=tmp_path / ".escalada" / "sandbox.sqlite",
+        tickets=20,
+        seed=3,
+        audit=audit,
+        echo=lambda line: None,
+    )
+    for name in ("text", "markdown", "json", "html"):
+        result = invoke(
+            "--audit",
+            audit,
+            "--desk",
+            "sandbox",
+            "--since",
+            "30d",
+            "--policy",
+            EXAMPLE,
+            "--format",
+            name,
+            "-o",
+            f"r.{name}",
+        )
+        assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["sources"] == [f"audit {audit}", "desk sandbox"]
+    assert data["audit"]["volume"]["total"] > 0
+    assert data["tickets"]["tickets"] == 20
+    assert data["tickets"]["escalated"] > 0
