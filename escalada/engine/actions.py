@@ -28,6 +28,7 @@ from escalada.engine.reasons import sla_texts
 from escalada.engine.reasons import ticket_values
 from escalada.engine.situation import PriorityOutcome
 from escalada.engine.situation import Situation
+from escalada.engine.teams import ResolvedTeam
 from escalada.engine.teams import TeamResolver
 from escalada.instants import human
 from escalada.instants import stamp
@@ -127,7 +128,10 @@ class Writer:
         else:
             new = NOT_ESCALATED
             changed = new is not old and new != old
-        if not (escalate or asking or update_due or changed or outcome.correct_to):
+        route = None
+        if not escalate and "assign" in level_spec.actions and ticket.team != team.name:
+            route = self._route(ticket, level, level_spec.team, team, now)
+        if not (escalate or asking or update_due or changed or outcome.correct_to or route):
             return Decision(ticket.key, prio_name, path.name, level, team.name, (), next_)
 
         values = ticket_values(ticket, prio_name, priority, now)
@@ -145,6 +149,8 @@ class Writer:
                 actions.append(Action("assign", reason, team=team.name))
             if "comment" in level_spec.actions:
                 actions.append(Action("comment", reason))
+        if route is not None:
+            actions.append(Action("assign", route, team=team.name))
         if asking:
             values["trigger"] = ", ".join(asks)
             ask = fill(self._parts["ask_reason"].parts, values)
@@ -183,6 +189,31 @@ class Writer:
             escalated=escalate,
             trigger=trigger,
         )
+
+    def _route(
+        self, ticket: Ticket, level: int, named: str, team: ResolvedTeam, now: datetime
+    ) -> str | None:
+        """Why a level that assigns gives the ticket to `team` without escalating, or None.
+
+        Follow-the-sun, for a rotation team: at level 0 a ticket with no team, or
+        with the rotation team itself, goes to the region on shift (a ticket someone gave another
+        team is left alone). With the rotation's `handover`, a ticket a region
+        holds goes on to the region on shift once that region's shift is over."""
+        rotation = self.policy.teams.get(named)
+        if rotation is None or not rotation.rotation:
+            return None  # a plain team is assigned when a ticket escalates to it
+        shift = f" ({team.shift})" if team.shift else ""
+        if ticket.team is None or ticket.team == named:
+            if level != 0:
+                return None
+            return f"{ticket.key} routed to {team.name}{shift}: follow-the-sun on {named}"
+        if not rotation.handover:
+            return None
+        if ticket.team not in {s.team for s in rotation.rotation}:
+            return None
+        if self._teams.region_open(rotation, ticket.team, now):
+            return None
+        return f"{ticket.key}: hand-over from {ticket.team} (its shift ended) to {team.name}{shift}"
 
     def _escalated(
         self, old: EscalationState, path: str, level: int, now: datetime, asked: bool

@@ -107,6 +107,10 @@ class Evaluator:
             (level.name, compile_condition(level.match, ranks))
             for level in (policy.matrix.service_levels if policy.matrix else ())
         )
+        # paths whose level 0 assigns: a fresh ticket may need routing (follow-the-sun)
+        self._routes = {
+            name: "assign" in path.levels[0].actions for name, path in policy.paths.items()
+        }
         self._rulers: dict[str, Ruler] = {}
         self._plans: dict[
             tuple[str, str | None, str | None], tuple[tuple[LevelPlan, ...], Schedule]
@@ -272,6 +276,7 @@ class Evaluator:
             and not asks
             and outcome.correct_to is None
             and old is NOT_ESCALATED
+            and not self._routes[path.name]
         ):
             # the common case of a fresh ticket at level 0 with nothing due
             team = self.teams.resolve(path.levels[0].team, now).name

@@ -82,6 +82,10 @@ class TeamResolver:
             found = rotated[name] = self._rotate(team, at)
         return found
 
+    def region_open(self, team: Team, region: str, at: datetime) -> bool:
+        """Whether a regional team of `team`'s rotation is on shift at `at`."""
+        return any(self._clock(s.calendar).is_open(at) for s in team.rotation if s.team == region)
+
     def _rotate(self, team: Team, at: datetime) -> ResolvedTeam:
         for shift in team.rotation:
             if self._clock(shift.calendar).is_open(at):

@@ -282,6 +282,7 @@ class _Build:
             description=str(spec.get("description", "")),
             rotation=rotation,
             notify=tuple(str(c) for c in spec.get("notify") or ()),
+            handover=bool(spec.get("handover", False)),
             where=doc.start,
         )
 

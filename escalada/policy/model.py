@@ -156,6 +156,7 @@ class Team:
     description: str = ""
     rotation: tuple[RotationShift, ...] = ()
     notify: tuple[str, ...] = ()  # channel names
+    handover: bool = False  # reassign a region's tickets to the next region on shift
     where: Where = NOWHERE
 
 

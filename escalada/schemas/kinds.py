@@ -187,7 +187,14 @@ TEAM = closed(
             ),
         },
         "notify": names("Channels told when a ticket escalates to this team."),
+        "handover": {
+            "type": "boolean",
+            "default": False,
+            "description": "true: when a region's shift ends, the open tickets a level with "
+            "`assign` gave it are reassigned to the region on shift (needs `rotation`).",
+        },
     },
+    dependentRequired={"handover": ["rotation"]},
 )
 
 CHANNEL = closed(
