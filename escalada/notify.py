@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from escalada.connectors.http import DeadlineAdapter
 from escalada.connectors.http import retry_after_seconds
 from escalada.errors import EscaladaError
 from escalada.instants import to_iso
@@ -394,6 +395,11 @@ class Notifier:
         with self._lock:
             if self._session is None:
                 self._session = requests.Session()
+                # a total deadline per post: a receiver trickling its answer is a
+                # read timeout (may have been delivered), not a stuck cycle
+                adapter = DeadlineAdapter(deadline=2 * self._timeout, max_retries=0)
+                self._session.mount("https://", adapter)
+                self._session.mount("http://", adapter)
             self._session.verify = True
             return self._session
 

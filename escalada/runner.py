@@ -39,6 +39,7 @@ from escalada.audit import AuditLog
 from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
+from escalada.connectors.http import abort_in_flight
 from escalada.engine.evaluator import Evaluator
 from escalada.errors import ConflictError
 from escalada.errors import DeskUnavailable
@@ -65,6 +66,7 @@ class Sender(Protocol):
 CHANNEL_ACTIONS = frozenset({"notify", "update"})
 # the actions of an escalating decision that are not part of the escalation itself
 _NOT_ESCALATION = frozenset({"update", "ask_reason", "set_priority", "clear"})
+CYCLE_BUDGET = 600.0
 # How old a `pending` token must be before another run re-sends its notifications:
 # longer than a runner can take between its escalation write and its clearing
 # write (the notifier's retries: 3 attempts, up to 60s Retry-After, per channel).
@@ -82,6 +84,9 @@ class RunOptions:
     # (escalada.revision.policy_revision), so simulate, report and explain can say
     # under which version of the policy a ticket was escalated
     policy_revision: str | None = None
+    # Seconds a cycle may take: past it, requests in flight end and every desk
+    # leaves its remaining tickets to the next cycle (a scheduled job must end).
+    budget: float | None = CYCLE_BUDGET
 
 
 @dataclass
@@ -175,13 +180,43 @@ def run_cycle(
     begin = getattr(notifier, "begin_cycle", None)  # a Notifier's per-cycle budget
     if callable(begin):
         begin()
-    cycle = _Cycle(policy, evaluator, now, notifier, audit, options, stop or threading.Event())
+    halt = _Halt(stop or threading.Event())
+    cycle = _Cycle(policy, evaluator, now, notifier, audit, options, halt)
     workers = max(1, min(options.concurrency, len(desks)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk") as pool:
-        reports = list(pool.map(lambda desk: cycle.desk(desk, connect), desks))
+    watchdog = None
+    if options.budget is not None:
+        watchdog = threading.Timer(options.budget, halt.expire, args=(options.budget,))
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk") as pool:
+            reports = list(pool.map(lambda desk: cycle.desk(desk, connect), desks))
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
     return CycleReport(
         started=now, desks=reports, duration=time.monotonic() - started, dry_run=options.dry_run
     )
+
+
+class _Halt:
+    """Why a cycle stops early: the run's stop (a signal) or the cycle's budget."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.expired = threading.Event()
+
+    def expire(self, budget: float) -> None:
+        log.warning(
+            "the cycle ran past its %.0fs budget: ending requests in flight; "
+            "the remaining tickets wait for the next cycle",
+            budget,
+        )
+        self.expired.set()
+        abort_in_flight(f"the cycle ran past its {budget:.0f}s budget")
+
+    def is_set(self) -> bool:
+        return self.stop.is_set() or self.expired.is_set()
 
 
 @dataclass
@@ -192,7 +227,7 @@ class _Cycle:
     notifier: Sender | None
     audit: AuditLog | None
     options: RunOptions
-    stop: threading.Event
+    stop: _Halt
 
     def desk(self, desk: Desk, connect: ConnectFn) -> DeskReport:
         report = DeskReport(desk.name)
@@ -207,17 +242,22 @@ class _Cycle:
             report.breaches = _breaches(tickets, self.policy, self.now)
             for ticket, decision in self._complete(connector, tickets):
                 if self.stop.is_set():
-                    log.info(
-                        "desk %s: stop requested, leaving the rest for the next cycle", desk.name
-                    )
+                    why = "budget spent" if self.stop.expired.is_set() else "stop requested"
+                    log.info("desk %s: %s, leaving the rest for the next cycle", desk.name, why)
                     break
                 self.ticket(connector, ticket, report, decision)
         except EscaladaError as error:
             report.failed = str(error)
             log.error("desk %s failed: %s", desk.name, error)
         except Exception as error:  # noqa: BLE001 - one desk's bug must not stop the others
-            report.failed = f"internal error: {type(error).__name__}: {error}"
-            log.exception("desk %s failed with an internal error", desk.name)
+            report.failed = _describe_internal(error)
+            # the traceback only with --debug (DESIGN.md: one line per error)
+            log.error(
+                "desk %s failed: %s",
+                desk.name,
+                report.failed,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
         finally:
             report.calls = connector.calls if connector is not None else 0
             if connector is not None:
@@ -279,7 +319,13 @@ class _Cycle:
             self._audit(ticket, ticket.escalation.level, "write", str(error), "conflict")
         except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
             report.errors += 1
-            log.error("%s: %s", ticket.key, error, exc_info=not isinstance(error, EscaladaError))
+            shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
+            log.error(
+                "%s: %s",
+                ticket.key,
+                shown,
+                exc_info=log.isEnabledFor(logging.DEBUG) and not isinstance(error, EscaladaError),
+            )
             self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
 
     def _ticket(
@@ -473,6 +519,17 @@ def _breaches(tickets: Sequence[Ticket], policy: Policy, now: datetime) -> list[
             continue
         found += [f"{ticket.key}:{target}" for target in targets]
     return found
+
+
+def _describe_internal(error: BaseException) -> str:
+    """One line for an exception escalada did not turn into an EscaladaError."""
+    if isinstance(error, ValueError) and type(error).__name__ == "JSONDecodeError":
+        return (
+            "the desk answered with a body that is not JSON (a proxy or maintenance "
+            "page?); the next cycle will try again"
+        )
+    text = " ".join(str(error).split())[:300]
+    return f"internal error: {type(error).__name__}: {text} (run with --debug for the traceback)"
 
 
 def _pending_since(ticket: Ticket) -> datetime | None:

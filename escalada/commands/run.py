@@ -24,6 +24,8 @@ from escalada.audit import AuditLog
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
+from escalada.connectors.http import abort_all
+from escalada.connectors.http import resume
 from escalada.errors import EscaladaError
 from escalada.errors import PolicyInvalid
 from escalada.instants import to_iso
@@ -136,6 +138,7 @@ def execute(
     from escalada.notify import Notifier
     from escalada.policy.validate import load_policy
 
+    resume()  # requests are allowed again (an earlier run in this process was stopped)
     try:
         policy = load_policy(settings.policy_paths)
     except PolicyInvalid as invalid:
@@ -292,16 +295,31 @@ def summary_json(result: CycleReport) -> str:
     )
 
 
+STOP_GRACE = 3.0  # seconds a signal leaves the request in flight before ending it
+
+
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
     """Set `stop` on SIGTERM/SIGINT; returns what puts the previous handlers back."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def handle(signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if stop.is_set():  # a second signal: stop now
+            log.info("%s received again: ending requests in flight", name)
+            abort_all()
+            return
         log.info(
-            "%s received: finishing the ticket in hand, then stopping", signal.Signals(signum).name
+            "%s received: finishing the ticket in hand, then stopping "
+            "(a request still in flight after %.0fs is ended)",
+            name,
+            STOP_GRACE,
         )
         stop.set()
+        # a request stuck on a slow server would hold the run: end it after a grace
+        grace = threading.Timer(STOP_GRACE, abort_all)
+        grace.daemon = True
+        grace.start()
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
 

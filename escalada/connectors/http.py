@@ -7,7 +7,11 @@ switch those off (jira `max_retries=0`, pysnc `auto_retry=False`, zenpy with no
 budget is never reached because 429s stop here) and mount `ResilientAdapter`
 on the session the library uses. The adapter:
 
-- puts a timeout on every call;
+- puts a timeout on every socket operation and a total deadline on every
+  request, body included (`DeadlineAdapter`): a server that trickles one byte
+  every few seconds never trips a per-read timeout, so a watchdog shuts the
+  request's socket down when the deadline passes; `abort_all` does the same
+  for every request in flight (SIGTERM ends a run within seconds, mid-read);
 - retries 429 (honouring Retry-After), 502, 503, 504, connection resets and
   timeouts with exponential backoff and full jitter, bounded in attempts and in
   total time slept, on an injected `sleep` so tests never wait;
@@ -23,7 +27,10 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +40,10 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.connectionpool import HTTPSConnectionPool
 
 from escalada.errors import DeskError
 from escalada.errors import DeskUnavailable
@@ -41,6 +52,130 @@ log = logging.getLogger("escalada.http")
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 90.0  # seconds for one request in all: connect, send, headers and body
+
+
+class DeadlineExceeded(requests.ReadTimeout):
+    """No complete answer by the request's total deadline (or the run was stopped).
+    A ReadTimeout: the request may have reached the server."""
+
+
+_ADAPTERS: weakref.WeakSet[DeadlineAdapter] = weakref.WeakSet()
+_STOPPING = threading.Event()
+
+
+def abort_all() -> None:
+    """End every request in flight at once, and refuse new ones (a signal handler
+    calls it: shutting a socket down is safe there)."""
+    _STOPPING.set()
+    for adapter in list(_ADAPTERS):
+        adapter.abort("the run is stopping")
+
+
+def abort_in_flight(reason: str) -> None:
+    """End every request in flight at once (a cycle past its budget); later
+    requests go out as usual."""
+    for adapter in list(_ADAPTERS):
+        adapter.abort(reason)
+
+
+def resume() -> None:
+    """Allow requests again after `abort_all` (tests; a run that starts anew)."""
+    _STOPPING.clear()
+
+
+def _pool_classes(live: weakref.WeakSet[Any]) -> dict[str, type[HTTPConnectionPool]]:
+    """Connection pools whose connections register themselves in `live` when they
+    connect, so a watchdog can reach the socket of the request in flight."""
+
+    class Plain(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            live.add(self)
+
+    class Tls(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            live.add(self)
+
+    class PlainPool(HTTPConnectionPool):
+        ConnectionCls = Plain
+
+    class TlsPool(HTTPSConnectionPool):
+        ConnectionCls = Tls
+
+    return {"http": PlainPool, "https": TlsPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """A transport adapter that ends each request at its total deadline.
+
+    The body is read inside `send` (unless streamed) so the deadline covers it.
+    The watchdog shuts the socket down with `socket.shutdown` of the plain
+    socket (not SSLSocket's, which would unwrap TLS under the reading thread):
+    the blocked read returns at once and the request fails with
+    DeadlineExceeded."""
+
+    def __init__(self, *, deadline: float = DEFAULT_DEADLINE, **options: Any) -> None:
+        self._live: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._aborted = threading.Event()
+        self._reason: str | None = None
+        self.deadline = deadline
+        super().__init__(**options)
+        _ADAPTERS.add(self)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._live)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = _pool_classes(self._live)
+        return manager
+
+    def abort(self, reason: str | None = None) -> None:
+        """Shut down every socket this adapter has open (the one in flight included)."""
+        self._reason = reason
+        self._aborted.set()
+        for connection in list(self._live):
+            sock = getattr(connection, "sock", None)
+            if sock is None:
+                continue
+            try:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except (OSError, TypeError, ValueError):
+                pass  # already closed
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        if verify is False:  # TLS verification is always on (DESIGN.md, Guarantees)
+            verify = True
+        if _STOPPING.is_set():
+            raise DeadlineExceeded("stopping: no new requests", request=request)
+        self._aborted.clear()
+        self._reason = None
+        watchdog = threading.Timer(self.deadline, self.abort)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = super().send(request, stream, timeout, verify, cert, proxies)
+            if not stream:
+                response.content  # noqa: B018 - read the body under the deadline
+            return response
+        except Exception as error:
+            if self._aborted.is_set():
+                why = self._reason or f"no complete answer within {self.deadline:.0f}s"
+                raise DeadlineExceeded(why, request=request) from error
+            raise
+        finally:
+            watchdog.cancel()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +192,11 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, float("²") fails
+        return float(value[:12])  # more than 30,000 years is as good as for ever
     try:
         moment = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, moment - (time.time() if now is None else now))
 
@@ -70,8 +205,8 @@ def _operation(request: requests.PreparedRequest) -> str:
     return f"{request.method} {urlsplit(request.url or '').path}"
 
 
-class ResilientAdapter(HTTPAdapter):
-    """A requests transport adapter with escalada's timeouts and retries."""
+class ResilientAdapter(DeadlineAdapter):
+    """A requests transport adapter with escalada's timeouts, deadline and retries."""
 
     def __init__(
         self,
@@ -81,8 +216,9 @@ class ResilientAdapter(HTTPAdapter):
         timeout: float = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
-        super().__init__(max_retries=0)
+        super().__init__(deadline=deadline, max_retries=0)
         self.desk = desk
         self.policy = policy
         self.timeout = timeout
@@ -100,8 +236,6 @@ class ResilientAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: dict[str, str] | None = None,
     ) -> requests.Response:
-        if verify is False:  # TLS verification is always on (DESIGN.md, Guarantees)
-            verify = True
         timeout = timeout if timeout is not None else self.timeout
         slept = 0.0
         attempt = 0
@@ -112,6 +246,14 @@ class ResilientAdapter(HTTPAdapter):
             retry_after: float | None = None
             try:
                 response = super().send(request, stream, timeout, verify, cert, proxies)
+            except DeadlineExceeded as error:
+                # a trickling server would take the whole deadline again: not retried
+                raise DeskUnavailable(
+                    self.desk,
+                    _operation(request),
+                    str(error),
+                    hint="the desk answered too slowly; the next cycle will try again",
+                ) from error
             except (requests.ConnectionError, requests.Timeout) as error:
                 failure = type(error).__name__
                 last_error: BaseException | None = error
