@@ -124,7 +124,8 @@ def test_a_failing_ticket_is_counted_and_the_others_go_on(
     assert views(sandbox, keys)["outage"].escalation.path is None
     failure = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(failure) == 1 and str(error) in failure[0].getMessage()
-    assert bool(failure[0].exc_info) == isinstance(error, ValueError)  # a bug: with traceback
+    # one line, a bug too: the traceback only with --debug (DESIGN.md; issue 12)
+    assert not failure[0].exc_info
     audit.close()
     text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
     assert f'"ticket": "{keys["outage"]}"' in text and '"result": "failed: ' in text
