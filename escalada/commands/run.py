@@ -319,12 +319,17 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
         # a request stuck on a slow server would hold the run: end it after a grace
         grace = threading.Timer(STOP_GRACE, abort_all)
         grace.daemon = True
+        graces.append(grace)
         grace.start()
 
+    graces: list[threading.Timer] = []
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def restore() -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        for grace in graces:  # the run is over: nothing in flight to end
+            grace.cancel()
+        resume()
 
     return restore
