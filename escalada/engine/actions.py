@@ -56,6 +56,17 @@ def carries_state(state: EscalationState) -> bool:
     return state is not NOT_ESCALATED and replace(state, history=()) != NOT_ESCALATED
 
 
+def updates_due(
+    state: EscalationState, priority: Priority | None, level: int, now: datetime
+) -> bool:
+    """Whether a stakeholder update is due for a ticket held at `level`."""
+    every = priority.update_every if priority else None
+    if level < 1 or every is None:
+        return False
+    last = state.updated or state.since
+    return last is None or now >= last + every
+
+
 class Writer:
     """Builds actions and decisions for one Evaluator's policy."""
 
@@ -112,10 +123,7 @@ class Writer:
             new = self._escalated(old, path.name, level, now, asked or asking)
             changed = True  # the history grew
         elif held is not None:
-            every = priority.update_every if priority else None
-            if level >= 1 and every is not None:
-                last = old.updated or old.since
-                update_due = last is None or now >= last + every
+            update_due = updates_due(old, priority, level, now)
             new = old
             if asking or update_due:
                 new = replace(old, asked=True if asking else old.asked)

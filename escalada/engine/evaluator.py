@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escalada.engine.actions import Writer
+from escalada.engine.actions import updates_due
 from escalada.engine.calendars import clock_for
 from escalada.engine.levels import Clocks
 from escalada.engine.levels import LevelPlan
@@ -282,6 +283,18 @@ class Evaluator:
             team = self.teams.resolve(path.levels[0].team, now).name
             return Decision(ticket.key, prio_name, path.name, 0, team, (), next_)
         priority, sla_ruler = self._sla(prio_name, service)
+        if (
+            on_path
+            and level == held
+            and (not asks or old.asked)
+            and outcome.correct_to is None
+            and trace is None
+            and not updates_due(old, priority, level, now)
+        ):
+            # the common case of a ticket already where it should be (Writer.on_path
+            # would find nothing to do; checked here, no Situation is built)
+            team = self.teams.resolve(path.levels[level].team, now).name
+            return Decision(ticket.key, prio_name, path.name, level, team, (), next_)
         situation = Situation(
             ticket,
             now,
