@@ -14,9 +14,14 @@ from typing import Any
 from typing import Literal
 from typing import get_args
 
-Status = Literal["open", "pending", "resolved", "closed"]
+# `pending`: waiting for the requester; `on-hold`: waiting on a third party
+# (Zendesk `hold`, ServiceNow "On Hold"; desks without it use pending).
+Status = Literal["open", "pending", "on-hold", "resolved", "closed"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 DONE_STATUSES = frozenset({"resolved", "closed"})
+# The statuses a policy can make pause the SLA clock, and the default (both,
+# as the desks' own SLAs do: Zendesk agent work time, ServiceNow's On Hold).
+PAUSABLE_STATUSES: tuple[Status, ...] = ("pending", "on-hold")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ MARKS = {
     "skipped": "skipped",
     "pending": "pending",
     "stopped": "stopped",
+    "paused": "paused",
     "trigger only": "-",
 }
 
@@ -100,12 +101,18 @@ def render_text(a: Assessment) -> str:
     t, d = a.ticket, a.decision
     title = f' "{t.title}"' if t.title else ""
     lines = [f"{t.key}{title} at {stamp(a.now)}"]
-    ago = human(a.now - t.created) if a.now >= t.created else "in the future"
-    opened = f"{stamp(t.created)}, {ago} ago"
+    if a.now >= t.created:
+        opened = f"{stamp(t.created)}, {human(a.now - t.created)} ago"
+    else:
+        opened = f"{stamp(t.created)}, {human(t.created - a.now)} after the instant evaluated"
     if a.elapsed:
         business = ", ".join(f"{name} {human(spent)}" for name, spent in a.elapsed)
         opened += f" (business time: {business})"
     lines.append(_row("opened", opened))
+    if a.paused or a.frozen:
+        spent = ", ".join(f"{name} {human(time)}" for name, time in a.paused) or "none known"
+        now_ = f"; {t.status} now: no level falls due by time" if a.frozen else ""
+        lines.append(_row("paused", f"business time {spent}{now_}"))
     if t.responded:
         lines.append(_row("responded", stamp(t.responded)))
     lines.append(_row("priority", _priority(a)))

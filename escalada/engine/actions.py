@@ -7,9 +7,10 @@ evaluating a ticket right after its actions were applied yields no actions.
 - Escalation to a higher level: the new state is (path, level, since=now,
   updated=None); the announcement is itself the first update, so the next
   stakeholder update falls due `update_every` after it.
-- Stakeholder update while escalated (level >= 1), in wall time: due when
-  now >= (updated or since) + the priority's `update_every`; one update
-  however many were missed; the mark records updated=now.
+- Stakeholder update while escalated (level >= 1), in business time on the
+  priority's calendar: due when the priority's `update_every` has run since
+  (updated or since), paused time not counted; one update however many were
+  missed; the mark records updated=now.
 - A reason request (ask_reason) sets `asked`, which sticks while the ticket
   stays on its path, so a requester is asked once (a ticket that moves to
   another path starts afresh there).
@@ -23,7 +24,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from escalada.engine.escalation import EscalationReasons
+from escalada.engine.levels import Clocks
 from escalada.engine.levels import LevelPlan
+from escalada.engine.levels import Ruler
+from escalada.engine.levels import utc
 from escalada.engine.reasons import sla_texts
 from escalada.engine.reasons import ticket_values
 from escalada.engine.situation import PriorityOutcome
@@ -57,14 +61,20 @@ def carries_state(state: EscalationState) -> bool:
 
 
 def updates_due(
-    state: EscalationState, priority: Priority | None, level: int, now: datetime
+    state: EscalationState, priority: Priority | None, level: int, clocks: Clocks, ruler: Ruler
 ) -> bool:
-    """Whether a stakeholder update is due for a ticket held at `level`."""
+    """Whether a stakeholder update is due for a ticket held at `level`: the
+    priority's `update_every` of business time on its calendar (`ruler`) has
+    run since the last one (paused time does not count)."""
     every = priority.update_every if priority else None
     if level < 1 or every is None:
         return False
     last = state.updated or state.since
-    return last is None or now >= last + every
+    if last is None:
+        return True
+    if clocks.frozen or clocks.now - utc(last) < every:
+        return False  # business time never exceeds wall time
+    return clocks.running(ruler, last) >= every
 
 
 class Writer:
@@ -123,7 +133,7 @@ class Writer:
             new = self._escalated(old, path.name, level, now, asked or asking)
             changed = True  # the history grew
         elif held is not None:
-            update_due = updates_due(old, priority, level, now)
+            update_due = updates_due(old, priority, level, situation.clocks, situation.sla_ruler)
             new = old
             if asking or update_due:
                 new = replace(old, asked=True if asking else old.asked)

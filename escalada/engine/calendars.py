@@ -8,12 +8,15 @@ change an hour longer. Local times map to UTC by two rules:
 - a time that does not exist (inside a spring-forward gap) maps to the first
   instant that exists after it, the transition itself: `02:30-17:00` on such a
   day opens at 03:00 local, and a range wholly inside the gap is empty;
-- an ambiguous time (inside an autumn fold) maps to its first occurrence
-  (fold=0), for starts and ends alike, so the mapping never runs backwards.
+- in the repeated autumn hour a range is open whenever the wall clock shows a
+  time inside it: `00:00-02:30` is open until the first 02:30 and again from
+  the change until the second 02:30; `02:30-05:00` opens at the first 02:30,
+  closes at the change (the clock shows 02:00 again) and reopens at the
+  second 02:30. No minute counts that the wall clock never showed open.
 
-A holiday (the country's public holidays or a listed date) closes the whole
-local date. Ranges that touch (`22:00-24:00` then `00:00-06:00` the next day)
-form one open stretch.
+A holiday (the country's public holidays, a listed date, or a day listed
+for every year) closes the whole local date. Ranges that touch (`22:00-24:00`
+then `00:00-06:00` the next day) form one open stretch.
 
 The open intervals are built lazily per 28-day block of UTC time as epoch
 microseconds with running sums, so `elapsed` and `add` are a dictionary lookup
@@ -96,6 +99,12 @@ def closed_days(calendar: Calendar, years: tuple[int, ...]) -> dict[date, str]:
         days.update({day: str(name) for day, name in found.items()})
     for day in calendar.holiday_dates:  # listed dates count whatever their year
         days.setdefault(day, "Closed")
+    for year in years:  # days closed every year (29 February in leap years only)
+        for month, number in calendar.holiday_days:
+            try:
+                days.setdefault(date(year, month, number), "Closed")
+            except ValueError:
+                continue
     return dict(sorted(days.items()))
 
 
@@ -293,13 +302,15 @@ class BusinessClock:
             # by arithmetic; only the rare change days take the zoneinfo path.
             plain = following - midnight == 86400 * _US
             if ranges and not self._holiday(day):
-                for first, stop in ranges:
-                    if plain:
-                        s = max(midnight + first * 60 * _US, lo)
-                        e = min(midnight + stop * 60 * _US, hi)
-                    else:
-                        s = max(self._instant(day, first), lo)
-                        e = min(self._instant(day, stop), hi)
+                if plain:
+                    pieces = [
+                        (midnight + first * 60 * _US, midnight + stop * 60 * _US)
+                        for first, stop in ranges
+                    ]
+                else:
+                    pieces = sorted(p for r in ranges for p in self._pieces(day, *r))
+                for s, e in pieces:
+                    s, e = max(s, lo), min(e, hi)
                     if s >= e:
                         continue
                     if ends and s <= ends[-1]:
@@ -318,7 +329,7 @@ class BusinessClock:
 
     def _holiday(self, day: date) -> bool:
         calendar = self.calendar
-        if day in calendar.holiday_dates:
+        if calendar.closed_on(day):
             return True
         if calendar.holiday_country:
             country, subdivision = calendar.holiday_country, calendar.holiday_subdivision
@@ -328,14 +339,30 @@ class BusinessClock:
     def _local_date(self, micros: int) -> date:
         return from_micros(micros).astimezone(self._zone).date()
 
-    def _instant(self, day: date, minute: int) -> int:
-        """The UTC instant (epoch microseconds) of a local wall-clock minute of `day`."""
+    def _pieces(self, day: date, first: int, stop: int) -> list[tuple[int, int]]:
+        """The UTC stretches during which the wall clock of a change day shows a
+        time in [first, stop): two when the range starts or ends inside the
+        repeated autumn hour (its first pass, and its second from the change)."""
+        s0, s1 = self._instant(day, first), self._instant(day, first, fold=1)
+        e0, e1 = self._instant(day, stop), self._instant(day, stop, fold=1)
+        if s0 == s1 and e0 == e1:
+            return [(s0, e0)]
+        early, late = (s0, s1) if s0 != s1 else (e0, e1)
+        change = self._transition(early // _US, late // _US) * _US
+        return [(s0, min(e0, change)), (max(s1, change), e1)]
+
+    def _instant(self, day: date, minute: int, fold: int = 0) -> int:
+        """The UTC instant (epoch microseconds) of a local wall-clock minute of
+        `day`: its first occurrence, or with fold=1 its second (the same but
+        inside an autumn fold)."""
         wall = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
-        seconds = (wall.replace(tzinfo=self._zone) - _EPOCH) // timedelta(seconds=1)
+        local = wall.replace(tzinfo=self._zone, fold=fold)
+        seconds = (local - _EPOCH) // timedelta(seconds=1)
         back = datetime.fromtimestamp(seconds, self._zone).replace(tzinfo=None)
-        if back != wall:  # inside a spring-forward gap: fold=0 landed after the transition
+        if back != wall:  # inside a spring-forward gap: the transition, whatever the fold
+            after = (wall.replace(tzinfo=self._zone, fold=0) - _EPOCH) // timedelta(seconds=1)
             earlier = (wall.replace(tzinfo=self._zone, fold=1) - _EPOCH) // timedelta(seconds=1)
-            seconds = self._transition(earlier, seconds)
+            seconds = self._transition(earlier, after)
         return seconds * _US
 
     def _transition(self, before: int, after: int) -> int:

@@ -178,12 +178,7 @@ def _skipped(labels: tuple[str, ...], situation: Situation) -> str:
     time test `schedule_level` made (elapsed >= threshold, and not elapsed at
     the stop < threshold: the same as due <= now and not stopped < due), kept
     in `clocks.due`, so the instant is computed only for the levels shown."""
-    ticket, plans, clocks, level = (
-        situation.ticket,
-        situation.plans,
-        situation.clocks,
-        situation.level,
-    )
+    plans, clocks, level = situation.plans, situation.clocks, situation.level
     below = situation.held or 0
     if level - below < 2:
         return ""
@@ -195,9 +190,9 @@ def _skipped(labels: tuple[str, ...], situation: Situation) -> str:
             if plan.threshold > ZERO:
                 shown = clocks.due >> index & 1
             else:  # a zero threshold falls due at the opening instant itself
-                due = ticket.created
-                stopped = stop_instant(plan, ticket)
-                shown = due <= clocks.now and not (stopped is not None and stopped < due)
+                due = clocks.created
+                stopped = stop_instant(plan, clocks)
+                shown = due <= clocks.now and not (stopped is not None and stopped <= due)
             if shown:
                 text += f" (due {stamp(clocks.due_at(plan.ruler, plan.threshold))})"
         skipped.append(text)

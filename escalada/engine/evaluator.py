@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone
 
 from escalada.engine.actions import Writer
 from escalada.engine.actions import updates_due
@@ -44,10 +45,12 @@ from escalada.engine.levels import Clocks
 from escalada.engine.levels import LevelPlan
 from escalada.engine.levels import Ruler
 from escalada.engine.levels import Schedule
+from escalada.engine.levels import Spans
 from escalada.engine.levels import build_plans
 from escalada.engine.levels import next_step
 from escalada.engine.levels import schedule_level
 from escalada.engine.levels import timed
+from escalada.engine.pauses import pauses
 from escalada.engine.situation import PriorityOutcome
 from escalada.engine.situation import Situation
 from escalada.engine.situation import Source
@@ -92,7 +95,12 @@ class Evaluator:
             )
             for path in policy.paths.values()
         }
-        self._canon = {name.casefold(): name for name in policy.paths}
+        # a stored path name -> the policy's: former names (`moved_from`) first,
+        # so a path's own name wins over another path's former one
+        self._canon = {
+            old.casefold(): path.name for path in policy.paths.values() for old in path.moved_from
+        }
+        self._canon.update({name.casefold(): name for name in policy.paths})
         self._canon.update({name: name for name in policy.paths})
         self._gotos = {
             name: tuple(
@@ -118,6 +126,7 @@ class Evaluator:
         ] = {}
         self._priorities: dict[tuple[str | None, str | None, str | None], PriorityOutcome] = {}
         self._slas: dict[tuple[str | None, str | None], tuple[Priority | None, Ruler]] = {}
+        self._pauses: dict[str | None, frozenset[str]] = {}
         self.teams = TeamResolver(policy, lambda name: self.ruler(name).clock)
         self._timelines = Timelines()  # business time around the instant evaluated at
         # (instant, next steps shared at it), swapped as one tuple (see `next_step`)
@@ -166,6 +175,12 @@ class Evaluator:
     def priority_ruler(self, priority: Priority | None) -> Ruler:
         return self.ruler(priority.calendar if priority else BUILTIN_CALENDAR)
 
+    def _pausing(self, name: str | None) -> frozenset[str]:
+        found = self._pauses.get(name)
+        if found is None:
+            found = self._pauses[name] = self.policy.pausing(name)
+        return found
+
     def _sla(self, name: str | None, service: str | None) -> tuple[Priority | None, Ruler]:
         """A priority's targets and its calendar's ruler (cached)."""
         found = self._slas.get((name, service))
@@ -210,6 +225,8 @@ class Evaluator:
     def _run(self, ticket: Ticket, now: datetime, trace: Trace | None) -> Decision:
         if now.tzinfo is None:
             raise ValueError("evaluate() needs an aware `now` (e.g. datetime.now(timezone.utc))")
+        if now.tzinfo is not timezone.utc:
+            now = now.astimezone(timezone.utc)  # real-time arithmetic (see levels.utc)
         outcome = self.settle_priority(ticket)
         prio_name = outcome.effective
         old = ticket.escalation
@@ -218,15 +235,26 @@ class Evaluator:
             trace.managed = bool(self.matrix and self.matrix.manage_priority)
         if ticket.done:
             return self._writer.off_path(ticket, now, outcome, f"the ticket is {ticket.status}")
-        path, moved_by, asks = self._select(ticket, prio_name, trace)
+        path, moved_by, asks = self._select(ticket, prio_name, now, trace)
         if path is None:
             return self._writer.off_path(
                 ticket, now, outcome, "no escalation path matches it any more"
             )
         service = self.service_level(ticket, prio_name) if self._services else None
         plans, rules = self._rules(path, prio_name, service)
-        clocks = Clocks(ticket.created, now, self._timelines)
-        scheduled = schedule_level(rules.rules, ticket, clocks)
+        paused, frozen = _NO_PAUSE
+        if ticket.status_history or ticket.status != "open":
+            paused, frozen = pauses(ticket, self._pausing(prio_name), now)
+        clocks = Clocks(
+            ticket.created,
+            now,
+            self._timelines,
+            responded=ticket.responded,
+            resolved=ticket.resolved if ticket.done else None,  # the status decides
+            paused=paused,
+            frozen=frozen,
+        )
+        scheduled = schedule_level(rules.rules, clocks)
         top = len(path.levels) - 1
         # (level, rule, trigger, moved from); the time rule's text is built only if chosen
         sources: list[tuple[int, str | None, str | None, str | None]] = []
@@ -238,7 +266,7 @@ class Evaluator:
             sources.append((scheduled, moved.rule, moved.trigger, moved.moved_from))
         base = scheduled
         nexts: list[tuple[Trigger, str]] = []
-        for compiled in self._gotos[path.name]:
+        for compiled in self._gotos[path.name] if ticket.created <= now else ():
             if not compiled.fires(ticket, prio_name):
                 continue
             trigger = compiled.trigger
@@ -270,7 +298,7 @@ class Evaluator:
         if at is not now:
             steps = {}
             self._steps = (now, steps)
-        next_ = next_step(rules, level, ticket, clocks, steps)
+        next_ = next_step(rules, level, clocks, steps)
         if (
             trace is None
             and not sources
@@ -289,7 +317,7 @@ class Evaluator:
             and (not asks or old.asked)
             and outcome.correct_to is None
             and trace is None
-            and not updates_due(old, priority, level, now)
+            and not updates_due(old, priority, level, clocks, sla_ruler)
         ):
             # the common case of a ticket already where it should be (Writer.on_path
             # would find nothing to do; checked here, no Situation is built)
@@ -324,7 +352,7 @@ class Evaluator:
         return found
 
     def _select(
-        self, ticket: Ticket, priority: str | None, trace: Trace | None
+        self, ticket: Ticket, priority: str | None, now: datetime, trace: Trace | None
     ) -> tuple[EscalationPath | None, tuple[str, str, str] | None, list[str]]:
         """(governing path, (trigger, rule, from path) that moved it there, triggers asking)."""
         asks: list[str] = []
@@ -335,7 +363,7 @@ class Evaluator:
                 break
         if trace is not None:
             trace.matched = chosen
-        if chosen is None or not self._movers[chosen.name]:
+        if chosen is None or not self._movers[chosen.name] or ticket.created > now:
             return chosen, None, asks
         moved_by = None
         seen = set()
@@ -386,16 +414,26 @@ def _best(
     level: int,
     plans: tuple[LevelPlan, ...],
 ) -> Source | None:
-    """The source that explains `level`: a trigger before a time rule."""
+    """The source that explains `level`: a goto trigger before a time rule, a
+    time rule before the path trigger that moved the ticket (whose rule the
+    reason names first anyway)."""
     chosen = None
     for source in sources:
-        if source[0] == level and (chosen is None or (chosen[2] is None and source[2])):
+        if source[0] != level:
+            continue
+        if chosen is None:
             chosen = source
+        elif chosen[2] is None and source[2] and source[3] is None:
+            chosen = source  # a goto trigger explains it better than a time rule
+        elif chosen[3] is not None and source[2] is None:
+            chosen = source  # the time rule, not the move
     if chosen is None:
         return None
     found, rule, trigger, moved_from = chosen
     return Source(found, rule or plans[found].fired, trigger, moved_from)
 
+
+_NO_PAUSE: tuple[Spans, bool] = ((), False)
 
 _EVALUATORS: dict[int, tuple[Policy, Evaluator]] = {}
 

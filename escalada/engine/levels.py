@@ -37,7 +37,6 @@ from escalada.policy.model import Level
 from escalada.policy.model import Priority
 from escalada.policy.model import SlaTarget
 from escalada.ticket import NextStep
-from escalada.ticket import Ticket
 
 ZERO = timedelta(0)
 
@@ -129,38 +128,111 @@ def _target(priority: Priority | None, target: SlaTarget) -> timedelta | None:
     return priority.respond_within if target == "respond" else priority.resolve_within
 
 
-def stop_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
-    """When the level's stop condition was met, or None while it is not."""
+def stop_instant(plan: LevelPlan, clocks: Clocks) -> datetime | None:
+    """When the level's stop condition was met, or None while it is not (at `now`)."""
     if plan.stop == "responded":
-        return ticket.responded
+        return clocks.responded
     if plan.stop == "resolved":
-        return ticket.resolved
+        return clocks.resolved
     return None
 
 
+def utc(moment: datetime) -> datetime:
+    """The instant in UTC: Python subtracts two datetimes sharing a ZoneInfo in
+    wall time, so real time is measured in UTC."""
+    return moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+
+
+# Spans [start, end) during which a ticket's clock stood still, oldest first
+Spans = tuple[tuple[datetime, datetime], ...]
+
+
 class Clocks:
-    """Per-evaluation memo of business time elapsed since a ticket was opened.
+    """Per-evaluation memo of business time elapsed since a ticket was opened,
+    the ticket's clock paused where `paused` says (see `engine.pauses`).
 
     `due` is the bitmask of levels whose time rule `schedule_level` found due
     (stop condition included), so a reason can name the levels a ticket skips
     without another pass over the calendar. With `lines`, questions about the
-    evaluation instant go to its calendars' timelines (see `engine_timeline`)."""
+    evaluation instant go to its calendars' timelines (see `engine_timeline`).
+    `responded` and `resolved` are the stop instants as known at `now` (a
+    response after `now` has not happened yet; a resolution counts only while
+    the ticket's status says resolved or closed). `frozen`: the clock stands
+    still at `now` (the ticket is in a pausing status)."""
 
-    __slots__ = ("created", "now", "wall", "due", "_now", "_memo", "_lines")
+    __slots__ = (
+        "created",
+        "now",
+        "wall",
+        "due",
+        "responded",
+        "resolved",
+        "paused",
+        "frozen",
+        "_now",
+        "_memo",
+        "_lines",
+    )
 
-    def __init__(self, created: datetime, now: datetime, lines: Timelines | None = None) -> None:
-        self.created = created
-        self.now = now
+    def __init__(
+        self,
+        created: datetime,
+        now: datetime,
+        lines: Timelines | None = None,
+        *,
+        responded: datetime | None = None,
+        resolved: datetime | None = None,
+        paused: Spans = (),
+        frozen: bool = False,
+    ) -> None:
+        self.created = created = utc(created)
+        self.now = now = utc(now)
         # wall time since opening: business time never exceeds it
         self.wall = now - created if now > created else ZERO
         self.due = 0
+        self.responded = utc(responded) if responded is not None and responded <= now else None
+        self.resolved = utc(resolved) if resolved is not None and resolved <= now else None
+        self.paused = paused
+        self.frozen = frozen
         self._now: dict[str, timedelta] = {}
         self._memo: dict[tuple[str, datetime], timedelta] = {}
         self._lines = lines
 
     def so_far(self, ruler: Ruler) -> timedelta:
-        """Business time from opening to `now` on the ruler's calendar."""
+        """Business time the clock ran from opening to `now` on the ruler's calendar."""
         found = self._now.get(ruler.calendar)
+        if found is None:
+            found = self._gross_now(ruler)
+            for start, end in self.paused:
+                found -= self._gross(ruler, end) - self._gross(ruler, start)
+            self._now[ruler.calendar] = found
+        return found
+
+    def paused_time(self, ruler: Ruler) -> timedelta:
+        """Business time from opening to `now` during which the clock stood still."""
+        return self._gross_now(ruler) - self.so_far(ruler)
+
+    def elapsed(self, ruler: Ruler, end: datetime) -> timedelta:
+        """Business time the clock ran from opening to `end`."""
+        if end is self.now:
+            return self.so_far(ruler)
+        found = self._gross(ruler, end)
+        for start, stop in self.paused:
+            if start >= end:
+                break
+            found -= self._gross(ruler, stop if stop < end else end) - self._gross(ruler, start)
+        return found
+
+    def running(self, ruler: Ruler, start: datetime) -> timedelta:
+        """Business time the clock ran from `start` to `now`."""
+        if start <= self.created:
+            return self.so_far(ruler)
+        return self.so_far(ruler) - self.elapsed(ruler, utc(start))
+
+    def _gross_now(self, ruler: Ruler) -> timedelta:
+        """Business time from opening to `now`, pauses included."""
+        key = (ruler.calendar, self.now)
+        found = self._memo.get(key)
         if found is None:
             if ruler.wall:
                 found = self.wall
@@ -170,13 +242,13 @@ class Clocks:
                 found = line.to_now(self.created) if line is not None else None
                 if found is None:
                     found = ruler.clock.elapsed(self.created, self.now)
-            self._now[ruler.calendar] = found
+            self._memo[key] = found
         return found
 
-    def elapsed(self, ruler: Ruler, end: datetime) -> timedelta:
-        """Business time from opening to `end`."""
+    def _gross(self, ruler: Ruler, end: datetime) -> timedelta:
+        """Business time from opening to `end`, pauses included."""
         if end is self.now:
-            return self.so_far(ruler)
+            return self._gross_now(ruler)
         key = (ruler.calendar, end)
         found = self._memo.get(key)
         if found is None:
@@ -185,17 +257,21 @@ class Clocks:
                 line = lines.line(ruler.calendar, ruler.clock, self.now)
                 rest = line.to_now(end) if line is not None else None
                 if rest is not None:
-                    found = self.so_far(ruler) - rest
+                    found = self._gross_now(ruler) - rest
             if found is None:
                 found = ruler.elapsed(self.created, end)
             self._memo[key] = found
         return found
 
     def due_at(self, ruler: Ruler, threshold: timedelta) -> datetime:
-        """The instant `threshold` (> 0) of business time after opening (UTC):
-        the clock's `add`, or on the timeline: `threshold - so_far` after `now`
-        when that is later, else the instant that leaves `so_far - threshold`
-        before `now`."""
+        """The instant the clock has run `threshold` (> 0) of business time since
+        opening (UTC): the clock's `add`, or on the timeline: `threshold -
+        so_far` after `now` when that is later, else the instant that leaves
+        `so_far - threshold` before `now`. With pauses, the running stretches
+        are walked (a frozen clock's future instant is `now`'s: unknown, so
+        callers ask only when `so_far` reached the threshold)."""
+        if self.paused or self.frozen:
+            return self._due_paused(ruler, threshold)
         lines = self._lines
         if lines and not ruler.wall and self.created <= self.now and threshold > ZERO:
             line = lines.line(ruler.calendar, ruler.clock, self.now)
@@ -208,6 +284,21 @@ class Clocks:
                 if found is not None:
                     return found
         return add(ruler, self.created, threshold)
+
+    def _due_paused(self, ruler: Ruler, threshold: timedelta) -> datetime:
+        so_far = self.so_far(ruler)
+        if so_far < threshold:
+            return add(ruler, self.now, threshold - so_far)
+        done = ZERO
+        start = self.created
+        for pause, resume in (*self.paused, (self.now, self.now)):
+            if pause > start:
+                stretch = self._gross(ruler, pause) - self._gross(ruler, start)
+                if done + stretch >= threshold:
+                    return add(ruler, start, threshold - done)
+                done += stretch
+            start = resume
+        return add(ruler, start, threshold - done)
 
 
 # (level index, ruler, threshold, stop) of the levels that have a time rule
@@ -222,12 +313,16 @@ def timed(plans: Sequence[LevelPlan]) -> Timed:
     )
 
 
-def schedule_level(rules: Timed, ticket: Ticket, clocks: Clocks) -> int:
+def schedule_level(rules: Timed, clocks: Clocks) -> int:
     """The highest level whose time rule has fallen due at `clocks.now` (0 when none).
 
     Sets `clocks.due` to the bitmask of every level found due. Business time
     never exceeds wall time, so a threshold above the wall time since opening
-    (or a stop reached within it) settles a level without the calendar."""
+    (or a stop reached within it) settles a level without the calendar. A
+    frozen clock (a paused ticket) brings no level due."""
+    if clocks.frozen:
+        clocks.due = 0
+        return 0
     due = 0
     mask = 0
     wall = clocks.wall
@@ -235,35 +330,43 @@ def schedule_level(rules: Timed, ticket: Ticket, clocks: Clocks) -> int:
         if wall < threshold or clocks.so_far(ruler) < threshold:
             continue
         if stop is not None:
-            stopped = ticket.responded if stop == "responded" else ticket.resolved
-            if (
-                stopped is not None
-                and stopped < clocks.now
-                and (
-                    (threshold and stopped - clocks.created < threshold)
-                    or clocks.elapsed(ruler, stopped) < threshold
-                )
-            ):
-                continue  # stop condition met before the level fell due
+            stopped = clocks.responded if stop == "responded" else clocks.resolved
+            if stopped is not None and on_time(clocks, ruler, threshold, stopped):
+                continue  # stop condition met before the level fell due (or as it did)
         due = index
         mask |= 1 << index
     clocks.due = mask
     return due
 
 
+def on_time(clocks: Clocks, ruler: Ruler, threshold: timedelta, stopped: datetime) -> bool:
+    """Whether a stop at `stopped` came before the level fell due or at that
+    very instant (a response exactly at the threshold is on time)."""
+    if threshold and stopped - clocks.created < threshold:
+        return True  # business time never exceeds wall time
+    spent = clocks.elapsed(ruler, stopped)
+    if spent != threshold:
+        return spent < threshold
+    return stopped <= clocks.due_at(ruler, threshold) if threshold else stopped <= clocks.created
+
+
 def add(ruler: Ruler, start: datetime, amount: timedelta) -> datetime:
     """`start` plus `amount` of business time, in UTC."""
     if ruler.wall:
-        end = start + amount
-        return end if end.tzinfo is timezone.utc else end.astimezone(timezone.utc)
+        return utc(start) + amount
     return ruler.clock.add(start, amount)
 
 
-def due_instant(plan: LevelPlan, ticket: Ticket) -> datetime | None:
-    """When the level's time rule falls (or fell) due, ignoring stop conditions."""
+def due_instant(plan: LevelPlan, clocks: Clocks) -> datetime | None:
+    """When the level's time rule falls (or fell) due, ignoring stop conditions;
+    None without a time rule, or while a frozen clock has not reached it."""
     if plan.threshold is None or plan.ruler is None:
         return None
-    return add(plan.ruler, ticket.created, plan.threshold)
+    if clocks.frozen and clocks.so_far(plan.ruler) < plan.threshold:
+        return None
+    if plan.threshold == ZERO:
+        return clocks.created
+    return clocks.due_at(plan.ruler, plan.threshold)
 
 
 class Schedule:
@@ -283,9 +386,9 @@ class Schedule:
             for resolved in (False, True)
         )
 
-    def choice(self, level: int, ticket: Ticket) -> _Choice | None:
-        slot = level * 4 + (2 if ticket.responded is not None else 0)
-        slot += 1 if ticket.resolved is not None else 0
+    def choice(self, level: int, clocks: Clocks) -> _Choice | None:
+        slot = level * 4 + (2 if clocks.responded is not None else 0)
+        slot += 1 if clocks.resolved is not None else 0
         return self._choices[slot] if slot < len(self._choices) else None
 
 
@@ -320,7 +423,6 @@ def _choose(rules: Timed, level: int, responded: bool, resolved: bool) -> _Choic
 def next_step(
     schedule: Schedule,
     level: int,
-    ticket: Ticket,
     clocks: Clocks,
     shared: dict[tuple[int, datetime], NextStep] | None = None,
 ) -> NextStep | None:
@@ -332,7 +434,9 @@ def next_step(
     object: every ticket opened while a calendar was closed falls due at the
     same instant, and a runner keeps a cycle's decisions, so fewer objects for
     the garbage collector to trace."""
-    choice = schedule.choice(level, ticket)
+    if clocks.frozen:
+        return None  # a paused clock brings nothing due by time
+    choice = schedule.choice(level, clocks)
     if choice is None:
         return None
     if choice.single is not None:

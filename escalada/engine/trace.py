@@ -32,7 +32,9 @@ class LevelStatus:
     rule: str
     calendar: str | None
     due: datetime | None
-    status: str  # start | reached | due | skipped | pending | stopped | trigger only
+    status: (
+        str  # start | reached | due | skipped | passed | pending | paused | stopped | trigger only
+    )
     note: str = ""
 
 
@@ -56,10 +58,12 @@ class Assessment:
     moves: tuple[str, ...]  # functional escalations followed
     levels: tuple[LevelStatus, ...]
     triggers: tuple[TriggerFiring, ...]
-    elapsed: tuple[tuple[str, timedelta], ...]  # business time since opening, per calendar
+    elapsed: tuple[tuple[str, timedelta], ...]  # business time the clock ran, per calendar
     held: int | None  # the level stored on the ticket for this path
     decision: Decision
     shift: str | None = None  # how a rotation picked the decision's team
+    paused: tuple[tuple[str, timedelta], ...] = ()  # business time the clock stood still
+    frozen: bool = False  # the clock stands still now (a pausing status)
 
 
 @dataclass
@@ -86,11 +90,14 @@ class Trace:
         on = self.situation
         levels = tuple(_levels(on)) if on is not None else ()
         elapsed: list[tuple[str, timedelta]] = []
+        paused: list[tuple[str, timedelta]] = []
         if on is not None:
             names = {p.ruler.calendar for p in on.plans if p.ruler is not None}
             names.add(on.sla_ruler.calendar)
             for name in sorted(names):
                 elapsed.append((name, on.clocks.so_far(ruler(name))))
+                if on.clocks.paused:
+                    paused.append((name, on.clocks.paused_time(ruler(name))))
         matched = self.matched
         return Assessment(
             ticket=self.ticket,
@@ -107,6 +114,8 @@ class Trace:
             held=on.held if on else None,
             decision=decision,
             shift=_shift(on, teams) if on else None,
+            paused=tuple(paused),
+            frozen=on.clocks.frozen if on else False,
         )
 
 
@@ -123,8 +132,8 @@ def _levels(on: Situation) -> list[LevelStatus]:
     out = []
     for plan in on.plans:
         index = plan.index
-        due = due_instant(plan, on.ticket)
-        stopped = stop_instant(plan, on.ticket)
+        due = due_instant(plan, on.clocks)
+        stopped = stop_instant(plan, on.clocks)
         calendar = plan.ruler.calendar if plan.ruler else None
         note = ""
         if index == 0:
@@ -135,9 +144,12 @@ def _levels(on: Situation) -> list[LevelStatus]:
             status = "due"
         elif escalating and below < index < on.level:
             status = "skipped"
+        elif plan.threshold is not None and on.clocks.frozen:
+            status = "paused"
+            note = f"the ticket is {on.ticket.status}: the clock stands still"
         elif due is None:
             status = "trigger only"
-        elif stopped is not None and stopped < due:
+        elif stopped is not None and stopped <= due:
             status = "stopped"
             note = f"{plan.stop} before it fell due"
         elif due <= on.now:

@@ -29,6 +29,7 @@ from escalada.policy.model import ALWAYS_OPEN
 from escalada.policy.model import BUILTIN_24X7
 from escalada.policy.model import BUILTIN_CALENDAR
 from escalada.policy.model import DEFAULT_LEVEL_ACTIONS
+from escalada.policy.model import DEFAULT_PAUSE
 from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import Calendar
@@ -103,9 +104,25 @@ class _Build:
                 doc,
                 path,
                 f"{value!r} is not a date",
-                "write dates as YYYY-MM-DD, e.g. 2026-12-24",
+                "write dates as YYYY-MM-DD, e.g. 2026-12-24, or MM-DD for every year: 12-24",
             )
             return None
+
+    def month_day(self, doc: Document, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+        """`12-24`: a day closed every year (29 February only in leap years)."""
+        value = str(get(doc.data, path))
+        try:
+            date(2024, int(value[:2]), int(value[3:]))  # a leap year: 02-29 exists
+        except ValueError:
+            self.error(
+                "bad-date",
+                doc,
+                path,
+                f"{value!r} is not a day of the year",
+                "write MM-DD for a day closed every year, e.g. 12-24 (or YYYY-MM-DD once)",
+            )
+            return None
+        return int(value[:2]), int(value[3:])
 
     def instant(self, doc: Document, path: tuple[str | int, ...]) -> datetime | None:
         value = get(doc.data, path)
@@ -192,6 +209,7 @@ class _Build:
             for column, value in zip(urgency, values or (), strict=False):
                 cells[(str(row), column)] = str(value)
         priorities: dict[str, Priority] = {}
+        pause = _statuses(spec.get("pause"), DEFAULT_PAUSE)
         for rank, (name, item) in enumerate((spec.get("priorities") or {}).items()):
             at = ("spec", "priorities", name)
             item = item or {}
@@ -204,6 +222,7 @@ class _Build:
                 calendar=str(item.get("calendar", BUILTIN_CALENDAR)),
                 rank=rank,
                 where=doc.where_key(*at),
+                pause=_statuses(item.get("pause"), pause),
             )
         levels = tuple(
             self.service_level(doc, i, priorities)
@@ -218,6 +237,7 @@ class _Build:
             manage_priority=bool(spec.get("manage_priority", False)),
             service_levels=levels,
             where=doc.start,
+            pause=pause,
         )
 
     def service_level(
@@ -255,9 +275,16 @@ class _Build:
         if "hours" in spec:
             hours = parse_hours(doc, ("spec", "hours"), self.findings)
         holidays = spec.get("holidays") or {}
+        listed = holidays.get("dates") or ()
         dates = (
             self.day(doc, ("spec", "holidays", "dates", i))
-            for i in range(len(holidays.get("dates") or ()))
+            for i, text in enumerate(listed)
+            if not _is_month_day(text)
+        )
+        every_year = (
+            self.month_day(doc, ("spec", "holidays", "dates", i))
+            for i, text in enumerate(listed)
+            if _is_month_day(text)
         )
         country = holidays.get("country")
         subdivision = holidays.get("subdivision")
@@ -269,6 +296,7 @@ class _Build:
             holiday_subdivision=str(subdivision) if subdivision is not None else None,
             holiday_dates=frozenset(d for d in dates if d is not None),
             where=doc.start,
+            holiday_days=frozenset(d for d in every_year if d is not None),
         )
 
     def team(self, doc: Document) -> Team:
@@ -306,6 +334,7 @@ class _Build:
             triggers=triggers,
             calendar=str(calendar) if calendar is not None else None,
             where=doc.start,
+            moved_from=tuple(str(name) for name in spec.get("moved_from") or ()),
         )
 
     def level(self, doc: Document, index: int) -> Level:
@@ -431,6 +460,15 @@ def build_policy(documents: Sequence[Document]) -> tuple[Policy, list[Finding]]:
 
 
 # --- small helpers ----------------------------------------------------------
+
+
+def _statuses(value: Any, default: frozenset[str]) -> frozenset[str]:
+    return default if value is None else frozenset(str(v) for v in value)
+
+
+def _is_month_day(value: Any) -> bool:
+    """`12-24` (every year) rather than `2026-12-24` (once)."""
+    return isinstance(value, str) and len(value) == 5 and value[2:3] == "-"
 
 
 def _name(doc: Document) -> str:

@@ -27,6 +27,7 @@ KINDS = (
 BUILTIN_CALENDAR = "24x7"
 DEFAULT_LEVEL_ACTIONS = ("comment", "notify")
 LEVEL_ACTIONS = ("assign", "comment", "notify")
+DEFAULT_PAUSE = frozenset({"pending", "on-hold"})  # the statuses that stop the SLA clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,9 @@ class Priority:
     calendar: str
     rank: int  # 0 is the highest priority
     where: Where = NOWHERE
+    # the statuses that stop the clock (the matrix's unless the priority names its own);
+    # resolved and closed always do
+    pause: frozenset[str] = DEFAULT_PAUSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class PriorityMatrix:
     manage_priority: bool = False  # correct a ticket's priority to the matrix's
     service_levels: tuple[ServiceLevel, ...] = ()  # first match wins
     where: Where = NOWHERE
+    pause: frozenset[str] = DEFAULT_PAUSE  # for tickets without a priority, and the default
 
     def derive(self, impact: str | None, urgency: str | None) -> str | None:
         """The matrix priority for impact x urgency, or None when either is unknown."""
@@ -132,10 +137,21 @@ class Calendar:
     holiday_subdivision: str | None = None
     holiday_dates: frozenset[date] = frozenset()
     where: Where = NOWHERE
+    holiday_days: frozenset[tuple[int, int]] = frozenset()  # (month, day): closed every year
 
     @property
     def always_open(self) -> bool:
-        return self.hours == ALWAYS_OPEN and not self.holiday_country and not self.holiday_dates
+        return (
+            self.hours == ALWAYS_OPEN
+            and not self.holiday_country
+            and not self.holiday_dates
+            and not self.holiday_days
+        )
+
+    def closed_on(self, day: date) -> bool:
+        """Whether a listed date (dated or every year) closes `day`; public
+        holidays are the clock's business."""
+        return day in self.holiday_dates or (day.month, day.day) in self.holiday_days
 
 
 BUILTIN_24X7 = Calendar(name=BUILTIN_CALENDAR, timezone="UTC", hours=ALWAYS_OPEN)
@@ -249,6 +265,7 @@ class EscalationPath:
     triggers: tuple[Trigger, ...] = ()
     calendar: str | None = None  # overrides the priority's calendar for `after:`
     where: Where = NOWHERE
+    moved_from: tuple[str, ...] = ()  # former names: their markers are this path's
 
 
 # --- desks ------------------------------------------------------------------
@@ -311,6 +328,13 @@ class Policy:
         if name is None or self.matrix is None:
             return None
         return self.matrix.priorities.get(name)
+
+    def pausing(self, priority: str | None) -> frozenset[str]:
+        """The statuses that stop the clock of a ticket with this priority."""
+        found = self.priority(priority)
+        if found is not None:
+            return found.pause
+        return self.matrix.pause if self.matrix else DEFAULT_PAUSE
 
     def paths_by_precedence(self) -> tuple[EscalationPath, ...]:
         """Highest precedence first; ties keep the order written."""

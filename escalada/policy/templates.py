@@ -20,7 +20,7 @@ PLACEHOLDERS: dict[str, str] = {
     "key": "the ticket key, e.g. SD-123",
     "title": "the ticket title",
     "url": "the ticket's link on its desk (empty when unknown)",
-    "status": "open, pending, resolved or closed",
+    "status": "open, pending, on-hold, resolved or closed",
     "priority": "the priority the engine uses (after the matrix)",
     "priority_title": "the priority's title, e.g. Critical",
     "impact": "the ticket's impact, or 'unknown'",

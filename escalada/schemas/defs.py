@@ -22,6 +22,7 @@ DAY_SPEC_PATTERN = rf"^(daily|{DAY}(-{DAY})?(, ?{DAY}(-{DAY})?)*)$"
 TIME = r"([01]\d|2[0-3]):[0-5]\d"
 TIME_RANGE_PATTERN = rf"^{TIME}-({TIME}|24:00)$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+CLOSED_DAY_PATTERN = r"^(\d{4}-)?\d{2}-\d{2}$"  # a date, or MM-DD for every year
 DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 CONDITION_FIELD_PATTERN = (
     "^("

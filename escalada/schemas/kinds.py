@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from escalada.policy.model import LEVEL_ACTIONS
+from escalada.schemas.defs import CLOSED_DAY_PATTERN
 from escalada.schemas.defs import DAY_SPEC_PATTERN
 from escalada.schemas.defs import SLA_SHARE_PATTERN
 from escalada.schemas.defs import TIME_RANGE_PATTERN
@@ -15,6 +16,17 @@ from escalada.schemas.deskkind import DESK
 from escalada.schemas.deskkind import DESK_DEFS
 from escalada.schemas.testkind import POLICY_TEST
 from escalada.schemas.testkind import POLICY_TEST_DEFS
+from escalada.ticket import PAUSABLE_STATUSES
+
+
+def pause(description: str) -> Schema:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {"enum": list(PAUSABLE_STATUSES), "description": "A status that pauses."},
+        "uniqueItems": True,
+        "examples": [["pending", "on-hold"], ["pending"], []],
+    }
 
 
 def values(description: str) -> Schema:
@@ -63,6 +75,10 @@ PRIORITY_MATRIX = closed(
             "out are the priority's.",
             "items": ref("serviceLevel"),
         },
+        "pause": pause(
+            "The statuses that stop the SLA clock and every time threshold (default: "
+            "pending and on-hold; [] never pauses). Resolved and closed always do."
+        ),
     },
     required=["impact", "urgency", "matrix", "priorities"],
 )
@@ -77,7 +93,11 @@ TARGETS: dict[str, Schema] = {
 PRIORITY_MATRIX_DEFS: dict[str, Schema] = {
     "priority": closed(
         "A priority's title and SLA targets, measured in business time on its calendar.",
-        {"title": string("A human name for the priority, e.g. Critical."), **TARGETS},
+        {
+            "title": string("A human name for the priority, e.g. Critical."),
+            **TARGETS,
+            "pause": pause("The statuses that stop this priority's clock (default: the matrix's)."),
+        },
     ),
     "serviceLevel": closed(
         "A customer's own targets: which tickets, and the targets per priority.",
@@ -136,9 +156,10 @@ CALENDAR = closed(
                 ),
                 "dates": {
                     "type": "array",
-                    "description": "Extra closed days.",
-                    "items": ref("date"),
+                    "description": "Extra closed days: YYYY-MM-DD once, MM-DD every year.",
+                    "items": ref("closedDay"),
                     "uniqueItems": True,
+                    "examples": [["12-24", "12-31", "2026-05-01"]],
                 },
             },
         ),
@@ -147,6 +168,14 @@ CALENDAR = closed(
 )
 
 CALENDAR_DEFS: dict[str, Schema] = {
+    "closedDay": {
+        "title": "ClosedDay",
+        "type": "string",
+        "format": "closed-day",
+        "pattern": CLOSED_DAY_PATTERN,
+        "description": "A closed day: YYYY-MM-DD once, or MM-DD every year (12-24).",
+        "examples": ["2026-05-01", "12-24"],
+    },
     "daySpec": {
         "title": "DaySpec",
         "type": "string",
@@ -220,6 +249,10 @@ ESCALATION_PATH = closed(
         },
         "calendar": ref(
             "name", "The Calendar that measures `after:` here (default: the priority's)."
+        ),
+        "moved_from": names(
+            "Names this path had before: tickets marked on them are this path's, so a "
+            "rename re-announces nothing."
         ),
         "levels": {
             "type": "array",

@@ -36,7 +36,10 @@ POLICY_TEST_DEFS: dict[str, Schema] = {
             "url": string("The ticket's address on its desk."),
             "title": string("The subject line."),
             "description": string("The body text."),
-            "status": {"enum": list(STATUSES), "description": "open, pending, resolved or closed."},
+            "status": {
+                "enum": list(STATUSES),
+                "description": "open, pending, on-hold, resolved or closed.",
+            },
             "priority": _text_or_null("The policy priority, e.g. P1."),
             "impact": _text_or_null("The policy impact value."),
             "urgency": _text_or_null("The policy urgency value."),

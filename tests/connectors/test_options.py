@@ -58,7 +58,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "marker_field": "u_escalada",
         "page_size": 500,
         "responded_field": "u_responded_at",
-        "states": {"1": "open", "2": "open", "3": "pending", "6": "resolved", "7": "closed"},
+        "states": {"1": "open", "2": "open", "3": "on-hold", "6": "resolved", "7": "closed"},
         "tags_field": None,
         "vip_field": "caller_id.vip",
         "organization_field": None,

@@ -271,18 +271,26 @@ def test_a_range_wholly_inside_the_gap_is_closed_that_day() -> None:
     assert gap.next_open(day) == sto(2026, 3, 30, 2, 10)
 
 
-def test_ambiguous_times_use_their_first_occurrence() -> None:
-    tz = "Europe/Stockholm"  # 2026-10-25: 03:00 CEST becomes 02:00 CET
+def test_a_range_in_the_repeated_hour_is_open_while_the_wall_clock_shows_it() -> None:
+    tz = "Europe/Stockholm"  # 2026-10-25: 03:00 CEST becomes 02:00 CET (01:00Z)
     ends_in_fold = clock(every_day(("00:00", "02:30")))
     starts_in_fold = clock(every_day(("02:30", "05:00")))
     # (compared in UTC: Python never finds an ambiguous local time equal to another zone's)
     first_0230 = local(tz, 2026, 10, 25, 2, 30, fold=0).astimezone(UTC)
+    second_0230 = local(tz, 2026, 10, 25, 2, 30, fold=1).astimezone(UTC)
+    change = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
     assert first_0230 == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    day = (local(tz, 2026, 10, 25), local(tz, 2026, 10, 25, 12))
+    # 00:00-02:30 CEST, then 02:00-02:30 CET
     assert ends_in_fold.next_change(local(tz, 2026, 10, 25, 1, 0)) == first_0230
-    assert ends_in_fold.elapsed(local(tz, 2026, 10, 25), local(tz, 2026, 10, 25, 12)) == 2.5 * H
+    assert ends_in_fold.next_change(first_0230) == change
+    assert ends_in_fold.is_open(local(tz, 2026, 10, 25, 2, 15, fold=1))
+    assert ends_in_fold.elapsed(*day) == 3 * H
+    # 02:30-03:00 CEST, then 02:30-05:00 CET: 02:00-02:30 CET shows a closed time
     assert starts_in_fold.next_open(local(tz, 2026, 10, 25)) == first_0230
-    assert starts_in_fold.is_open(local(tz, 2026, 10, 25, 2, 15, fold=1))  # second pass
-    assert starts_in_fold.elapsed(local(tz, 2026, 10, 25), local(tz, 2026, 10, 25, 12)) == 3.5 * H
+    assert not starts_in_fold.is_open(local(tz, 2026, 10, 25, 2, 15, fold=1))
+    assert starts_in_fold.next_open(change) == second_0230
+    assert starts_in_fold.elapsed(*day) == 3 * H
 
 
 # --- bad input and guards ---------------------------------------------------------

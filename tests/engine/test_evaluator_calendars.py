@@ -61,9 +61,12 @@ def test_friday_evening_ticket_climbs_monday_at_the_business_instant() -> None:
     assert decide(held, "2026-11-30T12:30:00Z").level == 2
 
 
-def test_stakeholder_updates_run_in_wall_time() -> None:
+def test_stakeholder_updates_run_on_the_priority_calendar() -> None:
     held = p2(FRIDAY, escalation=state("critical-outage", 1, "2026-11-27T15:45:00Z"))
-    assert types(decide(held, "2026-11-27T19:45:00Z")) == ["mark", "update"]  # 4h later
+    assert "update" not in types(decide(held, "2026-11-27T19:45:00Z"))  # 4h later, closed
+    # Friday 16:45-17:00 and Monday 08:00-11:45 (Stockholm): 4h of office time
+    assert "update" not in types(decide(held, "2026-11-30T10:44:00Z"))
+    assert "update" in types(decide(held, "2026-11-30T10:45:00Z"))
 
 
 # --- holidays --------------------------------------------------------------------------

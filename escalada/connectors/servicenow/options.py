@@ -19,7 +19,7 @@ STAMP = "%Y-%m-%d %H:%M:%S"  # Table API date-times, UTC
 DEFAULT_STATES: Mapping[str, Status] = {
     "1": "open",
     "2": "open",
-    "3": "pending",
+    "3": "on-hold",  # On Hold (desk-apis.md §3.5)
     "6": "resolved",
     "7": "closed",
     "8": "closed",
@@ -44,13 +44,13 @@ OPTIONS: dict[str, DeskOption] = {
     ),
     "states": DeskOption(
         "object",
-        "The table's state value -> open, pending, resolved or closed (default: the "
+        "The table's state value -> open, pending, on-hold, resolved or closed (default: the "
         "base system's incident states).",
         default=DEFAULT_STATES,
         contents={
             "additionalProperties": {
                 "enum": list(STATUSES),
-                "description": "open, pending, resolved or closed.",
+                "description": "open, pending, on-hold, resolved or closed.",
             }
         },
     ),
@@ -128,7 +128,7 @@ def parse_options(desk: Desk) -> Options:
         raise EscaladaError(
             f"options.states {states!r} must map state values to {', '.join(STATUSES)}",
             where=where,
-            hint='e.g. states: {"1": open, "2": open, "3": pending, "6": resolved, "7": closed}',
+            hint='e.g. states: {"1": open, "2": open, "3": on-hold, "6": resolved, "7": closed}',
         )
     for name in ("table", "marker_field", "responded_field", "tags_field", "user"):
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):

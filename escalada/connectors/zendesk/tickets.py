@@ -42,7 +42,7 @@ STATUS = {
     "new": "open",
     "open": "open",
     "pending": "pending",
-    "hold": "pending",  # on-hold: waiting on a third party
+    "hold": "on-hold",  # waiting on a third party (pauses the clock by default)
     "solved": "resolved",
     "closed": "closed",
 }

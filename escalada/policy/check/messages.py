@@ -18,6 +18,7 @@ CODE_BY_TITLE = {
     "Duration": "bad-duration",
     "ConditionField": "unknown-field",
     "Date": "bad-date",
+    "ClosedDay": "bad-date",
     "DateTime": "bad-date",
     "TimeRange": "bad-hours",
     "DaySpec": "bad-hours",

@@ -41,6 +41,7 @@ from escalada.policy.regex import HINT as REGEX_HINT
 from escalada.policy.regex import RegexError
 from escalada.policy.regex import compile_regex
 from escalada.schemas import kind_schema
+from escalada.schemas.defs import CLOSED_DAY_PATTERN
 from escalada.schemas.defs import COMBINATORS
 from escalada.schemas.defs import DATE_PATTERN
 from escalada.schemas.defs import DATE_TIME_PATTERN
@@ -52,6 +53,7 @@ _LABELS = {
     "Name": "name",
     "Duration": "duration",
     "Date": "date (YYYY-MM-DD)",
+    "ClosedDay": "date (YYYY-MM-DD, or MM-DD for every year)",
     "DateTime": "date and time",
     "TimeRange": "time range",
     "DaySpec": "day",
@@ -66,6 +68,12 @@ def _is_date(value: object) -> bool:
     )
 
 
+def _is_closed_day(value: object) -> bool:
+    if not isinstance(value, str) or len(value) != 5:
+        return _is_date(value)
+    return bool(re.match(CLOSED_DAY_PATTERN, value) and date.fromisoformat(f"2024-{value}"))
+
+
 def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(
         re.match(DATE_TIME_PATTERN, value) and from_iso(value)
@@ -78,6 +86,7 @@ def _is_regex(value: object) -> bool:
 
 FORMATS.checks("date", raises=ValueError)(_is_date)
 FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+FORMATS.checks("closed-day", raises=ValueError)(_is_closed_day)
 FORMATS.checks(PYTHON_REGEX, raises=RegexError)(_is_regex)
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}

@@ -22,6 +22,7 @@ from escalada.policy.check.refs import check_calendars
 from escalada.policy.check.refs import check_references
 from escalada.policy.check.refs import check_rotations
 from escalada.policy.check.refs import check_unused
+from escalada.policy.check.renames import check_moved_from
 from escalada.policy.load.documents import Document
 from escalada.policy.load.documents import Finding
 from escalada.policy.model import Policy
@@ -37,6 +38,7 @@ CHECKS: tuple[Callable[[Context], None], ...] = (
     check_sla_shares,
     check_templates,
     check_governing,
+    check_moved_from,
     check_desks,
     check_unused,
 )

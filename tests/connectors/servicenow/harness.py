@@ -42,11 +42,11 @@ TEAMS = {
     "it-management": "IT Management",
 }
 LEVELS = {"high": "1", "medium": "2", "low": "3"}
-STATES = {"open": "1", "pending": "3", "resolved": "6", "closed": "7"}
+STATES = {"open": "1", "pending": "3", "on-hold": "3", "resolved": "6", "closed": "7"}
 STATUS_OF = {
     "1": "open",
     "2": "open",
-    "3": "pending",
+    "3": "on-hold",
     "6": "resolved",
     "7": "closed",
     "8": "closed",

@@ -149,11 +149,11 @@ def test_groups_read_by_display_name_and_written_by_sys_id(h: ServiceNowHarness)
 
 
 def test_resolved_and_closed_incidents_are_not_candidates(h: ServiceNowHarness) -> None:
-    keep = h.add_ticket(title="On hold", created=OPENED, status="pending")
+    keep = h.add_ticket(title="On hold", created=OPENED, status="on-hold")
     h.add_ticket(title="Resolved, still active", created=OPENED, status="resolved")
     tickets = read(h.connector())
     assert list(tickets) == [keep]
-    assert tickets[keep].status == "pending"
+    assert tickets[keep].status == "on-hold"  # state 3, On Hold
     assert tickets[keep].responded == OPENED  # left New: counted as responded
 
 

@@ -34,7 +34,7 @@ NORMALIZED = {
     "new": "open",
     "open": "open",
     "pending": "pending",
-    "hold": "pending",
+    "hold": "on-hold",
     "solved": "resolved",
     "closed": "closed",
 }

@@ -367,7 +367,8 @@ CASES = [
         "bad-date",
         6,
         "2026-02-30",
-        "`2026-02-30` is not a valid date (YYYY-MM-DD) (spec.holidays.dates[0])",
+        "`2026-02-30` is not a valid date (YYYY-MM-DD, or MM-DD for every year) "
+        "(spec.holidays.dates[0])",
         "YYYY-MM-DD",
     ),
     (

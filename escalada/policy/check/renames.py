@@ -1,0 +1,67 @@
+"""Renamed escalation paths (`spec.moved_from`), in the manner of Terraform's
+`moved` blocks: a path names what it was called before, and the engine reads
+tickets marked with a former name as this path's.
+
+`validate` sees one policy, so it cannot see a path disappear: it checks that
+the former names are unambiguous. Spotting a rename without `moved_from` needs
+the policy before the change: `renamed_paths(before, after)` is that
+comparison (what `simulate` runs against its baseline)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from escalada.policy.check.base import Context
+from escalada.policy.model import NOWHERE
+from escalada.policy.model import EscalationPath
+from escalada.policy.model import Level
+from escalada.policy.model import Policy
+
+
+def check_moved_from(ctx: Context) -> None:
+    """A former name is no current path's name and belongs to one path only."""
+    claimed: dict[str, str] = {}
+    names = {name.casefold() for name in ctx.policy.paths}
+    for doc in ctx.of_kind("EscalationPath"):
+        path = ctx.policy.paths.get(doc.name or "")
+        if path is None or path.where != doc.start:
+            continue
+        for i, old in enumerate(path.moved_from):
+            where = doc.where_key("spec", "moved_from", i)
+            key = old.casefold()
+            if key in names:
+                ctx.error(
+                    "moved-from-taken",
+                    where,
+                    f"path {path.name!r} says it was called {old!r}, but a path of that "
+                    "name exists: its tickets would belong to both",
+                    "remove the former name, or rename the other path",
+                )
+            elif key in claimed and claimed[key] != path.name:
+                ctx.error(
+                    "moved-from-duplicate",
+                    where,
+                    f"paths {claimed[key]!r} and {path.name!r} both say they were called {old!r}",
+                    "keep the former name on the path that took over its tickets",
+                )
+            claimed.setdefault(key, path.name)
+
+
+def renamed_paths(before: Policy, after: Policy) -> list[tuple[str, str]]:
+    """(old, new) for each path of `before` missing from `after` while a new
+    path of `after` has the same levels and does not list the old name in
+    `moved_from`: a rename that would re-announce every ticket on it."""
+    gone = [p for name, p in before.paths.items() if name not in after.paths]
+    new = [p for name, p in after.paths.items() if name not in before.paths]
+    found = []
+    for old in gone:
+        for path in new:
+            if old.name in path.moved_from or _levels(old) != _levels(path):
+                continue
+            found.append((old.name, path.name))
+            break
+    return found
+
+
+def _levels(path: EscalationPath) -> tuple[Level, ...]:
+    return tuple(replace(level, where=NOWHERE) for level in path.levels)
