@@ -23,9 +23,6 @@ from escalada.policy.model import Priority
 from escalada.policy.model import ServiceLevel
 
 TermField = Literal["organization", "tag"]
-# The statuses that stop the clock until the policy names its own (issue 11, item 1):
-# every desk pauses a ticket that waits for the customer by default.
-DEFAULT_PAUSING: frozenset[str] = frozenset({"pending"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +125,8 @@ def exclusive_levels(
 
 
 def pausing_statuses(policy: Policy, priority: Priority | None = None) -> frozenset[str]:
-    """The normalized statuses that stop a priority's SLA clock."""
-    del policy, priority  # the policy's own setting is wired here once it exists
-    return DEFAULT_PAUSING
+    """The normalized statuses that stop a priority's SLA clock (the policy's
+    `pause`, default pending and on-hold; resolved and closed always do)."""
+    if priority is not None:
+        return priority.pause
+    return policy.pausing(None)

@@ -387,7 +387,7 @@ class ZendeskRig(HttpRig):
         # pending pauses by default: the metrics that pause on pending (only)
         assert metrics[("high", "pausable_update_time")]["target"] == 240
         assert metrics[("high", "first_reply_time")]["business_hours"] is True
-        assert metrics[("low", "requester_wait_time")]["target"] == 14400
+        assert metrics[("low", "agent_work_time")]["target"] == 14400
         urgency = fake.ticket_fields[int(self.desk.urgency.field)]
         assert [o["value"] for o in urgency["custom_field_options"]] == ["crit", "low", "high"]
 

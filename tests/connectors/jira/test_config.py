@@ -328,4 +328,4 @@ def test_service_levels_and_pausing_are_runner_enforced_notes(fake):
     assert level.note == f"service level 'acme': {SLA_NOTE}"
     assert "sla/P2 acme" not in objects  # the level leaves P2 to the matrix
     pausing = objects["sla/pausing"]
-    assert pausing.verify_only and pausing.note.startswith("the clock stops on pending: ")
+    assert pausing.verify_only and pausing.note.startswith("the clock stops on on-hold, pending: ")

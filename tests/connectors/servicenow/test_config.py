@@ -302,7 +302,8 @@ GOLD = FieldCondition("tags", "contains", "gold")
 
 def test_pause_condition_from_the_states_whose_status_pauses(h: ServiceNowHarness) -> None:
     options = h.connector().options
-    assert pause_condition(options, frozenset({"pending"})) == "stateIN3"
+    assert pause_condition(options, frozenset({"pending", "on-hold"})) == "stateIN3"  # On Hold
+    assert pause_condition(options, frozenset({"pending"})) == ""
     assert pause_condition(options, frozenset()) == ""
     custom = dataclasses.replace(options, states={"1": "open", "3": "pending", "4": "pending"})
     assert pause_condition(custom, frozenset({"pending"})) == "stateIN3,4"

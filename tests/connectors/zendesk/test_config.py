@@ -93,9 +93,9 @@ def test_sla_policy_targets_from_the_matrix(h):
     }
     # pending pauses the clock by default: the metrics that pause on pending only
     assert metrics["urgent", "pausable_update_time"]["target"] == 60
-    assert metrics["urgent", "requester_wait_time"]["target"] == 240
+    assert metrics["urgent", "agent_work_time"]["target"] == 240
     assert metrics["high", "first_reply_time"]["business_hours"] is True
-    assert metrics["normal", "requester_wait_time"]["target"] == 3 * 24 * 60
+    assert metrics["normal", "agent_work_time"]["target"] == 3 * 24 * 60
     assert ("normal", "pausable_update_time") not in metrics  # P3 has no update_every
     assert [m["priority"] for m in sla.attrs["policy_metrics"]][:3] == ["urgent"] * 3
     assert sla.attrs["filter"] == {
@@ -208,7 +208,7 @@ def test_two_priorities_on_one_zendesk_priority_keep_the_stricter_target(h):
     low = [m for m in sla.attrs["policy_metrics"] if m["priority"] == "low"]
     assert {m["metric"]: m["target"] for m in low} == {
         "first_reply_time": 240,
-        "requester_wait_time": 3 * 24 * 60,
+        "agent_work_time": 3 * 24 * 60,
     }
     assert "P4 maps to 'low' like a higher priority" in (sla.note or "")
 
@@ -381,9 +381,9 @@ def test_a_service_level_is_an_sla_policy_the_matrixs_excludes(h):
         {"field": "current_tags", "operator": "not_includes", "value": "gold"},
     ]
     targets = {(m["priority"], m["metric"]): m["target"] for m in acme.attrs["policy_metrics"]}
-    assert targets["urgent", "requester_wait_time"] == 120  # the contract's 2h
+    assert targets["urgent", "agent_work_time"] == 120  # the contract's 2h
     assert targets["urgent", "first_reply_time"] == 15  # the matrix's, kept
-    assert targets["high", "requester_wait_time"] == 8 * 60
+    assert targets["high", "agent_work_time"] == 8 * 60
     assert "service level 'acme'" in acme.attrs["description"]
 
 
