@@ -31,14 +31,14 @@ def test_history_reads_the_state_changes_of_a_batch_in_one_query(sn):
     sn.fake.now = NOW - 3 * H
     sn.fake.edit("incident", sys_id(sn, waiting), state="2")  # In Progress: still open
     sn.fake.now = NOW - H
-    sn.fake.edit("incident", sys_id(sn, waiting), state="3")  # On Hold: pending
+    sn.fake.edit("incident", sys_id(sn, waiting), state="3")  # On Hold: on-hold
     connector = sn.connector()
     tickets = list(connector.candidates())
     before = sn.fake.calls.copy()
     filled = {t.key: t for t in connector.history(tickets)}
     assert [(c.status, c.since) for c in filled[waiting].status_history] == [
         ("open", NOW - 5 * H),
-        ("pending", NOW - H),
+        ("on-hold", NOW - H),
     ]
     assert [(c.status, c.since) for c in filled[quiet].status_history] == [("open", NOW - 2 * H)]
     assert sum((sn.fake.calls - before).values()) == 1  # one sys_audit query for the batch
