@@ -174,3 +174,57 @@ def test_write_textfile_replaces_the_file_in_one_rename(tmp_path: Path) -> None:
     assert target.stat().st_ino != inode  # a new file renamed over, not rewritten in place
     assert [p.name for p in target.parent.iterdir()] == ["escalada.prom"]
     assert 'escalada_tickets_seen{desk="a"} 2\n' in target.read_text(encoding="utf-8")
+
+
+def _decision(path: str, level: int, escalated: bool = True) -> Any:
+    from escalada.ticket import Decision
+
+    return Decision("T", "P1", path, level, "team", (), None, escalated=escalated)
+
+
+def test_counters_add_up_cycles_beside_the_gauges() -> None:
+    from escalada.metrics import Counters
+    from escalada.metrics import counter_names
+
+    counters = Counters()
+    first = report(zd={"writes": 3, "notifications": 2, "notify_failures": 1, "conflicts": 1})
+    first.desks[0].decisions = [_decision("standard", 1), _decision("standard", 1, False)]
+    first.desks[0].breaches = ["1:respond"]  # standing at the first cycle: known, not counted
+    counters.add(first)
+    second = report(zd={"writes": 2, "notifications": 1})
+    second.desks[0].decisions = [_decision("standard", 2), _decision("critical-outage", 1)]
+    second.desks[0].breaches = ["1:respond", "2:resolve", "3:respond"]
+    counters.add(second)
+    families = parse_exposition(render(second, counters))
+    for name in counter_names():
+        assert families[name]["type"] == "counter" and name.endswith("_total")
+    assert "escalada_tickets_seen" in families  # the gauges stay
+
+    def value(name: str, **labels: str) -> float:
+        (found,) = [v for n, got, v in families[name]["samples"] if got == labels]
+        return found
+
+    assert value("escalada_cycles_total") == 2
+    assert value("escalada_escalations_total", desk="zd", path="standard", level="1") == 1
+    assert value("escalada_escalations_total", desk="zd", path="standard", level="2") == 1
+    assert value("escalada_escalations_total", desk="zd", path="critical-outage", level="1") == 1
+    assert value("escalada_notifications_total", desk="zd", result="sent") == 3
+    assert value("escalada_notifications_total", desk="zd", result="failed") == 1
+    assert value("escalada_ticket_writes_total", desk="zd") == 5
+    assert value("escalada_ticket_conflicts_total", desk="zd") == 1
+    assert value("escalada_sla_breaches_total", desk="zd", target="respond") == 1
+    assert value("escalada_sla_breaches_total", desk="zd", target="resolve") == 1
+    parser = pytest.importorskip("prometheus_client.parser")
+    names = {f.name for f in parser.text_string_to_metric_families(render(second, counters))}
+    assert "escalada_escalations" in names  # the reference parser names counters without _total
+
+
+def test_a_dry_run_counts_no_escalations() -> None:
+    from escalada.metrics import Counters
+
+    counters = Counters()
+    cycle = report(zd={})
+    cycle.dry_run = True
+    cycle.desks[0].decisions = [_decision("standard", 1)]
+    counters.add(cycle)
+    assert "escalada_escalations_total{" not in render(cycle, counters)

@@ -68,6 +68,8 @@ class DemoResult:
     notifications: int = 0
     rerun_writes: int = -1  # writes of an immediate second run at the last instant
     levels: Counter[str] = field(default_factory=Counter)  # "path L<n>" -> tickets
+    report: tuple[str, ...] = ()  # the day's report summary (with an audit log)
+    report_file: Path | None = None  # the html report written, if any
 
 
 def _sandbox_desk(policy: Policy, db: Path) -> Desk:
@@ -94,9 +96,11 @@ def run_demo(
     step: timedelta = timedelta(minutes=30),
     echo: Callable[[str], Any] = print,
     audit: Path | None = None,
+    html_report: Path | None = None,
 ) -> DemoResult:
     """Seed the sandbox, then run one cycle per `step` from `start` for `hours`
-    (appending one audit record per action to `audit`, replaced first, if given)."""
+    (appending one audit record per action to `audit`, replaced first, if given;
+    with an audit log, the day's report summary, and the html report to `html_report`)."""
     from escalada.audit import AuditLog
     from escalada.connectors.sandbox.connector import SandboxConnector
     from escalada.connectors.sandbox.seed import seed as seed_sandbox
@@ -163,11 +167,40 @@ def run_demo(
     log.close()
     result.rerun_writes = sum(d.escalated for d in rerun.desks)
     connector = SandboxConnector(desk, clock=lambda: now)
-    for ticket in connector.candidates():
+    open_tickets = list(connector.candidates())
+    for ticket in open_tickets:
         state = ticket.escalation
         result.levels[f"{state.path or '-'} L{state.level}" if state.path else "not escalated"] += 1
     connector.close()
+    if audit is not None:
+        result.report, result.report_file = _report(policy, audit, open_tickets, now, html_report)
     return result
+
+
+def _report(
+    policy: Policy, audit: Path, tickets: list[Any], now: datetime, html: Path | None
+) -> tuple[tuple[str, ...], Path | None]:
+    """The day's report from the demo's audit log and the sandbox's tickets."""
+    from escalada.commands.report import write
+    from escalada.report.build import build_report
+    from escalada.report.inputs import read_audit
+    from escalada.report.present import summary
+    from escalada.report.render import renderer
+
+    day = build_report(
+        audit=read_audit([audit]),
+        tickets=tickets,
+        policy=policy,
+        zone=DEMO_ZONE,
+        now=now,
+        sources=(f"audit {audit}", "the sandbox desk's tickets"),
+    )
+    if html is not None:
+        try:
+            write(html, renderer("html")(day))
+        except EscaladaError:  # without the `report` extra: the summary only
+            html = None
+    return tuple(summary(day)), html
 
 
 def _span(step: timedelta) -> str:
@@ -223,13 +256,21 @@ def describe_result(result: DemoResult) -> list[str]:
         "Where the open tickets ended up:",
     ]
     lines += [f"  {count:>3}  {where}" for where, count in sorted(result.levels.items())]
+    if result.report:
+        lines.append("The day's report (escalada report):")
+        lines += [f"  {line}" for line in result.report]
+    if result.report_file is not None:
+        lines.append(f"The html report, charts and tables: {result.report_file}")
     return lines
 
 
 def main(*, db: str, policy_path: str | None, tickets: int, seed: int, step: timedelta) -> int:
     """`escalada demo`: the simulated day, then where the tickets ended up."""
+    where = Path(db)
     result = run_demo(
-        db=Path(db),
+        db=where,
+        audit=where.with_name(f"{where.stem}-audit.jsonl"),
+        html_report=where.with_name(f"{where.stem}-report.html"),
         policy_path=Path(policy_path) if policy_path else None,
         tickets=tickets,
         seed=seed,

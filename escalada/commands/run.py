@@ -29,6 +29,7 @@ from escalada.connectors.http import resume
 from escalada.errors import EscaladaError
 from escalada.errors import PolicyInvalid
 from escalada.instants import to_iso
+from escalada.metrics import Counters
 from escalada.policy.model import Desk
 from escalada.runner import CycleReport
 from escalada.runner import RunOptions
@@ -147,6 +148,7 @@ def execute(
     evaluator = Evaluator(policy)
     notifier = Notifier(policy.channels)
     audit = AuditLog(settings.audit)
+    counters = Counters()  # the metrics' _total series: this process's every cycle
     stop = stop or threading.Event()
     restore = _stop_on_signals(stop) if install_signals else None
 
@@ -181,7 +183,8 @@ def execute(
         if settings.metrics:
             from escalada.metrics import write_textfile
 
-            write_textfile(settings.metrics, result)
+            counters.add(result)
+            write_textfile(settings.metrics, result, counters)
 
     try:
         if settings.interval is None:

@@ -66,3 +66,15 @@ def test_the_installed_command_runs_the_demo(tmp_path, escalada_exe):
     assert done.returncode == 0, done.stderr
     assert "cycles over the simulated day" in done.stdout
     assert "[Mon 18:00]  3/3" in done.stdout  # 5h steps: 08:00, 13:00, 18:00
+
+
+def test_the_demo_ends_with_the_days_report_and_writes_the_html(tmp_path):
+    db = tmp_path / "d.sqlite"
+    result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--tickets", "12", "--step", "2h"])
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("The day's report (escalada report):\n", 1)[1]
+    assert " escalations of " in tail and "reason requests:" in tail
+    page = tmp_path / "d-report.html"
+    assert f"The html report, charts and tables: {page}" in result.output
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "d-audit.jsonl").stat().st_size > 0

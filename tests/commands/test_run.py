@@ -345,6 +345,40 @@ def test_interval_loop_runs_until_stopped(
     assert [" 3 written" in line for line in lines] == [True, False, False]
 
 
+def test_interval_loop_counters_add_up_across_cycles_in_the_textfile(
+    tmp_path: Path, desk_file: Path, hooks: responses.RequestsMock
+) -> None:
+    policy = write_policy(tmp_path / "policy", {"sandbox": desk_file})
+    stop = threading.Event()
+    instants = iter([NOW, NOW + M, NOW + 2 * M])
+    textfile = tmp_path / "escalada.prom"
+
+    def clock() -> Any:
+        moment = next(instants)
+        if moment == NOW + 2 * M:
+            stop.set()
+        return moment
+
+    execute(
+        settings(policy, interval=0.0, metrics=str(textfile)),
+        echo=lambda line: None,
+        clock=clock,
+        connect_fn=sandbox_at(),
+        install_signals=False,
+        stop=stop,
+    )
+    text = textfile.read_text(encoding="utf-8")
+    assert "\nescalada_cycles_total 3\n" in text
+    # the first cycle's 3 writes stay counted after two cycles that wrote nothing
+    assert 'escalada_ticket_writes_total{desk="sandbox"} ' in text
+    assert 'escalada_tickets_escalated{desk="sandbox"} 0' in text  # the gauge: last cycle
+    (writes,) = [
+        line for line in text.splitlines() if line.startswith("escalada_ticket_writes_total")
+    ]
+    assert int(writes.rsplit(" ", 1)[1]) >= 3
+    assert "escalada_escalations_total{" in text
+
+
 def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
     tmp_path: Path, desk_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
