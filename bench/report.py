@@ -7,7 +7,7 @@ that only reads the same lines and parses each as JSON. A quarter of the same
 shape runs too, so the memory of one year and of three months sit side by side
 (streamed, memory grows with the tickets kept per measure, not with the lines).
 
-    python bench/report.py            # a year (about 1.5M records); --months 3 for less
+    python bench/report.py            # a year (about 330,000 records); --months 3 for less
 """
 
 from __future__ import annotations
