@@ -281,7 +281,34 @@ class _Cycle:
                     decided[t.key] = decision
         fresh = {t.key: t for t in connector.refresh(due)} if due else {}
         gone = {t.key for t in due} - fresh.keys()  # solved or out of scope since the read
-        return [(fresh.get(t.key, t), decided.get(t.key)) for t in tickets if t.key not in gone]
+        complete = [(fresh.get(t.key, t), decided.get(t.key)) for t in tickets if t.key not in gone]
+        return self._with_history(connector, complete)
+
+    def _with_history(
+        self, connector: Connector, pairs: list[tuple[Ticket, Decision | None]]
+    ) -> list[tuple[Ticket, Decision | None]]:
+        """The tickets with a time-based action due, decided again with their status
+        history read from the desk (the SLA clock pauses on what it shows), in one
+        `history` call for all of them; the others as they are. A desk without the
+        capability, or a ticket whose history is already known, is decided as read."""
+        history = getattr(connector, "history", None)
+        if history is None:
+            return pairs
+        decided: list[tuple[Ticket, Decision | None]] = []
+        wanted: dict[str, Ticket] = {}
+        for ticket, decision in pairs:
+            if decision is None:
+                try:
+                    decision = self.evaluator.evaluate(ticket, self.now)
+                except Exception:  # noqa: BLE001 - the per-ticket step reports the error
+                    decision = None
+            if decision is not None and not ticket.status_history and _due_by_time(decision):
+                wanted[ticket.key] = ticket
+            decided.append((ticket, decision))
+        if not wanted:
+            return decided
+        read = {t.key: t for t in history(list(wanted.values()))}
+        return [(read[t.key], None) if t.key in read else (t, decision) for t, decision in decided]
 
     def _partial_decision(self, ticket: Ticket) -> Decision | None:
         """The decision on a partial read when it has nothing due; None when the ticket
@@ -506,6 +533,14 @@ class _Cycle:
                 trigger=decision.trigger if decision and escalation else None,
             )
         )
+
+
+def _due_by_time(decision: Decision) -> bool:
+    """Whether a decision's writes come from the clock (a time threshold or a
+    stakeholder update), which a pause in the ticket's history could defer."""
+    if decision.escalated and decision.trigger is None:
+        return True
+    return any(action.type == "update" for action in decision.actions)
 
 
 def _breaches(tickets: Sequence[Ticket], policy: Policy, now: datetime) -> list[str]:

@@ -62,7 +62,12 @@ from tests.engine.fixtures import matrix
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
-READ_ONLY_POSTS = ("/search", "/batch", "/oauth_token.do")  # POSTs that read
+READ_ONLY_POSTS = (
+    "/search",
+    "/batch",
+    "/oauth_token.do",
+    "/changelog/bulkfetch",
+)  # POSTs that read
 
 
 def runner_policy(*desks: Desk) -> Policy:

@@ -96,7 +96,7 @@ def test_once_escalates_notifies_and_summarises(
     assert code == 0
     assert lines == [
         "cycle 2026-11-23T10:00:00Z: 1 desk(s), 4 tickets seen, 3 written, 0 errors, "
-        f"10 API calls, {lines[-1].rsplit(', ', 1)[1]}"
+        f"11 API calls, {lines[-1].rsplit(', ', 1)[1]}"
     ]
     sent = posts(hooks)
     assert sorted((url.rsplit("/", 1)[1], p.get("ticket") or p["text"][:4]) for url, p in sent) == [
@@ -174,7 +174,7 @@ def test_dry_run_with_json_prints_one_object_per_decision(
     assert {"type", "reason", "channels"} <= set(decisions[0]["actions"][-1])
     (cycle,) = [r for r in records if r["event"] == "cycle"]
     assert (cycle["seen"], cycle["escalated"], cycle["errors"], cycle["dry_run"]) == (4, 3, 0, True)
-    assert cycle["per_desk"][0]["desk"] == "sandbox" and cycle["calls"] == 1
+    assert cycle["per_desk"][0]["desk"] == "sandbox" and cycle["calls"] == 2  # + status history
 
 
 def test_invalid_policy_stops_the_run_with_its_findings(
