@@ -8,6 +8,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +52,11 @@ def _held_to_contract(request: pytest.FixtureRequest) -> Iterator[None]:
     if found and request.node.get_closest_marker("off_contract") is None:
         shown = "\n  ".join(dict.fromkeys(found))
         pytest.fail(f"{len(found)} contract violation(s):\n  {shown}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.contracts.check import CHECKED
+
+    if CHECKED:
+        counts = ", ".join(f"{desk} {n}" for desk, n in sorted(CHECKED.items()))
+        terminalreporter.write_line(f"contracts: requests and replies checked: {counts}")

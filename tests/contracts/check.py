@@ -33,6 +33,7 @@ FILES = {
     "servicenow": ("servicenow.yaml",),
 }
 VIOLATIONS: list[str] = []
+CHECKED: dict[str, int] = {}  # exchanges checked, by desk (reported at the end of the run)
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,17 @@ def find(desk: str, method: str, path: str) -> tuple[Operation, dict[str, str]] 
     return None
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
 def _errors(schema: dict[str, Any], value: Any, op: Operation) -> list[str]:
-    validator = jsonschema.Draft202012Validator(op.schema(schema))
+    # One validator per schema object; the cache keeps the schema alive, so its id
+    # cannot be reused by another object.
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, jsonschema.Draft202012Validator(op.schema(schema)))
+        _VALIDATORS[id(schema)] = cached
+    validator = cached[1]
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:200]}"
         for e in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))[:5]
@@ -180,6 +190,7 @@ def check_response(op: Operation, status: int, text: str) -> list[str]:
 
 def observe(desk: str, method: str, url: str, body: Any, status: int, text: str) -> None:
     """Check one served exchange; record its problems in VIOLATIONS."""
+    CHECKED[desk] = CHECKED.get(desk, 0) + 1
     op, problems = check_request(desk, method, url, body)
     if op is not None:
         problems += check_response(op, status, text)
