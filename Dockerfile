@@ -11,7 +11,8 @@ FROM python:3.12-slim
 RUN useradd --create-home --uid 10001 escalada
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-USER escalada
+# numeric, so Kubernetes runAsNonRoot can verify it (hadolint DL3066)
+USER 10001
 WORKDIR /home/escalada
 ENV PYTHONUNBUFFERED=1
 ENTRYPOINT ["escalada"]

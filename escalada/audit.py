@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 from typing import Any
 
+from escalada.errors import EscaladaError
 from escalada.instants import to_iso
 
 
@@ -67,17 +68,48 @@ class AuditLog:
         self._file: IO[str] | None = None
         self.records = 0
 
+    def check(self) -> None:
+        """Open the file now, so a path that cannot take records (a directory, a
+        device such as /dev/full, no permission) stops the run before its first
+        write instead of in the middle of a cycle; raises EscaladaError."""
+        if self.path is None:
+            return
+        with self._lock:
+            self._open()
+
     def write(self, record: AuditRecord) -> None:
         if self.path is None:
             return
         line = json.dumps(record.as_json(), ensure_ascii=False)
         with self._lock:
-            if self._file is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = self.path.open("a", encoding="utf-8")
-            self._file.write(line + "\n")
-            self._file.flush()
+            self._open()
+            assert self._file is not None
+            try:
+                self._file.write(line + "\n")
+                self._file.flush()
+            except OSError as error:
+                raise self._error(error) from None
             self.records += 1
+
+    def _open(self) -> None:
+        if self._file is not None or self.path is None:
+            return
+        try:
+            if self.path.exists() and not self.path.is_file():
+                raise EscaladaError(
+                    f"cannot write the audit log {self.path}: not a regular file",
+                    hint="give --audit a file path, e.g. audit/escalada.jsonl",
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise self._error(error) from None
+
+    def _error(self, error: OSError) -> EscaladaError:
+        return EscaladaError(
+            f"cannot write the audit log {self.path}: {error.strerror or error}",
+            hint="check the --audit path, its free space and its permissions",
+        )
 
     def close(self) -> None:
         with self._lock:

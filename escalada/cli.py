@@ -48,6 +48,11 @@ class EscaladaGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # the reader of our output left (`escalada demo | head -2`): not an
+            # error of ours. Point stdout at /dev/null so the final flush stays quiet.
+            _quiet_stdout()
+            ctx.exit(0)
         except EscaladaError as error:
             if _debug(ctx):
                 raise
@@ -90,6 +95,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="escalada")
+
+
+def _quiet_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (click's test runner)
+        pass
 
 
 # --- shared option types -------------------------------------------------------

@@ -23,6 +23,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from escalada.errors import EscaladaError
+
 if TYPE_CHECKING:
     from escalada.runner import CycleReport
     from escalada.runner import DeskReport
@@ -186,7 +188,18 @@ def render(report: CycleReport, counters: Counters | None = None) -> str:
 def write_textfile(path: str | Path, report: CycleReport, counters: Counters | None = None) -> None:
     """Replace the file in one rename, so a scraper never reads half a file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_file():  # never replace a device or a directory
+        raise EscaladaError(
+            f"cannot write metrics to {target}: not a regular file",
+            hint="give --metrics a file path, e.g. /var/lib/node_exporter/escalada.prom",
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EscaladaError(
+            f"cannot write metrics to {target}: {error.strerror or error}",
+            hint="give --metrics a file path in a directory escalada can write",
+        ) from None
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".escalada-metrics-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -124,3 +124,23 @@ def test_desk_threads_never_interleave_lines(tmp_path: Path) -> None:
         assert [e["ticket"] for e in entries if e["desk"] == f"desk-{i}"] == [
             str(n) for n in range(200)
         ]
+
+
+def test_a_path_that_cannot_take_records_is_refused_before_the_first_write(tmp_path: Path):
+    import pytest
+
+    from escalada.errors import EscaladaError
+
+    for path, why in [
+        ("/dev/full", "not a regular file"),  # once: a traceback mid-cycle (issue 12)
+        (str(tmp_path), "not a regular file"),
+        (str(tmp_path / "file" / "audit.jsonl"), "cannot write the audit log"),
+    ]:
+        (tmp_path / "file").write_text("a file, not a directory")
+        with pytest.raises(EscaladaError, match=why):
+            AuditLog(path).check()
+    AuditLog(None).check()  # no audit: nothing to check
+    ok = AuditLog(tmp_path / "a" / "audit.jsonl")
+    ok.check()
+    ok.close()
+    assert (tmp_path / "a" / "audit.jsonl").exists()

@@ -228,3 +228,18 @@ def test_a_dry_run_counts_no_escalations() -> None:
     cycle.desks[0].decisions = [_decision("standard", 1)]
     counters.add(cycle)
     assert "escalada_escalations_total{" not in render(cycle, counters)
+
+
+def test_only_regular_files_are_replaced(tmp_path: Path) -> None:
+    from escalada.errors import EscaladaError
+
+    report = CycleReport(started=datetime(2026, 11, 23, tzinfo=timezone.utc), desks=[])
+    (tmp_path / "file").write_text("x")
+    for path, why in [
+        ("/dev/full", "not a regular file"),  # as root it was replaced (issue 12)
+        (tmp_path, "not a regular file"),
+        (tmp_path / "file" / "m.prom", "cannot write metrics to"),
+    ]:
+        with pytest.raises(EscaladaError, match=why):
+            write_textfile(path, report)
+    assert Path("/dev/full").is_char_device()

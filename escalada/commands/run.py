@@ -149,6 +149,7 @@ def execute(
     notifier = Notifier(policy.channels)
     audit = AuditLog(settings.audit)
     counters = Counters()  # the metrics' _total series: this process's every cycle
+    audit.check()  # before the first write: a bad path stops here with one line
     stop = stop or threading.Event()
     restore = _stop_on_signals(stop) if install_signals else None
 

@@ -78,3 +78,20 @@ def test_the_demo_ends_with_the_days_report_and_writes_the_html(tmp_path):
     assert f"The html report, charts and tables: {page}" in result.output
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (tmp_path / "d-audit.jsonl").stat().st_size > 0
+
+
+def test_output_into_a_reader_that_leaves_is_not_an_error(tmp_path, escalada_exe):
+    """`escalada demo | head -2`: once a BrokenPipeError (issue 12)."""
+    child = subprocess.Popen(
+        [escalada_exe, "demo", "--tickets", "10", "--db", str(tmp_path / "demo.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.readline()
+    child.stdout.close()  # the reader leaves after one line, as head does
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "internal error" not in err

@@ -389,10 +389,14 @@ def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
     policy = write_policy(tmp_path / "policy", {"sandbox": desk_file})
     previous = signal.getsignal(signal.SIGTERM)
     posted: list[str] = []
+    stop = threading.Event()
 
     def post(request: Any) -> tuple[int, dict[str, str], str]:
         if not posted:
             os.kill(os.getpid(), signal.SIGTERM)
+            # the handler runs in the main thread; this desk's thread waits for it
+            # (else the race decides whether the next ticket starts)
+            stop.wait(10)
         posted.append(request.url)
         return 200, {}, "ok"
 
@@ -406,6 +410,7 @@ def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
             clock=lambda: NOW,
             connect_fn=sandbox_at(),
             install_signals=True,
+            stop=stop,
         )
     assert code == 0 and len(lines) == 1  # one cycle, cut short, then out of the loop
     assert "4 tickets seen, 1 written" in lines[0]
