@@ -109,7 +109,9 @@ def execute(
     tickets: Iterable[Ticket] | None = None
     sources = [f"audit {path}" for path in settings.audit]
     if settings.tickets:
-        tickets = read_tickets(settings.tickets, policy=policy)
+        # read without the policy's scales: an export carries what the desk holds
+        # (e.g. ServiceNow's impact "high"), and the report needs only the priority
+        tickets = read_tickets(settings.tickets)
         sources.append(f"tickets {settings.tickets}")
     elif settings.desk:
         assert policy is not None

@@ -96,7 +96,10 @@ def build_report(
         if policy is None:
             notes.append("no policy: SLA attainment needs the targets (--policy PATH)")
         elif not ticket_figures.sla_by_service_level:
-            notes.append("no customer service levels: no ticket carries a service_level field")
+            notes.append(
+                "no customer service levels: the policy's matrix has no service_levels "
+                "and no ticket carries a service_level field"
+            )
     else:
         notes.append(
             "no tickets: SLA attainment and recurring escalations need --tickets or --desk"

@@ -32,10 +32,13 @@ def within(priority: Priority, target: Target) -> timedelta | None:
     return priority.respond_within if target == "respond" else priority.resolve_within
 
 
-def outcomes(ticket: Ticket, policy: Policy, now: datetime) -> tuple[TargetOutcome, ...]:
-    """Each target the ticket's priority sets, as of `now` (a partial read's unknown
-    `responded` leaves the respond target out)."""
-    priority = policy.priority(ticket.priority)
+def outcomes(
+    ticket: Ticket, policy: Policy, now: datetime, level: str | None = None
+) -> tuple[TargetOutcome, ...]:
+    """Each target the ticket's priority sets (under the customer service `level`,
+    when given), as of `now` (a partial read's unknown `responded` leaves the
+    respond target out)."""
+    priority = _targets(policy, ticket.priority, level)
     if priority is None:
         return ()
     calendar = policy.calendars.get(priority.calendar)
@@ -58,6 +61,12 @@ def outcomes(ticket: Ticket, policy: Policy, now: datetime) -> tuple[TargetOutco
             outcome = "running"
         found.append(TargetOutcome(target, outcome, deadline))
     return tuple(found)
+
+
+def _targets(policy: Policy, priority: str | None, level: str | None) -> Priority | None:
+    if level is not None and policy.matrix is not None:
+        return policy.matrix.targets(priority, level)
+    return policy.priority(priority)
 
 
 def breached_now(ticket: Ticket, policy: Policy, now: datetime) -> tuple[Target, ...]:

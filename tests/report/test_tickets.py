@@ -62,7 +62,8 @@ def test_sla_per_priority_met_breached_running_and_warned(policy):
     # A's escalation at 11:00 came before its resolve deadline (12:30): warned first
     assert p1.warned == 1
     assert p3.respond["met"] == 1 and p3.resolve == {"met": 0, "breached": 0, "running": 1}
-    assert found.sla_by_service_level == ()
+    # the example policy has one service level (Contoso Retail); these tickets are under none
+    assert [r.group for r in found.sla_by_service_level] == ["-"]
 
 
 def test_business_time_decides_a_breach(policy):
@@ -75,7 +76,38 @@ def test_business_time_decides_a_breach(policy):
     assert p2.respond["met"] == 1
 
 
+def test_per_customer_service_level_of_the_policy(policy):
+    # Contoso Retail's contract: P1 resolved within 2h (the matrix says 4h)
+    rows = [
+        ticket(
+            "A",
+            requester={"organization": "Contoso Retail"},
+            status="resolved",
+            responded="2026-11-23T08:40:00Z",
+            resolved="2026-11-23T11:30:00Z",
+        ),
+        ticket(
+            "B",
+            status="resolved",
+            responded="2026-11-23T08:40:00Z",
+            resolved="2026-11-23T11:30:00Z",
+        ),
+    ]
+    found = run(policy, rows)
+    levels = {
+        r.group: (r.resolve["met"], r.resolve["breached"]) for r in found.sla_by_service_level
+    }
+    assert levels == {"contoso-contract": (0, 1), "-": (1, 0)}
+    (p1,) = found.sla_by_priority
+    assert p1.resolve == {"met": 1, "breached": 1, "running": 0}
+
+
 def test_per_customer_service_level_when_tickets_carry_one(policy):
+    import dataclasses
+
+    policy = dataclasses.replace(
+        policy, matrix=dataclasses.replace(policy.matrix, service_levels=())
+    )
     rows = [
         ticket("A", fields={"service_level": "gold"}, responded="2026-11-23T08:40:00Z"),
         ticket("B", fields={"service_level": "silver"}, responded="2026-11-23T09:40:00Z"),

@@ -87,7 +87,30 @@ class _Sla:
         )
 
 
+def service_levels(policy: Policy | None) -> Callable[[Ticket], str | None] | None:
+    """The policy's customer service levels as one function: the first level whose
+    `match` holds (the engine's rule); None when the policy defines none."""
+    from escalada.policy.conditions import compile_condition
+    from escalada.policy.conditions import scales
+
+    matrix = policy.matrix if policy is not None else None
+    levels = getattr(matrix, "service_levels", ()) if matrix is not None else ()
+    if not levels:
+        return None
+    ranks = scales(matrix)
+    compiled = [(level.name, compile_condition(level.match, ranks)) for level in levels]
+
+    def level_of(ticket: Ticket) -> str | None:
+        for name, holds in compiled:
+            if holds(ticket, ticket.priority):
+                return str(name)
+        return None
+
+    return level_of
+
+
 def service_level(ticket: Ticket) -> str | None:
+    """A service level written on the ticket itself (policies without levels)."""
     for name in SERVICE_LEVEL_FIELDS:
         value = ticket.fields.get(name)
         if value not in (None, ""):
@@ -112,6 +135,7 @@ def tally_tickets(
     seen: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
     climbed: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
     count = escalated = 0
+    level_of = service_levels(policy)
     for ticket in tickets:
         count += 1
         first = escalated_at(ticket)
@@ -124,13 +148,13 @@ def tally_tickets(
                     climbed[dimension][value] += 1
         if policy is None:
             continue
-        found = _outcomes(ticket, policy, now)
+        level = level_of(ticket) if level_of is not None else service_level(ticket)
+        found = _outcomes(ticket, policy, now, level if level_of is not None else None)
         if not found:
             continue
         groups = [by_priority.setdefault(ticket.priority or NO_VALUE, _Sla())]
-        level = service_level(ticket)
-        if level is not None:
-            groups.append(by_level.setdefault(level, _Sla()))
+        if level is not None or level_of is not None:
+            groups.append(by_level.setdefault(level or NO_VALUE, _Sla()))
         for group in groups:
             group.tickets += 1
             for result in found:
@@ -158,9 +182,9 @@ def tally_tickets(
     )
 
 
-def _outcomes(ticket: Ticket, policy: Policy, now: datetime) -> tuple[Any, ...]:
+def _outcomes(ticket: Ticket, policy: Policy, now: datetime, level: str | None) -> tuple[Any, ...]:
     try:
-        return outcomes(ticket, policy, now)
+        return outcomes(ticket, policy, now, level)
     except ValueError:  # a calendar that never opens: `escalada validate` reports it
         return ()
 
