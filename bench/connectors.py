@@ -2,7 +2,7 @@
 against the minimum, ceil(N / the API's largest page) plus the desk's fixed
 overhead. Target: <= 1.05x.
 
-Runs every connector harness present in tests/connectors (harness_<desk>.py),
+Runs every connector harness present in tests/connectors (<desk>/harness.py),
 on its fake, with the connector's default (largest) page size:
 
     python bench/connectors.py [--sizes 1000,10000]
@@ -64,7 +64,7 @@ def main() -> int:
     worst = 0.0
     for desk in DESKS:
         try:
-            module = importlib.import_module(f"tests.connectors.harness_{desk}")
+            module = importlib.import_module(f"tests.connectors.{desk}.harness")
         except ImportError as error:
             print(f"{desk:<11} not measured: no harness ({error})")
             continue

@@ -102,6 +102,7 @@ def run_demo(
     (appending one audit record per action to `audit`, replaced first, if given;
     with an audit log, the day's report summary, and the html report to `html_report`)."""
     from escalada.audit import AuditLog
+    from escalada.connectors.base import Wiring
     from escalada.connectors.sandbox.connector import SandboxConnector
     from escalada.connectors.sandbox.seed import seed as seed_sandbox
     from escalada.engine.evaluator import Evaluator
@@ -130,7 +131,7 @@ def run_demo(
         report = run_cycle(
             policy,
             now=at,
-            connect=lambda d: SandboxConnector(desk, clock=lambda: at),
+            connect=lambda d: SandboxConnector(desk, wiring=Wiring(clock=lambda: at)),
             notifier=recorder,
             audit=log,
             options=options,
@@ -166,7 +167,7 @@ def run_demo(
     rerun = cycle(now)
     log.close()
     result.rerun_writes = sum(d.escalated for d in rerun.desks)
-    connector = SandboxConnector(desk, clock=lambda: now)
+    connector = SandboxConnector(desk, wiring=Wiring(clock=lambda: now))
     open_tickets = list(connector.candidates())
     for ticket in open_tickets:
         state = ticket.escalation

@@ -37,9 +37,9 @@ def check_desks(
     items: list[CheckItem] = []
     for desk in desks:
         try:
-            connector = connect_fn(desk, policy=policy)  # some checks need the policy's names
+            connector = connect_fn(desk)
             try:
-                items.extend(connector.check())
+                items.extend(connector.check(policy))  # some checks need the policy's names
             finally:
                 connector.close()
         except EscaladaError as error:

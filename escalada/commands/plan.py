@@ -21,12 +21,14 @@ def plan_policy(
         (apply writes through the same ones; the caller closes them, or they are closed
     here when planning fails)."""
     from escalada.connectors import connect
+    from escalada.engine.readneeds import read_needs
     from escalada.policy.validate import load_policy
     from escalada.reconcile.plan import plan as make_plan
     from escalada.runner import select_desks
 
     policy = load_policy(policy_paths)
-    connectors = [connect(desk, policy=policy) for desk in select_desks(policy, desk_names)]
+    needs = read_needs(policy)
+    connectors = [connect(desk, needs=needs) for desk in select_desks(policy, desk_names)]
     try:
         return make_plan(policy, connectors, adopt=adopt), connectors
     except BaseException:

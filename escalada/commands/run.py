@@ -133,9 +133,10 @@ def execute(
 ) -> int:
     """Run once or in a loop; the exit code is 1 when any desk failed in the last cycle.
 
-    `connect_fn(desk, policy=policy)` builds each desk's connector (the policy
-    tells a connector what it needs to read, e.g. latest comments)."""
+    `connect_fn(desk, needs=needs)` builds each desk's connector (`needs`, from
+    the policy, tells a connector what its reads must fetch, e.g. latest comments)."""
     from escalada.engine.evaluator import Evaluator
+    from escalada.engine.readneeds import read_needs
     from escalada.notify import Notifier
     from escalada.policy.validate import load_policy
 
@@ -146,6 +147,7 @@ def execute(
         _log_findings(invalid)
         raise
     evaluator = Evaluator(policy)
+    needs = read_needs(policy)
     notifier = Notifier(policy.channels)
     audit = AuditLog(settings.audit)
     counters = Counters()  # the metrics' _total series: this process's every cycle
@@ -154,7 +156,7 @@ def execute(
     restore = _stop_on_signals(stop) if install_signals else None
 
     def connector(desk: Desk) -> Connector:
-        return connect_fn(desk, policy=policy)
+        return connect_fn(desk, needs=needs)
 
     def cycle() -> CycleReport:
         return run_cycle(

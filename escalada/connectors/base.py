@@ -3,13 +3,17 @@ own client library; desk field names never leave that module."""
 
 from __future__ import annotations
 
+import random
+import time
 import zlib
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from datetime import timezone
 from typing import Any
 from typing import Literal
 from typing import Protocol
@@ -18,6 +22,25 @@ from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
 from escalada.ticket import Ticket
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What a connector takes from its surroundings, injected by tests and benches:
+    the sleep and jitter of its retries, its clock, and the environment its
+    secrets are read from (None: `os.environ`)."""
+
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    clock: Callable[[], datetime] = _utc_now
+    environ: Mapping[str, str] | None = None
+
+
+REAL = Wiring()  # the real sleep, jitter, clock and environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +148,9 @@ class Connector(Protocol):
         candidates are never partial returns the tickets as given."""
         ...
 
-    def check(self) -> list[CheckItem]:
-        """Credentials, permissions and every mapped id."""
+    def check(self, policy: Policy | None = None) -> list[CheckItem]:
+        """Credentials, permissions and every mapped id (and, on desks that check
+        them, the names the policy uses)."""
         ...
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:

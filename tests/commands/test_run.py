@@ -22,6 +22,8 @@ from escalada.commands.run import shard_from_env
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import EscaladaError
 from escalada.errors import PolicyInvalid
 from escalada.policy.model import Desk
@@ -59,8 +61,9 @@ def sandbox_at(now: Any = NOW) -> Any:
     """connect_fn for sandbox desks whose writes are stamped with the test clock."""
 
     def make(desk: Desk, **options: Any) -> Connector:
-        assert options.get("policy") is not None  # connectors get the policy
-        return connect(desk, clock=lambda: now, **options)
+        assert isinstance(options.get("needs"), ReadNeeds)  # what the policy's reads need
+        assert "policy" not in options  # connectors do not read the Policy
+        return connect(desk, wiring=Wiring(clock=lambda: now), **options)
 
     return make
 

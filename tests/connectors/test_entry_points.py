@@ -44,7 +44,7 @@ from escalada.ticket import Ticket
 
 
 class TinyConnector:
-    def __init__(self, desk, **wiring):
+    def __init__(self, desk, *, needs, wiring):
         self.desk = desk
         self.path = Path(desk.options["file"])
         self.calls = 0
@@ -89,7 +89,7 @@ class TinyConnector:
         self.calls += 1
         return ApplyResult(ticket.key, tuple(written), calls=1)
 
-    def check(self):
+    def check(self, policy=None):
         return [CheckItem(self.desk.name, "file", self.path.exists(), str(self.path))]
 
     def desired_config(self, policy):

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -48,11 +46,12 @@ import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
+from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
-from escalada.connectors.comments import comment_triggers
+from escalada.connectors.base import Wiring
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
@@ -66,6 +65,8 @@ from escalada.connectors.jira.tickets import plan_write
 from escalada.connectors.jira.tickets import read_fields
 from escalada.connectors.jira.tickets import to_ticket
 from escalada.connectors.session import desk_secrets
+from escalada.engine.readneeds import NO_POLICY
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
@@ -130,10 +131,8 @@ class JiraConnector:
         self,
         desk: Desk,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-        environ: Mapping[str, str] | None = None,
-        policy: Policy | None = None,
+        needs: ReadNeeds = NO_POLICY,
+        wiring: Wiring = REAL,
     ) -> None:
         if not desk.url:
             raise EscaladaError(
@@ -143,10 +142,8 @@ class JiraConnector:
         self.desk = desk
         self.options = JiraOptions.of(desk)
         self.server = desk.url.rstrip("/")
-        self._sleep = sleep
-        self._jitter = jitter
-        self._environ = environ
-        self._fields = read_fields(desk, self.options, comments=bool(comment_triggers(policy)))
+        self._wiring = wiring
+        self._fields = read_fields(desk, self.options, comments=needs.comments)
         self._jira: JIRA | None = None
         self._adapter: ResilientAdapter | None = None
         self.accounts: dict[str, str] = {}  # team_mode assignee: Desk.teams value -> accountId
@@ -177,7 +174,7 @@ class JiraConnector:
         email, token = desk_secrets(
             self.desk,
             ("email", "token"),
-            environ=self._environ,
+            environ=self._wiring.environ,
             hint="jira desks need auth: {email: {env: JIRA_EMAIL}, token: {env: JIRA_API_TOKEN}}",
         )
         client = JIRA(
@@ -188,7 +185,7 @@ class JiraConnector:
             get_server_info=False,
         )
         self._adapter = mount_resilience(
-            client._session, self.desk.name, sleep=self._sleep, jitter=self._jitter
+            client._session, self.desk.name, sleep=self._wiring.sleep, jitter=self._wiring.jitter
         )
         info = self.call("read server info", client.server_info)
         deployment = info.get("deploymentType")
@@ -412,7 +409,7 @@ class JiraConnector:
 
     # --- checks and reconciler ------------------------------------------------
 
-    def check(self) -> list[CheckItem]:
+    def check(self, policy: Policy | None = None) -> list[CheckItem]:
         return jira_check.check(self)
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:

@@ -23,19 +23,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 from typing import Literal
 
+from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
 from escalada.connectors.mapping import ReadBack
 from escalada.connectors.sandbox import check as sandbox_check
 from escalada.connectors.sandbox.config import desired_config
@@ -45,6 +45,8 @@ from escalada.connectors.sandbox.store import ESCALADA_AUTHOR
 from escalada.connectors.sandbox.store import from_text
 from escalada.connectors.sandbox.store import open_db
 from escalada.connectors.sandbox.store import to_text
+from escalada.engine.readneeds import NO_POLICY
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import StoreError
@@ -80,18 +82,17 @@ class SandboxConnector:
         self,
         desk: Desk,
         *,
-        clock: Callable[[], datetime] | None = None,
+        needs: ReadNeeds = NO_POLICY,
+        wiring: Wiring = REAL,
         page_size: int = PAGE_SIZE,
-        sleep: Callable[[float], None] | None = None,
-        policy: Policy | None = None,
     ) -> None:
-        # `sleep` is what connect() passes every desk: SQLite has no rate limit to
-        # back off from. `policy` widens check() to the names the policy uses.
+        # Of `wiring` only the clock: SQLite has no rate limit to back off from and
+        # no secret. Of `needs` nothing: one query reads every field, the latest
+        # comment included.
         self.desk = desk
-        self.policy = policy
         self.path = db_path(desk)
         self.page_size = page_size
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = wiring.clock
         self._scope = parse_scope(desk)
         self._calls = 0
         # desk value -> policy name; a value missing from a mapping passes as is
@@ -298,14 +299,16 @@ class SandboxConnector:
 
     # --- checks and configuration ----------------------------------------------
 
-    def check(self) -> list[CheckItem]:
+    def check(self, policy: Policy | None = None) -> list[CheckItem]:
+        """The file, and every mapped group and priority (with `policy`, every
+        team that holds work and every priority the policy uses) exists."""
         counts = self._run(
             "check",
             "SELECT count(*) FILTER (WHERE status IN ('open', 'pending')), count(*) FROM tickets",
             [],
         ).fetchone()
         return sandbox_check.check(
-            self.desk, self.path, tuple(counts), self.current_config(), self.policy
+            self.desk, self.path, tuple(counts), self.current_config(), policy
         )
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:

@@ -18,16 +18,11 @@ the edit is kept, and a double announcement shows as two work notes.
 from __future__ import annotations
 
 import contextlib
-import random
-import time
-from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from datetime import datetime
-from datetime import timezone
 from typing import Any
 from typing import Literal
 
@@ -35,11 +30,12 @@ import requests
 from pysnc import ServiceNowClient
 from pysnc import exceptions as sn_errors
 
+from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
-from escalada.connectors.comments import wants_latest_comment
+from escalada.connectors.base import Wiring
 from escalada.connectors.http import error_for_status
 from escalada.connectors.servicenow import history as hist
 from escalada.connectors.servicenow import options as opts
@@ -47,6 +43,8 @@ from escalada.connectors.servicenow import tickets as tr
 from escalada.connectors.servicenow.client import BatchUnserviced
 from escalada.connectors.servicenow.session import authenticate
 from escalada.connectors.session import resilient_session
+from escalada.engine.readneeds import NO_POLICY
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
@@ -88,26 +86,23 @@ class ServiceNowConnector:
         self,
         desk: Desk,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-        environ: Mapping[str, str] | None = None,
-        policy: Policy | None = None,
-        clock: Callable[[], datetime] | None = None,
+        needs: ReadNeeds = NO_POLICY,
+        wiring: Wiring = REAL,
     ) -> None:
         self.desk = desk
         self.options = opts.parse_options(desk)
-        self.policy = policy
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.needs = needs
+        self._clock = wiring.clock
         if not (desk.url or "").startswith("https://"):
             raise EscaladaError(
                 f"desk {desk.name!r}: spec.url {desk.url!r} is not an https URL",
                 where=str(desk.where) if desk.where.line else None,
                 hint="write the instance URL, e.g. url: https://acme.service-now.com",
             )
-        session, self._adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
+        session, self._adapter = resilient_session(desk, sleep=wiring.sleep, jitter=wiring.jitter)
         self._session = session
         self._instance = (desk.url or "").rstrip("/")
-        session.auth, self._user = authenticate(desk, session, self._instance, environ)
+        session.auth, self._user = authenticate(desk, session, self._instance, wiring.environ)
         session.hooks["response"].append(self._remember)
         self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
         self._failure: tuple[int, str] | None = None  # the last error response seen
@@ -115,7 +110,7 @@ class ServiceNowConnector:
         self._batched = False  # a Batch API reply was seen in this call
         self._unserviced = 0  # items ServiceNow left unserviced in this call
         self._groups: dict[str, str] | None = None  # group name -> sys_id
-        self._cells: tr.Cells | None = tr.policy_cells(desk, policy)
+        self._cells: tr.Cells | None = tr.matrix_cells(desk, needs.matrix)
 
     def __repr__(self) -> str:
         return f"ServiceNowConnector({self.desk.name!r}, {self._instance!r})"
@@ -253,9 +248,7 @@ class ServiceNowConnector:
             for i, row in zip(ids, owned, strict=True)
         ]
         asking = [
-            i
-            for i, ticket in zip(ids, tickets, strict=True)
-            if wants_latest_comment(self.policy, ticket)
+            i for i, ticket in zip(ids, tickets, strict=True) if self.needs.latest_comment(ticket)
         ]
         comments = latest_comments(self, asking) if asking else {}
         for sys_id, ticket in zip(ids, tickets, strict=True):
@@ -383,7 +376,7 @@ class ServiceNowConnector:
 
     # --- check and configuration --------------------------------------------------
 
-    def check(self) -> list[CheckItem]:
+    def check(self, policy: Policy | None = None) -> list[CheckItem]:
         from escalada.connectors.servicenow.check import run_checks
 
         return run_checks(self)

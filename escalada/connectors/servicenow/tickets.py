@@ -24,7 +24,7 @@ from escalada.connectors.servicenow.options import impact_field
 from escalada.connectors.servicenow.options import urgency_field
 from escalada.errors import DeskError
 from escalada.policy.model import Desk
-from escalada.policy.model import Policy
+from escalada.policy.model import PriorityMatrix
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
@@ -132,9 +132,8 @@ def _rank(state: EscalationState) -> tuple[int, bool, datetime]:
 Cells = Mapping[tuple[str, str], str]  # (desk impact, desk urgency) -> desk priority
 
 
-def policy_cells(desk: Desk, policy: Policy | None) -> Cells | None:
+def matrix_cells(desk: Desk, matrix: PriorityMatrix | None) -> Cells | None:
     """The policy's matrix in desk values, or None when it cannot be mapped."""
-    matrix = policy.matrix if policy else None
     if matrix is None or desk.impact is None or desk.urgency is None:
         return None
     cells: dict[tuple[str, str], str] = {}

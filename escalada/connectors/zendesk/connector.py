@@ -11,7 +11,7 @@ export's results are whole tickets (tags, group, priority, fields, status,
 `updated_at`). What it lacks is the first-reply time (`responded`: the ticket
 has no such timestamp, only its metric set has) and organisation names, and
 it comes from the search index, which lags the ticket store by minutes.
-`tickets.read_needs` decides per policy: tickets are yielded
+`tickets.partial_read` decides per policy: tickets are yielded
 `partial` when a level stops on `unless: responded`, when safe updates are
 off, and when a ticket's organisation was not named (reasons may name it).
 Organisation names are resolved during the read (organizations/show_many, 100
@@ -48,16 +48,11 @@ it ever did).
 from __future__ import annotations
 
 import logging
-import random
-import time
-from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
-from datetime import timezone
 from typing import Any
 from typing import Literal
 from urllib.parse import urlsplit
@@ -68,11 +63,12 @@ from zenpy.lib.api_objects import Ticket as ZenpyTicket
 from zenpy.lib.exception import APIException
 from zenpy.lib.exception import ZenpyException
 
+from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
-from escalada.connectors.comments import wants_latest_comment
+from escalada.connectors.base import Wiring
 from escalada.connectors.session import desk_secrets
 from escalada.connectors.session import resilient_session
 from escalada.connectors.zendesk import check as zendesk_check
@@ -80,11 +76,13 @@ from escalada.connectors.zendesk import config as zendesk_config
 from escalada.connectors.zendesk.tickets import OPEN_STATUSES
 from escalada.connectors.zendesk.tickets import Lookups
 from escalada.connectors.zendesk.tickets import desk_error
+from escalada.connectors.zendesk.tickets import partial_read
 from escalada.connectors.zendesk.tickets import plan_writes
-from escalada.connectors.zendesk.tickets import read_needs
 from escalada.connectors.zendesk.tickets import split_url
 from escalada.connectors.zendesk.tickets import to_ticket
 from escalada.connectors.zendesk.tickets import zenpy_error
+from escalada.engine.readneeds import NO_POLICY
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import DeskError
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
@@ -105,27 +103,26 @@ class ZendeskConnector:
         self,
         desk: Desk,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-        environ: Mapping[str, str] | None = None,
-        policy: Policy | None = None,
-        clock: Callable[[], datetime] | None = None,
+        needs: ReadNeeds = NO_POLICY,
+        wiring: Wiring = REAL,
         page_size: int = EXPORT_PAGE_MAX,
     ) -> None:
         self.desk = desk
-        self.policy = policy
+        self.needs = needs
         self.page_size = min(page_size, EXPORT_PAGE_MAX)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = wiring.clock
         subdomain, domain = split_url(desk)
         self.host = f"{subdomain}.{domain}"
         email, token = desk_secrets(
             desk,
             ("email", "token"),
-            environ=environ,
+            environ=wiring.environ,
             hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
             "an API token of an agent or admin",
         )
-        self.session, self.adapter = resilient_session(desk, sleep=sleep, jitter=jitter)
+        self.session, self.adapter = resilient_session(
+            desk, sleep=wiring.sleep, jitter=wiring.jitter
+        )
         self.client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -258,17 +255,15 @@ class ZendeskConnector:
 
     def candidates(self, *, shard: Shard | None = None) -> Iterator[Ticket]:
         """Export pages only; `partial` tickets leave `responded` (and, unless a
-        condition needs them, organisation names) to `refresh` (see read_needs)."""
+        condition needs them, organisation names) to `refresh` (see partial_read)."""
         groups = self.groups(refresh=True)
-        needs = read_needs(self.desk, self.policy)
         for page in self.export(shard):
-            names = self.organizations(page) if needs.organizations else self._organizations
+            names = self.organizations(page) if self.needs.organizations else self._organizations
             lookups = Lookups(groups, organizations=names)
             for raw in page:
                 if raw.get("status") not in OPEN_STATUSES:
                     continue  # solved since the search index saw it
-                org = raw.get("organization_id")
-                partial = needs.responded or needs.fresh or bool(org and org not in names)
+                partial = partial_read(self.desk, self.needs, raw, names)
                 yield self._with_comment(to_ticket(self.desk, raw, lookups, partial=partial))
 
     def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
@@ -290,9 +285,9 @@ class ZendeskConnector:
     def _with_comment(self, ticket: Ticket, before: Ticket | None = None) -> Ticket:
         """The ticket with its latest comment where a reason_from trigger needs it
         (carried over from `before` when that read already fetched it)."""
-        if not wants_latest_comment(self.policy, ticket):
+        if not self.needs.latest_comment(ticket):
             return ticket
-        if before is not None and wants_latest_comment(self.policy, before):
+        if before is not None and self.needs.latest_comment(before):
             comment = before.latest_comment
         else:
             comment = self.latest_comment(int(ticket.key))
@@ -351,7 +346,7 @@ class ZendeskConnector:
 
     # --- check -----------------------------------------------------------------
 
-    def check(self) -> list[CheckItem]:
+    def check(self, policy: Policy | None = None) -> list[CheckItem]:
         return zendesk_check.check(self)
 
     # --- reconciler ------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Zendesk records <-> escalada values, in matched pairs (no HTTP here).
 
 `to_ticket` reads a Zendesk ticket (plus its sideloaded metric set and
-organization, when read) into a `Ticket`; `read_needs` says what a candidate
-read must add to the search export's own data for a policy; `plan_writes`
+organization, when read) into a `Ticket`; `partial_read` says whether a candidate
+read left out something the policy needs; `plan_writes`
 turns a ticket's actions into the bodies of the ticket PUTs that carry them.
 Zendesk field names stay in this module and in `zendesk.py`.
 """
@@ -22,16 +22,12 @@ from urllib.parse import urlsplit
 from escalada import marker
 from escalada.connectors.http import error_for_status
 from escalada.connectors.mapping import read_back
+from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.instants import from_iso
-from escalada.policy.model import AllOf
-from escalada.policy.model import AnyOf
 from escalada.policy.model import Desk
-from escalada.policy.model import FieldCondition
-from escalada.policy.model import NotOf
-from escalada.policy.model import Policy
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import Status
@@ -104,7 +100,7 @@ class Lookups:
 def to_ticket(
     desk: Desk, raw: Mapping[str, Any], lookups: Lookups, *, partial: bool = False
 ) -> Ticket:
-    """A Zendesk ticket as escalada's normalized Ticket (`partial`: see ReadNeeds)."""
+    """A Zendesk ticket as escalada's normalized Ticket (`partial`: see partial_read)."""
     ticket_id = int(raw["id"])
     tags = frozenset(str(t) for t in raw.get("tags") or [])
     custom = _custom_values(raw)
@@ -153,9 +149,11 @@ def _mapped(mapping: Any, custom: Mapping[str, Any]) -> str | None:
     return read_back(mapping.values, value)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadNeeds:
-    """What a candidate read must learn beyond the search export's own data.
+def partial_read(
+    desk: Desk, needs: ReadNeeds, raw: Mapping[str, Any], names: Mapping[int, str]
+) -> bool:
+    """Whether a ticket the search export read is `partial`, from what the read
+    needs (`escalada.engine.readneeds.ReadNeeds`) beyond the export's own data.
 
     - `responded`: a level stops on `unless: responded`. The export has no
       first-reply time (only the ticket metric set has it), so such tickets are
@@ -173,33 +171,9 @@ class ReadNeeds:
       and the ones with something due are re-read before they are written.
 
     Without a policy the connector cannot tell, and assumes everything."""
-
-    responded: bool
-    organizations: bool
-    fresh: bool
-
-
-def read_needs(desk: Desk, policy: Policy | None) -> ReadNeeds:
     fresh = not desk.options.get("safe_update", True)
-    if policy is None:
-        return ReadNeeds(responded=True, organizations=True, fresh=fresh)
-    responded = False
-    conditions: list[Any] = []
-    for path in policy.paths.values():
-        responded = responded or any(level.unless == "responded" for level in path.levels)
-        if path.match is not None:
-            conditions.append(path.match)
-        conditions.extend(trigger.condition for trigger in path.triggers)
-    organizations = False
-    while conditions and not organizations:
-        condition = conditions.pop()
-        if isinstance(condition, FieldCondition):
-            organizations = condition.field == "requester.organization"
-        elif isinstance(condition, (AllOf, AnyOf)):
-            conditions.extend(condition.items)
-        elif isinstance(condition, NotOf):
-            conditions.append(condition.item)
-    return ReadNeeds(responded=responded, organizations=organizations, fresh=fresh)
+    org = raw.get("organization_id")
+    return needs.responded or fresh or bool(org and org not in names)
 
 
 # --- actions -> ticket PUT bodies ---------------------------------------------

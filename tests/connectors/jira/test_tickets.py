@@ -10,6 +10,7 @@ from datetime import timezone
 import pytest
 import responses
 
+from escalada.connectors.base import Wiring
 from escalada.connectors.jira.connector import JiraConnector
 from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import is_vip
@@ -192,4 +193,4 @@ def test_bad_options_are_user_errors(fake, options, message):
     desk = jira_desk()
     desk = replace(desk, options={k: v for k, v in {**desk.options, **options}.items() if v})
     with pytest.raises(EscaladaError, match=message):
-        JiraConnector(desk, environ=ENVIRON)
+        JiraConnector(desk, wiring=Wiring(environ=ENVIRON))

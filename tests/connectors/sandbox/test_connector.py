@@ -450,8 +450,8 @@ def test_given_the_policy_check_covers_its_teams_and_priorities(tmp_path: Path, 
     db = open_db(Path(desk.options["path"]))
     ensure_groups(db, ["Network L2"])
     db.close()
-    connector = make(desk, policy=policy())
-    failed = [(i.item, i.ok) for i in connector.check() if not i.ok]
+    connector = make(desk)
+    failed = [(i.item, i.ok) for i in connector.check(policy()) if not i.ok]
     assert failed == [("priority P1", False), ("priority P2", False), ("group sd-emea", False)]
     assert reconcile.apply(reconcile.plan(policy(), [connector]), [connector]).ok
-    assert [i.item for i in connector.check() if not i.ok] == ["group sd-emea"]
+    assert [i.item for i in connector.check(policy()) if not i.ok] == ["group sd-emea"]
