@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from datetime import datetime
 from typing import Any
 from typing import Literal
 
