@@ -38,7 +38,8 @@ def to_iso(moment: datetime) -> str:
             moment = moment.astimezone(timezone.utc)
         except OverflowError:  # within hours of datetime's ends: write the offset
             return moment.isoformat(timespec="seconds")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: glibc's %Y does not pad years before 1000
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 @lru_cache(maxsize=4096)
@@ -46,7 +47,8 @@ def stamp(moment: datetime) -> str:
     """An instant for people and reasons, in UTC to the minute: `2026-11-23 09:55Z`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ")
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(sep=" ", timespec="minutes") + "Z"
 
 
 _HUMAN: dict[int, str] = {}

@@ -36,6 +36,7 @@ def test_to_iso_writes_utc_with_a_z_whatever_the_zone():
     assert to_iso(stockholm) == "2026-11-23T10:00:30Z"
     assert to_iso(datetime(2026, 11, 23, 10, tzinfo=timezone.utc)) == "2026-11-23T10:00:00Z"
     assert to_iso(datetime(2026, 11, 23, 10)) == "2026-11-23T10:00:00Z"  # naive: UTC
+    assert to_iso(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01T00:00:00Z"
 
 
 def test_stamp_and_human_are_for_people():
