@@ -38,8 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from escalada import marker  # noqa: E402
 from escalada.connectors import connect  # noqa: E402
+from escalada.connectors.base import Wiring  # noqa: E402
 from escalada.connectors.zendesk.tickets import to_ticket  # noqa: E402
 from escalada.engine.evaluator import Evaluator  # noqa: E402
+from escalada.engine.readneeds import read_needs  # noqa: E402
 from escalada.policy.model import EscalationPath  # noqa: E402
 from escalada.policy.model import Level  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
@@ -115,7 +117,9 @@ def run(count: int, way: str) -> tuple[int, int | None, int, float]:
         h = ZendeskHarness(ZendeskFake(mock))
         seed(h, count, way)
         policy = NO_RESPONDED if way == "no responded" else RESPONDED
-        connector: Any = connect(h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy)
+        connector: Any = connect(
+            h.desk, needs=read_needs(policy), wiring=Wiring(environ=ENVIRON, sleep=h.sleeps.append)
+        )
         before = h.calls
         started = time.perf_counter()
         responded: int | None = None
@@ -142,7 +146,9 @@ def run(count: int, way: str) -> tuple[int, int | None, int, float]:
                 policy,
                 now=NOW,
                 connect=lambda desk: connect(
-                    desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy
+                    desk,
+                    needs=read_needs(policy),
+                    wiring=Wiring(environ=ENVIRON, sleep=h.sleeps.append),
                 ),
                 notifier=None,
                 options=RunOptions(dry_run=True),

@@ -26,10 +26,11 @@ def read_desk_tickets(
 ) -> list[Ticket]:
     """The desk's open tickets, and those resolved since `since`, with status history."""
     from escalada.connectors import connect
+    from escalada.engine.readneeds import read_needs
     from escalada.runner import select_desks
 
     (spec,) = select_desks(policy, [desk])
-    connector = (connect_fn or connect)(spec, policy=policy)
+    connector = (connect_fn or connect)(spec, needs=read_needs(policy))
     window = getattr(connector, "window", None)
     if window is None or not callable(getattr(connector, "history", None)):
         raise EscaladaError(

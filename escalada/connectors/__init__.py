@@ -5,7 +5,6 @@ imports jira, zenpy or pysnc."""
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -14,9 +13,6 @@ if TYPE_CHECKING:
     from escalada.connectors.base import Wiring
     from escalada.engine.readneeds import ReadNeeds
     from escalada.policy.model import Desk
-    from escalada.policy.model import Policy
-
-_WIRES = ("sleep", "jitter", "clock", "environ")
 
 
 def connect(
@@ -24,23 +20,19 @@ def connect(
     *,
     needs: ReadNeeds | None = None,
     wiring: Wiring | None = None,
-    policy: Policy | None = None,
     **options: Any,
 ) -> Connector:
     """Build the connector for a Desk: `needs` says what its reads must fetch
-    (`escalada.engine.readneeds.read_needs(policy)`), `wiring` injects sleep,
-    jitter, clock and environment; other options go to the connector (e.g. a
-    page size). `policy=` and the separate `sleep`/`jitter`/`clock`/`environ`
-    keywords are the older spelling of the same."""
-    from escalada.connectors.base import Wiring
+    (`escalada.engine.readneeds.read_needs(policy)`; None: no policy known),
+    `wiring` injects sleep, jitter, clock and environment (None: the real ones);
+    other options go to the connector (e.g. a page size)."""
+    from escalada.connectors.base import REAL
     from escalada.connectors.registry import desk_kind
-    from escalada.engine.readneeds import read_needs
+    from escalada.engine.readneeds import NO_POLICY
 
-    wires = {name: options.pop(name) for name in _WIRES if options.get(name) is not None}
-    wiring = replace(wiring or Wiring(), **wires)
-    if needs is None:
-        needs = read_needs(policy)
     module_name, _, class_name = desk_kind(desk.type).connector.partition(":")
     connector_class = getattr(importlib.import_module(module_name), class_name)
-    connector: Connector = connector_class(desk, needs=needs, wiring=wiring, **options)
+    connector: Connector = connector_class(
+        desk, needs=needs or NO_POLICY, wiring=wiring or REAL, **options
+    )
     return connector

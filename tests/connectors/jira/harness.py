@@ -17,6 +17,7 @@ import responses
 
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
+from escalada.connectors.base import Wiring
 from escalada.marker import decode
 from escalada.policy.model import SecretRef
 from escalada.policy.model import ValueMapping
@@ -103,7 +104,9 @@ class JiraHarness:
         self.page_size = size
 
     def connector(self) -> Connector:
-        return connect(self.desk, sleep=self.sleeps.append, jitter=lambda: 0.5, environ=ENVIRON)
+        return connect(
+            self.desk, wiring=Wiring(sleep=self.sleeps.append, jitter=lambda: 0.5, environ=ENVIRON)
+        )
 
     @property
     def calls(self) -> int:

@@ -15,6 +15,7 @@ from jira.exceptions import JIRAError
 
 from escalada.connectors import connect
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Wiring
 from escalada.connectors.jira.config import MARKER
 from escalada.connectors.jira.config import SLA_NOTE
 from escalada.errors import DeskError
@@ -69,7 +70,7 @@ def own_desk(**options):
 
 
 def connector_for(desk):
-    return connect(desk, sleep=lambda s: None, jitter=lambda: 0.5, environ=ENVIRON)
+    return connect(desk, wiring=Wiring(sleep=lambda s: None, jitter=lambda: 0.5, environ=ENVIRON))
 
 
 def plan_for(connector, policy, **kwargs):

@@ -16,8 +16,10 @@ import responses
 
 from escalada.connectors import connect
 from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
 from escalada.connectors.jira.connector import SEARCH_PAGE
 from escalada.connectors.jira.connector import JiraConnector
+from escalada.engine.readneeds import read_needs
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
@@ -64,7 +66,9 @@ def make(desk=None, *, sleeps=None, policy=None, **options):
     sleeps = [] if sleeps is None else sleeps
     desk = desk or jira_desk(**options)
     connector = connect(
-        desk, sleep=sleeps.append, jitter=lambda: 0.5, environ=ENVIRON, policy=policy
+        desk,
+        needs=read_needs(policy),
+        wiring=Wiring(sleep=sleeps.append, jitter=lambda: 0.5, environ=ENVIRON),
     )
     assert isinstance(connector, JiraConnector)
     return connector
@@ -463,7 +467,7 @@ def test_retries_are_logged_without_headers_or_token(fake, caplog):
 
 def test_a_missing_variable_is_named(fake):
     with pytest.raises(EscaladaError, match="JIRA_API_TOKEN is not set"):
-        read(connect(jira_desk(), environ={"JIRA_EMAIL": "x"}))
+        read(connect(jira_desk(), wiring=Wiring(environ={"JIRA_EMAIL": "x"})))
 
 
 # --- the fake refuses what Jira refuses ---------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
+from escalada.connectors.base import Wiring
 from escalada.connectors.sandbox.connector import PAGE_SIZE
 from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import NewTicket
@@ -62,7 +63,9 @@ class SandboxHarness:
 
     def connector(self) -> Connector:
         connector = connect(
-            self.desk, clock=lambda: NOW, sleep=self.sleeps.append, page_size=self.page_size
+            self.desk,
+            wiring=Wiring(clock=lambda: NOW, sleep=self.sleeps.append),
+            page_size=self.page_size,
         )
         assert isinstance(connector, SandboxConnector)
         self.connectors.append(connector)

@@ -17,6 +17,7 @@ import pytest
 
 from escalada.connectors import connect
 from escalada.connectors.base import ConfigObject
+from escalada.connectors.base import Wiring
 from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import NewTicket
 from escalada.connectors.sandbox.store import ensure_groups
@@ -69,7 +70,7 @@ def opened() -> list[SandboxConnector]:
 @pytest.fixture
 def make(opened: list[SandboxConnector]) -> Iterator[Make]:
     def build(desk: Desk, **options: object) -> SandboxConnector:
-        connector = connect(desk, clock=lambda: NOW, **options)
+        connector = connect(desk, wiring=Wiring(clock=lambda: NOW), **options)
         assert isinstance(connector, SandboxConnector)
         opened.append(connector)
         return connector

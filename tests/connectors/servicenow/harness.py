@@ -17,7 +17,9 @@ from typing import Any
 import responses
 
 from escalada.connectors import connect
+from escalada.connectors.base import Wiring
 from escalada.connectors.servicenow.connector import ServiceNowConnector
+from escalada.engine.readneeds import read_needs
 from escalada.marker import NOTE_PREFIX
 from escalada.marker import decode
 from escalada.marker import decode_note
@@ -101,11 +103,10 @@ class ServiceNowHarness:
     def connector(self, policy: Policy | None = None) -> ServiceNowConnector:
         connector = connect(
             self.desk,
-            sleep=self.sleeps.append,
-            jitter=lambda: 0.5,
-            environ=ENV,
-            policy=policy,
-            clock=lambda: NOW,
+            needs=read_needs(policy),
+            wiring=Wiring(
+                sleep=self.sleeps.append, jitter=lambda: 0.5, environ=ENV, clock=lambda: NOW
+            ),
         )
         assert isinstance(connector, ServiceNowConnector)
         self.connectors.append(connector)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.errors import ConflictError
@@ -494,7 +495,7 @@ def test_a_missing_credential_names_its_variable(h: ServiceNowHarness) -> None:
     from escalada.errors import EscaladaError
 
     with pytest.raises(EscaladaError, match="SN_PASSWORD"):
-        connect(h.desk, environ={"SN_USER": USER})
+        connect(h.desk, wiring=Wiring(environ={"SN_USER": USER}))
 
 
 def test_shards_split_by_incident_number(h: ServiceNowHarness) -> None:

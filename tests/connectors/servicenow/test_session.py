@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from escalada.connectors import connect
+from escalada.connectors.base import Wiring
 from escalada.connectors.http import mount_resilience
 from escalada.connectors.servicenow.connector import ServiceNowConnector
 from escalada.connectors.servicenow.session import ClientCredentials
@@ -39,7 +40,7 @@ def h(tmp_path: Path) -> Iterator[ServiceNowHarness]:
 
 
 def oauth_connector(h: ServiceNowHarness, environ: dict[str, str] = ENV) -> ServiceNowConnector:
-    sn = connect(h.desk, sleep=h.sleeps.append, environ=environ)
+    sn = connect(h.desk, wiring=Wiring(sleep=h.sleeps.append, environ=environ))
     assert isinstance(sn, ServiceNowConnector)
     return sn
 
@@ -92,5 +93,5 @@ def test_token_is_renewed_a_minute_before_it_expires(h: ServiceNowHarness) -> No
 def test_auth_needs_user_and_password_or_a_client_id_and_secret(h: ServiceNowHarness) -> None:
     desk = dataclasses.replace(h.desk, auth={"token": SecretRef("env", "SN_TOKEN")})
     with pytest.raises(EscaladaError, match="auth has token") as caught:
-        connect(desk, environ={"SN_TOKEN": "x"})
+        connect(desk, wiring=Wiring(environ={"SN_TOKEN": "x"}))
     assert "client_secret" in (caught.value.hint or "")

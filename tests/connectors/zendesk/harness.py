@@ -14,6 +14,7 @@ import responses
 from escalada import marker
 from escalada.connectors import connect
 from escalada.connectors.base import Connector
+from escalada.connectors.base import Wiring
 from escalada.policy.model import SecretRef
 from escalada.policy.model import ValueMapping
 from tests.connectors.contract import NOW
@@ -91,10 +92,9 @@ class ZendeskHarness:
     def connector(self) -> Connector:
         return connect(
             self.desk,
-            sleep=self.sleeps.append,
-            jitter=lambda: 0.5,
-            environ=ENVIRON,
-            clock=lambda: NOW,
+            wiring=Wiring(
+                sleep=self.sleeps.append, jitter=lambda: 0.5, environ=ENVIRON, clock=lambda: NOW
+            ),
             page_size=self.page_size,
         )
 

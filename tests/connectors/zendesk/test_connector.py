@@ -18,6 +18,7 @@ import responses
 import zenpy.lib.api
 
 from escalada.connectors import connect
+from escalada.connectors.base import Wiring
 from escalada.connectors.zendesk.tickets import split_url
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
@@ -73,20 +74,20 @@ def test_url_is_split_into_subdomain_and_domain():
 )
 def test_a_url_that_is_not_an_account_url_is_one_clear_error(url):
     with pytest.raises(EscaladaError) as caught:
-        connect(zendesk_desk(url=url), environ=ENVIRON)
+        connect(zendesk_desk(url=url), wiring=Wiring(environ=ENVIRON))
     assert "https://SUBDOMAIN.zendesk.com" in str(caught.value)
 
 
 def test_missing_auth_names_what_to_write():
     desk = zendesk_desk(auth={"email": zendesk_desk().auth["email"]})
     with pytest.raises(EscaladaError, match="auth lacks token") as caught:
-        connect(desk, environ=ENVIRON)
+        connect(desk, wiring=Wiring(environ=ENVIRON))
     assert "ZENDESK_API_TOKEN" in (caught.value.hint or "")
 
 
 def test_missing_variable_is_named():
     with pytest.raises(EscaladaError, match="ZENDESK_API_TOKEN is not set"):
-        connect(zendesk_desk(), environ={"ZENDESK_EMAIL": "a@b.c"})
+        connect(zendesk_desk(), wiring=Wiring(environ={"ZENDESK_EMAIL": "a@b.c"}))
 
 
 def test_validation_knows_the_options_the_connector_reads():

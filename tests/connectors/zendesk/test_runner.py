@@ -15,7 +15,9 @@ import responses
 
 from escalada import marker
 from escalada.connectors import connect
+from escalada.connectors.base import Wiring
 from escalada.engine.evaluator import Evaluator
+from escalada.engine.readneeds import read_needs
 from escalada.policy.validate import load_policy
 from escalada.runner import DeskReport
 from escalada.runner import RunOptions
@@ -46,7 +48,11 @@ def fake(policy):
 
 def cycle(fake, policy, *, now: datetime = NOW, notifier=None) -> DeskReport:
     def connector(desk):
-        return connect(desk, environ=ENVIRON, sleep=lambda _: None, policy=policy)
+        return connect(
+            desk,
+            needs=read_needs(policy),
+            wiring=Wiring(environ=ENVIRON, sleep=lambda _: None),
+        )
 
     report = run_cycle(
         policy,

@@ -17,6 +17,8 @@ import responses
 
 from escalada.connectors import connect
 from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
+from escalada.engine.readneeds import read_needs
 from escalada.errors import DeskError
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import FieldCondition
@@ -62,7 +64,12 @@ BY_ORGANIZATION = policy_of(match=NotOf(FieldCondition("requester.organization",
 
 
 def reader(h, policy=None, desk=None, **options):
-    return connect(desk or h.desk, environ=ENVIRON, sleep=h.sleeps.append, policy=policy, **options)
+    return connect(
+        desk or h.desk,
+        needs=read_needs(policy),
+        wiring=Wiring(environ=ENVIRON, sleep=h.sleeps.append),
+        **options,
+    )
 
 
 def seed(h, count, **fields):
