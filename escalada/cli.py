@@ -759,8 +759,9 @@ def explain(
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH...]")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the tests that pass.")
+@click.option("--strict", is_flag=True, help="Exit 1 when the policy has no PolicyTest.")
 @click.pass_context
-def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> None:
+def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool, strict: bool) -> None:
     """Run the policy's PolicyTest documents.
 
     Each test evaluates its ticket at its `at` instant and checks what it
@@ -769,16 +770,17 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool) -> N
     prints FILE:LINE:COL: test NAME: WHAT: expected X, got Y, and the actions
     the engine decided. The last line is `N passed, M failed`; exit 1 when any
     failed. PATHs are the policy directories or files (default ./policy); the
-    tests live among them, e.g. in a tests/ directory.
+    tests live among them, e.g. in a tests/ directory. A policy with no
+    PolicyTest is said so; `--strict` makes that exit 1 (for CI).
 
     \b
     Examples:
       escalada test examples/policy
-      escalada test policy -v
+      escalada test policy -v --strict
     """
     from escalada.commands import test as command
 
-    ctx.exit(command.main(_policy_paths(paths), verbose=verbose))
+    ctx.exit(command.main(_policy_paths(paths), verbose=verbose, strict=strict))
 
 
 # --- validate and schema ------------------------------------------------------

@@ -10,13 +10,21 @@ import click
 from escalada.engine.policytests import TestResult
 
 
-def main(paths: Sequence[str], *, verbose: bool) -> int:
-    """0 when every test passed, 1 otherwise."""
+def main(paths: Sequence[str], *, verbose: bool, strict: bool = False) -> int:
+    """0 when every test passed, 1 otherwise (and with `strict`, when there is none)."""
     from escalada.engine.policytests import run_tests
     from escalada.policy.validate import load_policy
 
     results = run_tests(load_policy(paths))
     click.echo(render(results, verbose=verbose).rstrip("\n"))
+    if not results:
+        click.echo(
+            f"{'error' if strict else 'warning'}: no PolicyTest documents in "
+            f"{', '.join(paths)} (write tests beside the policy, e.g. in tests/; "
+            "see docs/policy-language.md)",
+            err=True,
+        )
+        return 1 if strict else 0
     return 0 if all(result.passed for result in results) else 1
 
 

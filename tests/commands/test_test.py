@@ -74,3 +74,15 @@ def test_the_installed_command_runs_the_example_policy_tests(escalada_exe: str) 
     )
     assert tested.returncode == 0, tested.stderr
     assert tested.stdout.splitlines()[-1].endswith("0 failed")
+
+
+def test_a_policy_without_tests_is_said_so_and_fails_with_strict(tmp_path: Path) -> None:
+    """Once: `0 passed, 0 failed`, exit 0, and nothing else (issue 12)."""
+    policy = Path(shutil.copytree(EXAMPLE, tmp_path / "policy"))
+    shutil.rmtree(policy / "tests")
+    code, out, err = invoke("test", str(policy))
+    assert (code, out.strip()) == (0, "0 passed, 0 failed")
+    assert err.startswith("warning: no PolicyTest documents in ")
+    code, _, err = invoke("test", str(policy), "--strict")
+    assert code == 1 and err.startswith("error: no PolicyTest documents in ")
+    assert invoke("test", str(EXAMPLE), "--strict")[0] == 0
