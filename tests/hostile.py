@@ -6,7 +6,8 @@ finishes its headers; `/not-json` answers 200 with an HTML body; `/odd-retry`
 answers 429 with `Retry-After: ²`; `/reset` resets the connection; `/ok` is a
 well-behaved JSON answer. Loopback only, a bounded number of connections, and
 every handler ends when the server stops (the fixture's teardown), so no test
-can leave a thread behind.
+can leave a thread behind. Each answer closes its connection (one request
+per connection), so a retry is a fresh connection as against a real server.
 """
 
 from __future__ import annotations
@@ -103,13 +104,13 @@ def hostile_server() -> Iterator[Hostile]:
         elif path.startswith("/not-json"):
             body = b"<html><body>Service temporarily unavailable</body></html>"
             conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode()
                 + body
             )
         elif path.startswith("/odd-retry"):
             conn.sendall(
-                "HTTP/1.1 429 Too Many Requests\r\nRetry-After: \u00b2\r\n"
+                "HTTP/1.1 429 Too Many Requests\r\nRetry-After: \u00b2\r\nConnection: close\r\n"
                 "Content-Length: 0\r\n\r\n".encode("latin-1")
             )
         elif path.startswith("/reset"):
@@ -117,7 +118,7 @@ def hostile_server() -> Iterator[Hostile]:
         else:
             body = b'{"ok": true}'
             conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode()
                 + body
             )
