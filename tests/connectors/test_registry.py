@@ -42,3 +42,16 @@ def test_no_code_outside_a_desk_package_names_a_desk_type() -> None:
     assert found == []
     assert named.search('if desk.type == "sandbox":')  # what it looks for
     assert named.search("kind in ('jira', 'zendesk')")
+
+
+@pytest.mark.parametrize("kind", BUILTIN, ids=lambda k: k.type)
+def test_each_builtin_connector_is_built_from_needs_and_wiring_never_the_policy(kind) -> None:
+    """A connector learns what its reads need from a ReadNeeds and its sleep,
+    jitter, clock and environment from a Wiring (issue 9, item 3)."""
+    module, _, name = kind.connector.partition(":")
+    connector_class = getattr(importlib.import_module(module), name)
+    parameters = inspect.signature(connector_class.__init__).parameters
+    assert {"needs", "wiring"} <= set(parameters)
+    assert not {"policy", "sleep", "jitter", "clock", "environ"} & set(parameters)
+    source = inspect.getsource(importlib.import_module(module))
+    assert "self.policy" not in source and "connectors.comments" not in source
