@@ -64,7 +64,7 @@ def test_one_line_per_record_with_every_field(tmp_path: Path) -> None:
     assert list(first) == FIELDS
     assert first["time"] == "2026-11-23T10:00:00Z"
     assert (first["level_from"], first["level_to"], first["dry_run"]) == (0, 1, False)
-    assert second["path"] is None and second["result"].startswith("not sent: ")
+    assert second["path"] is None and str(second["result"]).startswith("not sent: ")
     assert log.records == 2
 
 

@@ -31,7 +31,7 @@ UTC = timezone.utc
     ],
 )
 def test_text_is_parsed_and_a_parsed_value_passes_as_it_is(
-    kind: click.ParamType, text: str, value: object
+    kind: click.ParamType[object], text: str, value: object
 ) -> None:
     assert kind.convert(text, None, None) == value
     assert kind.convert(value, None, None) is value
@@ -52,7 +52,7 @@ def test_text_is_parsed_and_a_parsed_value_passes_as_it_is(
     ],
 )
 def test_bad_text_is_a_usage_error_that_says_how_to_write_it(
-    kind: click.ParamType, text: str, message: str
+    kind: click.ParamType[object], text: str, message: str
 ) -> None:
     with pytest.raises(click.BadParameter, match=message) as caught:
         kind.convert(text, None, None)

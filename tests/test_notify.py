@@ -5,6 +5,7 @@ import logging
 from datetime import datetime
 from datetime import timezone
 from typing import Any
+from typing import cast
 
 import pytest
 import requests
@@ -58,7 +59,7 @@ def notifier(**options: Any) -> tuple[Notifier, list[float]]:
 
 
 def sent_json(index: int = 0) -> Any:
-    return json.loads(responses.calls[index].request.body)
+    return json.loads(cast("str | bytes", responses.calls[index].request.body))
 
 
 def verified(request: Any) -> bool:

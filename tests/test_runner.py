@@ -5,11 +5,13 @@ the summary; and on every desk harness, an immediate second run writes nothing."
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 import pytest
 
@@ -115,7 +117,7 @@ def test_a_failing_ticket_is_counted_and_the_others_go_on(
         runner_policy(sandbox.desk),
         NOW,
         notifier,
-        connect=lambda d: Failing(sandbox.connector(), {keys["outage"]}, error),
+        connect=lambda d: cast(Connector, Failing(sandbox.connector(), {keys["outage"]}, error)),
         audit=audit,
     )
     desk = report.desks[0]
@@ -221,7 +223,7 @@ def test_desks_run_concurrently_and_bounded(sandbox: Harness) -> None:
     report = run_cycle(
         policy,
         now=NOW,
-        connect=Meet,
+        connect=cast("Callable[[Desk], Connector]", Meet),
         notifier=RecordingNotifier(),
         options=RunOptions(concurrency=2),
     )
@@ -327,7 +329,7 @@ def test_the_lease_runs_from_the_desks_last_update_when_later(tmp_path: Path) ->
     updated time says the token is young."""
     with open_desk("zendesk", tmp_path) as h:
         key = pending_ticket(h, since_ago=30 * M)
-        h.fake.tickets[int(key)]["updated_at"] = "2026-11-23T09:55:00Z"  # written 5m ago
+        cast(Any, h).fake.tickets[int(key)]["updated_at"] = "2026-11-23T09:55:00Z"  # 5m ago
         notifier = RecordingNotifier()
         assert run_one(h, notifier).writes == 0 and notifier.sent == []
         assert run_one(h, notifier, now=NOW + 6 * M).writes == 1
@@ -450,7 +452,13 @@ def test_a_ticket_edited_between_read_and_write_is_a_counted_conflict(
 
     audit = AuditLog(tmp_path / "audit.jsonl")
     notifier = RecordingNotifier()
-    report = run(sandbox, runner_policy(sandbox.desk), NOW, notifier, connect=lambda d: Stale())
+    report = run(
+        sandbox,
+        runner_policy(sandbox.desk),
+        NOW,
+        notifier,
+        connect=lambda d: cast(Connector, Stale()),
+    )
     audit.close()
     desk = report.desks[0]
     assert (desk.conflicts, desk.errors, desk.escalated) == (1, 0, 2) and report.ok
@@ -502,9 +510,10 @@ def test_a_desk_that_goes_down_mid_cycle_stops_its_part_at_once(tmp_path: Path) 
         desk = report.desks[0]
         assert not report.ok and desk.failed is not None and "HTTP 503" in desk.failed
         assert (desk.errors, desk.escalated, notifier.sent) == (1, 0, [])
-        assert h.fake.faulted["503"] == 5  # one write's attempts, not one per ticket
+        fake = cast(Any, h).fake
+        assert fake.faulted["503"] == 5  # one write's attempts, not one per ticket
         assert sum(h.sleeps) <= 120
-        h.fake.faults.clear()
+        fake.faults.clear()
         again = run(h, runner_policy(h.desk), NOW, notifier)
         assert again.ok and again.desks[0].escalated == 3
         assert {v.escalation.level for v in views(h, keys).values()} == {0, 1, 2}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 import pytest
 
@@ -210,7 +211,13 @@ def test_two_runners_read_together_the_second_write_conflicts(desk: str, tmp_pat
         stale = read_everything(h.connector())  # runner B reads ...
         first, second = RecordingNotifier(), RecordingNotifier()
         a = run(h, policy, NOW, first)  # ... runner A reads, writes and announces ...
-        b = run(h, policy, NOW, second, connect=lambda d: StaleReads(stale, h.connector()))
+        b = run(
+            h,
+            policy,
+            NOW,
+            second,
+            connect=lambda d: cast(Connector, StaleReads(stale, h.connector())),
+        )
         assert (a.desks[0].escalated, a.desks[0].conflicts) == (3, 0)
         assert (b.desks[0].escalated, b.desks[0].conflicts, b.desks[0].errors) == (0, 3, 0)
         assert second.sent == [] and sum(first.keys().values()) == 5
@@ -233,7 +240,7 @@ def test_a_runner_reading_while_another_is_notifying_stays_silent(
         keys = seed(h)
         policy = runner_policy(h.desk)
         first, second = RecordingNotifier(), RecordingNotifier()
-        reports = []
+        reports: list[Any] = []
 
         def other_runner(channel: str, message: Any) -> None:
             if not reports:
@@ -257,4 +264,6 @@ def test_writes_counted_by_the_fake_match_the_report(tmp_path: Path) -> None:
         counter = WriteCounter(h, list(keys.values()))
         report = run(h, runner_policy(h.desk), NOW, RecordingNotifier())
         assert counter.total() == report.desks[0].writes == 6
-        assert h.fake.writes == Counter({int(keys[n]): 2 for n in ("outage", "vip", "slow")})
+        assert cast(Any, h).fake.writes == Counter(
+            {int(keys[n]): 2 for n in ("outage", "vip", "slow")}
+        )

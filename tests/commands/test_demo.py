@@ -10,7 +10,7 @@ from escalada.commands.demo import run_demo
 
 
 def test_the_demo_day_escalates_with_reasons_and_a_rerun_writes_nothing(tmp_path):
-    lines = []
+    lines: list[str] = []
     result = run_demo(db=tmp_path / "demo.sqlite", tickets=30, seed=3, echo=lines.append)
     text = "\n".join(lines)
     assert result.cycles == 21

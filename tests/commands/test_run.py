@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 import pytest
 import responses
@@ -47,7 +48,10 @@ def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
 
 def posts(mock: responses.RequestsMock) -> list[tuple[str, dict[str, Any]]]:
     """(url, payload) of every webhook post, in order."""
-    return [(call.request.url or "", json.loads(call.request.body or "{}")) for call in mock.calls]
+    return [
+        (call.request.url or "", json.loads(cast("str | bytes", call.request.body or "{}")))
+        for call in mock.calls
+    ]
 
 
 @pytest.fixture
@@ -312,7 +316,7 @@ def test_a_channel_that_fails_keeps_the_pending_token_and_is_retried(
         mock.add(responses.POST, HOOKS["HOOK_MGMT"], body="ok")
         code, lines = execute_once(policy, now=later)
         (call,) = mock.calls
-        payload = json.loads(call.request.body or "{}")
+        payload = json.loads(cast("str | bytes", call.request.body or "{}"))
     assert (payload["ticket"], payload["level"]) == ("SB-2", 2)
     assert "re-sent" in payload["reason"]
     assert "escalada-pending" not in sandbox_rows(desk_file)["SB-2"][1]

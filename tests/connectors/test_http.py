@@ -37,7 +37,7 @@ def session_with(sleeps, **options):
 
 def test_429_waits_for_retry_after_then_succeeds(fake):
     fake.inject("429", retry_after=7)
-    sleeps = []
+    sleeps: list[float] = []
     session, adapter = session_with(sleeps)
     assert session.get(URL + "/items").json() == {"ok": True}
     assert sleeps == [7.0]
@@ -47,7 +47,7 @@ def test_429_waits_for_retry_after_then_succeeds(fake):
 @pytest.mark.parametrize("kind", ["502", "503", "504", "reset", "timeout"])
 def test_transient_failures_are_retried_with_backoff(fake, kind):
     fake.inject(kind, times=2, retry_after=None)
-    sleeps = []
+    sleeps: list[float] = []
     session, _ = session_with(sleeps)
     assert session.get(URL + "/items").status_code == 200
     assert sleeps == [1.0, 2.0]
@@ -56,7 +56,7 @@ def test_transient_failures_are_retried_with_backoff(fake, kind):
 @pytest.mark.parametrize("kind", ["400", "401", "403", "404", "409"])
 def test_errors_retrying_cannot_fix_come_back_at_once(fake, kind):
     fake.inject(kind)
-    sleeps = []
+    sleeps: list[float] = []
     session, _ = session_with(sleeps)
     assert session.get(URL + "/items").status_code == int(kind)
     assert sleeps == []
@@ -64,7 +64,7 @@ def test_errors_retrying_cannot_fix_come_back_at_once(fake, kind):
 
 def test_attempts_are_bounded_and_the_error_names_desk_and_operation(fake, caplog):
     fake.inject("503", times=99, retry_after=None)
-    sleeps = []
+    sleeps: list[float] = []
     session, adapter = session_with(sleeps, policy=RetryPolicy(attempts=4))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(DeskUnavailable) as raised:
@@ -77,7 +77,7 @@ def test_attempts_are_bounded_and_the_error_names_desk_and_operation(fake, caplo
 
 def test_total_backoff_is_bounded_even_when_retry_after_is_huge(fake):
     fake.inject("429", retry_after=3600)
-    sleeps = []
+    sleeps: list[float] = []
     session, _ = session_with(sleeps, policy=RetryPolicy(max_total=120))
     with pytest.raises(DeskUnavailable):
         session.get(URL + "/items")
@@ -85,7 +85,7 @@ def test_total_backoff_is_bounded_even_when_retry_after_is_huge(fake):
 
 
 def test_every_call_gets_a_timeout_and_tls_verification():
-    seen = {}
+    seen: dict[str, object] = {}
 
     class Probe(ResilientAdapter):
         pass
@@ -98,12 +98,12 @@ def test_every_call_gets_a_timeout_and_tls_verification():
 
     adapter = Probe("d", timeout=12.5, sleep=lambda s: None)
     original = requests.adapters.HTTPAdapter.send
-    requests.adapters.HTTPAdapter.send = lambda self, *a, **k: capture(*a, **k)
+    requests.adapters.HTTPAdapter.send = lambda self, *a, **k: capture(*a, **k)  # type: ignore[method-assign]
     try:
         request = requests.Request("GET", URL + "/x").prepare()
         adapter.send(request, verify=False)
     finally:
-        requests.adapters.HTTPAdapter.send = original
+        requests.adapters.HTTPAdapter.send = original  # type: ignore[method-assign]
     assert seen == {"timeout": 12.5, "verify": True}
 
 

@@ -74,7 +74,8 @@ def desk_text(kind: str, options: dict[str, Any], name: str = "desk") -> str:
     if kind in URLS:
         spec["url"] = URLS[kind]
     document = {"apiVersion": "escalada/v1", "kind": "Desk", "metadata": {"name": name}}
-    return yaml.safe_dump({**document, "spec": spec}, sort_keys=False)
+    text: str = yaml.safe_dump({**document, "spec": spec}, sort_keys=False)
+    return text
 
 
 def validate_text(text: str) -> Any:
@@ -104,8 +105,8 @@ def test_every_builtin_desk_has_its_package_options_and_the_schema_lists_them():
         assert kind.connector_module == f"escalada.connectors.{kind.type}.connector"
     schema = kind_schema("Desk")
     assert schema["properties"]["spec"]["properties"]["type"]["enum"] == list(DESK_OPTIONS)
-    for kind, options in DESK_OPTIONS.items():
-        generated = schema["$defs"][f"{kind}Options"]
+    for name, options in DESK_OPTIONS.items():
+        generated = schema["$defs"][f"{name}Options"]
         assert generated["additionalProperties"] is False
         assert generated["properties"] == {k: option_schema(o) for k, o in options.items()}
 

@@ -45,7 +45,7 @@ def clock(hours: WeekHours, tz: str = "Europe/Stockholm", **kwargs: object) -> B
 
 
 def local(tz: str, *args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(tz), fold=fold)  # type: ignore[misc]
+    return datetime(*args, tzinfo=ZoneInfo(tz), fold=fold)  # type: ignore[misc,arg-type]
 
 
 def sto(*args: int) -> datetime:

@@ -95,7 +95,7 @@ def calendars(draw: st.DrawFn) -> Calendar:
 def instants(draw: st.DrawFn, zone: str) -> datetime:
     """Anywhere in 2025-2027, or within two days of one of the zone's DST changes."""
     changes = transitions(zone)
-    if changes and draw(st.booleans()):
+    if changes and draw(st.booleans()):  # type: ignore[arg-type]  # inferred from `changes`
         near = draw(st.sampled_from(changes))
         at = near + timedelta(minutes=draw(st.integers(-2 * 1440, 2 * 1440)))
     else:

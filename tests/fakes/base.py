@@ -52,6 +52,7 @@ def body(request: requests.PreparedRequest) -> Any:
         return None
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
+    assert isinstance(raw, str), "the fakes read whole bodies, not streamed ones"
     return json.loads(raw)
 
 

@@ -58,7 +58,7 @@ def _set_value(
         return lambda: fields.__setitem__(name, new)
 
     if name == "summary":
-        ok = isinstance(value, str) and value.strip()
+        ok = bool(isinstance(value, str) and value.strip())
         return (None if ok else "You must specify a summary of the issue."), put(value)
     if name == "description":
         ok = value is None or isinstance(value, str)

@@ -286,7 +286,7 @@ class SearchRoutes:
             return reply(400, errors([str(error)]))
         wanted = list(asked["fields"] or ["id"])  # this endpoint's default is the id only
         try:
-            limit = 50 if asked["maxResults"] in (None, "") else int(asked["maxResults"])
+            limit = 50 if asked["maxResults"] in (None, "") else int(asked["maxResults"])  # type: ignore[arg-type]
         except ValueError:
             return reply(400, errors(["maxResults must be a number."]))
         cap = IDS_PAGE_CAP if set(wanted) <= {"id", "key"} else self.fields_page_cap
@@ -303,7 +303,7 @@ class SearchRoutes:
         if offset == 0 or signature not in self.cursors:
             found = [i for i in self.issues.values() if predicate(i.as_search())]
             for name, ascending in reversed(order):
-                found.sort(key=lambda i, n=name: sort_key(i.as_search(), n), reverse=not ascending)
+                found.sort(key=lambda i, n=name: sort_key(i.as_search(), n), reverse=not ascending)  # type: ignore[misc]
             # Later pages read this result, like a server-side cursor, so a read of
             # N issues stays linear; an issue deleted meanwhile is skipped.
             self.cursors[signature] = [i.key for i in found]
@@ -322,7 +322,7 @@ class SearchRoutes:
     def render(self, issue: FakeIssue, wanted: Sequence[str]) -> dict[str, Any]:
         known = set(SYSTEM_FIELDS) | set(self.custom_fields)
         names = known if "*all" in wanted else [f for f in wanted if f in known]
-        fields = {}
+        fields: dict[str, Any] = {}
         for name in names:
             if name == "comment":
                 comments = [{k: v for k, v in c.items() if k != "_public"} for c in issue.comments]

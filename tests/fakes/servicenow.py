@@ -247,8 +247,11 @@ class ServiceNowFake(Rendering, FakeServer):
             raw = request.body
             if isinstance(raw, bytes):
                 raw = raw.decode("utf-8")
-            if raw and "json" not in (request.headers.get("Content-Type") or ""):
-                return error(400, "Invalid content type", request.headers.get("Content-Type"))
+            assert raw is None or isinstance(raw, str), "the fake reads whole bodies"
+            header = request.headers.get("Content-Type")
+            content_type = header.decode() if isinstance(header, bytes) else header
+            if raw and "json" not in (content_type or ""):
+                return error(400, "Invalid content type", content_type)
             try:
                 body = json.loads(raw) if raw else None
             except ValueError:
@@ -273,7 +276,7 @@ class ServiceNowFake(Rendering, FakeServer):
     def refuse(self, request: requests.PreparedRequest) -> Reply | None:
         if urlsplit(request.url or "").path == "/oauth_token.do":
             return None
-        header = request.headers.get("Authorization") or ""
+        header = str(request.headers.get("Authorization") or "")
         if header.startswith("Basic "):
             try:
                 user, _, password = base64.b64decode(header[6:]).decode().partition(":")
@@ -319,7 +322,7 @@ class ServiceNowFake(Rendering, FakeServer):
         if limit < 1 or offset < 0:
             return error(400, f"fake: bad sysparm_limit/offset {limit}/{offset}")
         rows = [r for r in self.tables[table].values() if query.matches(self._getter(table, r))]
-        rows = query.sort(rows, lambda row, name: self._value(table, row, name))
+        rows = query.sort(rows, lambda row, name: self._value(table, row, name))  # type: ignore[assignment,arg-type]  # sort keeps the row dicts
         page = rows[offset : offset + min(limit, MAX_LIMIT)]
         result = [self._render(table, row, fields, req) for row in page]
         return reply(200, {"result": result}, {"X-Total-Count": str(len(rows))})
@@ -523,7 +526,7 @@ class ServiceNowFake(Rendering, FakeServer):
         return error(400, f"fake: batch cannot serve {req.method} {req.path}")
 
     def _token(self, request: requests.PreparedRequest, match: Any) -> Reply:
-        raw = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        raw = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
         form = {k: v[0] for k, v in parse_qs(raw).items()}
         if form.get("grant_type") != "client_credentials":
             return reply(400, {"error": "unsupported_grant_type"})

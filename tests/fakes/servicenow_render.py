@@ -65,7 +65,7 @@ class Rendering:
         if target is None:
             return ""
         kind = self.schemas[table][column]
-        value = target.get(column, "")
+        value: str = target.get(column, "")
         if kind.startswith("ref:"):
             referenced = self.tables[kind[4:]].get(value)
             return referenced[DISPLAY_COLUMN[kind[4:]]] if referenced else ""

@@ -4,6 +4,7 @@ real shapes (a fake that accepts any request proves nothing)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -118,7 +119,7 @@ def test_patch_ignores_unknown_fields_but_records_them(fake: ServiceNowFake) -> 
         },
     ],
 )
-def test_the_batch_api_refuses_a_malformed_body(fake: ServiceNowFake, payload: object) -> None:
+def test_the_batch_api_refuses_a_malformed_body(fake: ServiceNowFake, payload: Any) -> None:
     response = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5)
     assert response.status_code == 400
     assert fake.batched == 0
@@ -148,7 +149,7 @@ def test_a_batch_item_past_a_limit_and_the_ones_after_it_are_unserviced(
         for i in range(3)
     ]
     fake.slow_batch_items = 1
-    payload = {"batch_request_id": "7", "rest_requests": items}
+    payload: dict[str, Any] = {"batch_request_id": "7", "rest_requests": items}
     got = requests.post(f"{URL}/api/now/v1/batch", json=payload, auth=AUTH, timeout=5).json()
     assert got["serviced_requests"] == [] and got["unserviced_requests"] == ["0", "1", "2"]
     fake.batch_max_output = 10

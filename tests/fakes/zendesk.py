@@ -155,7 +155,7 @@ def show_many_ids(request: requests.PreparedRequest) -> tuple[list[int], Reply |
     return ids, None
 
 
-def invalid(status: int, description: str, **details: str) -> Reply:
+def invalid(status: int, description: str, /, **details: str) -> Reply:
     """Zendesk's RecordInvalid body: {"error", "description", "details": {field: [...]}}."""
     return reply(
         status,

@@ -17,12 +17,10 @@ from typing import Any
 
 import requests
 
+from tests.fakes.base import FakeServer
 from tests.fakes.base import Reply
 from tests.fakes.base import body
 from tests.fakes.base import reply
-
-if TYPE_CHECKING:
-    from tests.fakes.zendesk import ZendeskFake
 
 SLA_METRICS = frozenset(
     {
@@ -117,15 +115,20 @@ def _invalid(status: int, field: str, text: str) -> Reply:
     )
 
 
-class AdminRoutes:
+class AdminRoutes(FakeServer):
     """Mixed into ZendeskFake: state and routes for configuration objects."""
+
+    if TYPE_CHECKING:  # ZendeskFake's
+
+        def new_id(self) -> int: ...
+        def tick(self) -> str: ...
 
     ticket_fields: dict[int, dict[str, Any]]
     sla_policies: dict[int, dict[str, Any]]
     schedules: dict[int, dict[str, Any]]
     holidays: dict[int, dict[int, dict[str, Any]]]
 
-    def admin_routes(self: ZendeskFake) -> None:
+    def admin_routes(self) -> None:
         self.ticket_fields, self.sla_policies, self.schedules, self.holidays = {}, {}, {}, {}
         s = r"/api/v2/business_hours/schedules"
         for method, pattern, handler, name in (
@@ -148,9 +151,7 @@ class AdminRoutes:
 
     # --- seeding -----------------------------------------------------------------
 
-    def add_field(
-        self: ZendeskFake, title: str, options: dict[str, str], *, field_id: int | None = None
-    ) -> int:
+    def add_field(self, title: str, options: dict[str, str], *, field_id: int | None = None) -> int:
         """A drop-down ticket field with options {value: name}."""
         field_id = field_id or self.new_id()
         self.ticket_fields[field_id] = {
@@ -165,7 +166,7 @@ class AdminRoutes:
         }
         return field_id
 
-    def add_schedule(self: ZendeskFake, name: str, time_zone: str = "London") -> int:
+    def add_schedule(self, name: str, time_zone: str = "London") -> int:
         schedule_id = self.new_id()
         self.schedules[schedule_id] = {
             "id": schedule_id,
@@ -178,13 +179,11 @@ class AdminRoutes:
 
     # --- ticket fields -----------------------------------------------------------
 
-    def _field(self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
+    def _field(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         found = self.ticket_fields.get(int(m[1]))
         return reply(200, {"ticket_field": found}) if found else reply(404, self.error_body(404))
 
-    def _field_update(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _field_update(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         field = self.ticket_fields.get(int(m[1]))
         if field is None:
             return reply(404, self.error_body(404))
@@ -228,7 +227,7 @@ class AdminRoutes:
 
     # --- SLA policies --------------------------------------------------------------
 
-    def _slas(self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
+    def _slas(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         policies = sorted(self.sla_policies.values(), key=lambda p: p["position"])
         return reply(
             200,
@@ -240,7 +239,7 @@ class AdminRoutes:
             },
         )
 
-    def _check_sla(self: ZendeskFake, sla: Any, *, creating: bool) -> Reply | None:
+    def _check_sla(self, sla: Any, *, creating: bool) -> Reply | None:
         if not isinstance(sla, dict) or set(sla) - SLA_ATTRIBUTES:
             return _invalid(400, "base", "unknown SLA policy attribute(s)")
         if creating and not (isinstance(sla.get("title"), str) and sla["title"].strip()):
@@ -283,9 +282,7 @@ class AdminRoutes:
             seen.add(key)
         return None
 
-    def _sla_create(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _sla_create(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         data = body(request)
         if not isinstance(data, dict) or set(data) != {"sla_policy"}:
             return _invalid(400, "base", 'the body must be {"sla_policy": {...}}')
@@ -303,9 +300,7 @@ class AdminRoutes:
         self.sla_policies[policy_id] = sla
         return reply(201, {"sla_policy": sla})
 
-    def _sla_update(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _sla_update(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         sla = self.sla_policies.get(int(m[1]))
         if sla is None:
             return reply(404, self.error_body(404))
@@ -318,19 +313,17 @@ class AdminRoutes:
         sla.update(data["sla_policy"], updated_at=self.tick())
         return reply(200, {"sla_policy": sla})
 
-    def _sla_delete(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _sla_delete(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         if self.sla_policies.pop(int(m[1]), None) is None:
             return reply(404, self.error_body(404))
         return 204, {}, ""
 
     # --- schedules -------------------------------------------------------------------
 
-    def _schedules(self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
+    def _schedules(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         return reply(200, {"schedules": list(self.schedules.values())})
 
-    def _check_schedule(self: ZendeskFake, data: Any, *, creating: bool) -> Reply | None:
+    def _check_schedule(self, data: Any, *, creating: bool) -> Reply | None:
         if not isinstance(data, dict) or set(data) != {"schedule"}:
             return _invalid(400, "base", 'the body must be {"schedule": {...}}')
         schedule = data["schedule"]
@@ -342,9 +335,7 @@ class AdminRoutes:
             return _invalid(422, "time_zone", f"Time zone {schedule['time_zone']!r} is invalid")
         return None
 
-    def _schedule_create(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _schedule_create(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         data = body(request)
         problem = self._check_schedule(data, creating=True)
         if problem:
@@ -352,9 +343,7 @@ class AdminRoutes:
         schedule_id = self.add_schedule(data["schedule"]["name"], data["schedule"]["time_zone"])
         return reply(201, {"schedule": self.schedules[schedule_id]})
 
-    def _schedule_update(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _schedule_update(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         schedule = self.schedules.get(int(m[1]))
         if schedule is None:
             return reply(404, self.error_body(404))
@@ -365,15 +354,13 @@ class AdminRoutes:
         schedule.update(data["schedule"])
         return reply(200, {"schedule": schedule})
 
-    def _schedule_delete(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _schedule_delete(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         if self.schedules.pop(int(m[1]), None) is None:
             return reply(404, self.error_body(404))
         self.holidays.pop(int(m[1]), None)
         return 204, {}, ""
 
-    def _workweek(self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
+    def _workweek(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         schedule = self.schedules.get(int(m[1]))
         if schedule is None:
             return reply(404, self.error_body(404))
@@ -402,14 +389,12 @@ class AdminRoutes:
         schedule["intervals"] = intervals
         return reply(200, {"workweek": {"intervals": intervals}})
 
-    def _holidays(self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
+    def _holidays(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         if int(m[1]) not in self.schedules:
             return reply(404, self.error_body(404))
         return reply(200, {"holidays": list(self.holidays[int(m[1])].values())})
 
-    def _holiday_create(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _holiday_create(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         if int(m[1]) not in self.schedules:
             return reply(404, self.error_body(404))
         data = body(request)
@@ -434,9 +419,7 @@ class AdminRoutes:
         self.holidays[int(m[1])][holiday_id] = made
         return reply(201, {"holiday": made})
 
-    def _holiday_delete(
-        self: ZendeskFake, request: requests.PreparedRequest, m: re.Match[str]
-    ) -> Reply:
+    def _holiday_delete(self, request: requests.PreparedRequest, m: re.Match[str]) -> Reply:
         if self.holidays.get(int(m[1]), {}).pop(int(m[2]), None) is None:
             return reply(404, self.error_body(404))
         return 204, {}, ""

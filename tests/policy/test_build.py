@@ -118,6 +118,7 @@ def test_service_levels_first_match_wins_and_inherit_the_matrix_targets(tmp_path
     acme, gold = matrix.service_levels
     assert (acme.name, gold.name) == ("acme-contract", "gold")
     assert acme.description == "Acme Retail's support contract"
+    assert isinstance(acme.match, FieldCondition)
     assert acme.match == FieldCondition(
         "requester.organization", "equals", "Acme Retail", where=acme.match.where
     )
@@ -300,6 +301,7 @@ def test_path_levels_triggers_and_conditions(tmp_path):
     match = path.match
     assert isinstance(match, AllOf) and len(match.items) == 3
     first, second, third = match.items
+    assert isinstance(first, FieldCondition)
     assert first == FieldCondition("priority", "in", ("P1", "P2"), where=first.where)
     assert (first.where.line, first.where.column) == (5, 17)
     assert isinstance(second, NotOf) and second.item.op == "contains"  # type: ignore[union-attr]

@@ -9,11 +9,11 @@ from escalada.policy.conditions import _general
 from escalada.policy.conditions import _keywords
 from escalada.policy.conditions import compile_condition
 from escalada.policy.conditions import describe
-from escalada.policy.conditions import field_is_known
 from escalada.policy.conditions import field_value
 from escalada.policy.conditions import getter
 from escalada.policy.conditions import matches
 from escalada.policy.conditions import scales
+from escalada.policy.fields import field_is_known
 from escalada.policy.model import AllOf
 from escalada.policy.model import AnyOf
 from escalada.policy.model import NotOf
@@ -221,7 +221,7 @@ def keyword_texts(draw: st.DrawFn, words: list[str]) -> str:
     """Text that often holds one of the words, in a random case or spelled with odd letters."""
     alphabet = st.sampled_from([*"abkisDEFKIS _-12\n", *ODD])
     text = draw(st.text(alphabet=alphabet, max_size=12))
-    if words and draw(st.booleans()):
+    if words and draw(st.booleans()):  # type: ignore[arg-type]  # inferred from `words`
         word = draw(st.sampled_from(words))
         spelled = "".join(draw(st.sampled_from([c, c.upper(), c.lower()])) for c in word)
         if draw(st.booleans()):

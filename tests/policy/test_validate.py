@@ -11,6 +11,7 @@ import pytest
 from escalada.errors import EscaladaError
 from escalada.errors import PolicyInvalid
 from escalada.policy.load.documents import Finding
+from escalada.policy.load.documents import Severity
 from escalada.policy.model import Policy
 from escalada.policy.model import Where
 from escalada.policy.validate import ValidationResult
@@ -105,6 +106,7 @@ def test_load_policy_names_the_first_error_and_counts_the_rest(policy: Path):
         for n, text in enumerate((policy / "paths.yaml").read_text().splitlines(), 1)
         if "15 minutes" in text
     )
+    assert error.where is not None
     assert error.where == f"{policy / 'paths.yaml'}:{line}:{error.where.rsplit(':', 1)[1]}"
     assert error.message.startswith("bad-duration `15 minutes` is not a duration")
     assert error.hint == f"and 1 more; run `escalada validate {policy}`"
@@ -132,11 +134,8 @@ def test_warnings_alone_do_not_make_a_policy_invalid(policy: Path):
 
 
 def test_ok_counts_errors_and_with_strict_warnings():
-    def result(*severities: str) -> ValidationResult:
-        findings = tuple(
-            Finding(s, "x", Where("f", 1, 1), "m")
-            for s in severities  # type: ignore[arg-type]
-        )
+    def result(*severities: Severity) -> ValidationResult:
+        findings = tuple(Finding(s, "x", Where("f", 1, 1), "m") for s in severities)
         return ValidationResult(("p",), 1, 1, findings)
 
     assert result().ok(strict=True)

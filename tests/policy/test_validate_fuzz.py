@@ -120,6 +120,7 @@ def _replaced(data: Any, path: tuple[Any, ...], new: Any, drop: bool) -> Any:
 def test_every_node_of_each_kinds_example_may_be_any_type(kind: str):
     """Every single-node replacement, exhaustively: one file of variants per value."""
     example = EXAMPLES[kind]
+    value: object
     for value in (None, [], 0, 1.5, "x", {}, True):
         variants = [_replaced(example, spot, value, False) for spot in _spots(example)[1:]]
         validate_text(yaml.safe_dump_all(variants, sort_keys=False))

@@ -308,7 +308,7 @@ class ZendeskRig(HttpRig):
 
     def _schedule(self, name: str) -> int:
         fake = self.harness.fake
-        return next(i for i, s in fake.schedules.items() if s["name"] == name)
+        return int(next(i for i, s in fake.schedules.items() if s["name"] == name))
 
     def drift(self) -> dict[str, str]:
         fake = self.harness.fake
@@ -388,6 +388,7 @@ class ZendeskRig(HttpRig):
         assert metrics[("high", "pausable_update_time")]["target"] == 240
         assert metrics[("high", "first_reply_time")]["business_hours"] is True
         assert metrics[("low", "agent_work_time")]["target"] == 14400
+        assert self.desk.urgency is not None and self.desk.urgency.field is not None
         urgency = fake.ticket_fields[int(self.desk.urgency.field)]
         assert [o["value"] for o in urgency["custom_field_options"]] == ["crit", "low", "high"]
 

@@ -17,7 +17,7 @@ import pytest
 from escalada import reconcile
 from escalada.reconcile import Plan
 from escalada.reconcile.render import RENDERERS
-from tests.reconcile.rigs import DESKS
+from tests.connectors.contract import DESKS
 from tests.reconcile.rigs import EDITED_POLICY
 from tests.reconcile.rigs import POLICY
 from tests.reconcile.rigs import load

@@ -19,10 +19,12 @@ mapping keys always stay the text written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from typing import cast
 
 import yaml
 from yaml.resolver import Resolver
@@ -38,7 +40,7 @@ from escalada.policy.model import Where
 try:  # libyaml; PyYAML's pure-Python parser produces the same events, only slower
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml.loader import BaseLoader as _Parser
+    from yaml.loader import BaseLoader as _Parser  # type: ignore[assignment,unused-ignore]
 
 MAX_DEPTH = 64
 MAX_ALIASES = 100
@@ -112,8 +114,13 @@ class _Builder:
         self.documents: list[Document] = []
         self.findings: list[Finding] = []
 
+    def _get_event(self) -> Callable[[], yaml.Event]:
+        """The parser's next event; typed Event | None, None only once the stream has
+        ended, which the builder never reads past."""
+        return cast("Callable[[], yaml.Event]", self.parser.get_event)
+
     def run(self) -> None:
-        get = self.parser.get_event
+        get = self._get_event()
         get()  # StreamStartEvent
         index = -1
         while not isinstance(get(), yaml.StreamEndEvent):  # a DocumentStartEvent
@@ -268,7 +275,7 @@ class _Builder:
     def _sequence(self, start: Any, path: Path, depth: int) -> tuple[list[Any], int]:
         if start.tag not in (None, "!", _Y + "seq"):
             self._unsafe_tag(start)
-        get = self.parser.get_event
+        get = self._get_event()
         items: list[Any] = []
         size = 1
         event = get()
@@ -282,7 +289,7 @@ class _Builder:
     def _mapping(self, start: Any, path: Path, depth: int) -> tuple[dict[str, Any], int]:
         if start.tag not in (None, "!", _Y + "map"):
             self._unsafe_tag(start)
-        get = self.parser.get_event
+        get = self._get_event()
         result: dict[str, Any] = {}
         first: dict[str, Any] = {}
         merges: list[tuple[Any, Any, tuple[int, int]]] = []

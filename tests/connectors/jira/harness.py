@@ -28,9 +28,9 @@ from tests.connectors.contract import TicketSpec
 from tests.connectors.contract import contract_desk
 from tests.fakes.jira import BASE
 from tests.fakes.jira import EMAIL
-from tests.fakes.jira import FIELDS_PAGE_CAP
 from tests.fakes.jira import TOKEN
 from tests.fakes.jira import JiraFake
+from tests.fakes.jira_jql import FIELDS_PAGE_CAP
 
 PRIORITIES = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
 TEAMS = {"service-desk": "sd-agents", "network-l2": "network-l2", "it-management": "it-mgmt"}
@@ -145,8 +145,8 @@ class JiraHarness:
         return DeskView(
             title=fields["summary"],
             status={v: k for k, v in STATUS_NAMES.items()}[fields["status"]["name"]],
-            team={v: k for k, v in TEAMS.items()}.get(group),
-            priority={v: k for k, v in PRIORITIES.items()}.get(priority),
+            team={v: k for k, v in TEAMS.items()}.get(group or ""),
+            priority={v: k for k, v in PRIORITIES.items()}.get(priority or ""),
             escalation=decode(labels),
             notes=tuple(c["body"] for c in issue.comments if not c["_public"]),
             replies=tuple(c["body"] for c in issue.comments if c["_public"]),

@@ -101,7 +101,7 @@ def test_constructing_makes_no_call_and_repr_hides_credentials(fake):
 
 def test_server_info_goes_through_the_shared_adapter(fake):
     fake.inject("429", path="/serverInfo$", retry_after=7)
-    sleeps = []
+    sleeps: list[float] = []
     connector = make(sleeps=sleeps)
     add(fake, 1)
     assert len(read(connector)) == 1

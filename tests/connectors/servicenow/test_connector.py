@@ -70,7 +70,7 @@ def read(sn: ServiceNowConnector, **kwargs: object) -> dict[str, Ticket]:
 
 def requests_to(h: ServiceNowHarness, method: str, path: str) -> list[dict[str, list[str]]]:
     return [
-        parse_qs(urlsplit(call.request.url).query)
+        parse_qs(urlsplit(call.request.url or "").query)
         for call in h.fake.mock.calls
         if call.request.method == method and urlsplit(call.request.url).path == path
     ]

@@ -45,7 +45,7 @@ METHODS = {"read": "GET", "write": "PUT"}
 
 def zendesk_desk(**overrides: Any) -> Any:
     """The Desk the harness and the Zendesk tests use (impact/urgency fields set by the fake)."""
-    options = dict(
+    options: dict[str, Any] = dict(
         url="https://acme.zendesk.com",
         auth={
             "email": SecretRef("env", "ZENDESK_EMAIL"),

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from escalada.policy.check.messages import closest
 from escalada.policy.check.schema import FORMATS
 from escalada.policy.check.schema import check_document
-from escalada.policy.check.schema import closest
 from escalada.policy.check.schema import validator
 from escalada.policy.load.files import load_text
 from escalada.policy.model import KINDS

@@ -70,7 +70,9 @@ def expectations(case: Path) -> tuple[set[tuple[str, int, int]], list[Path]]:
     return expected, [case] if "# base: no" in text else [BAD / "base", case]
 
 
-def assert_found(findings: list[Finding] | tuple[Finding, ...], expected: set) -> None:
+def assert_found(
+    findings: list[Finding] | tuple[Finding, ...], expected: set[tuple[str, int, int]]
+) -> None:
     got = {(f.code, f.where.line, f.where.column) for f in findings}
     assert got == expected, "\n".join(
         f"{f.where}: {f.severity} {f.code} {f.message} ({f.hint})" for f in findings

@@ -334,10 +334,10 @@ def test_an_unreadable_subdirectory_is_an_error_finding(
     (locked / "p.yaml").write_text("a: 1\n")
     scandir = os.scandir
 
-    def refuse(path: object = "."):  # chmod 000 does not stop root, so refuse like the OS
-        if os.fspath(path) == str(locked):  # type: ignore[arg-type]
+    def refuse(path: str | os.PathLike[str] = "."):  # chmod 000 does not stop root: refuse
+        if os.fspath(path) == str(locked):
             raise PermissionError(13, "Permission denied", str(locked))
-        return scandir(path)  # type: ignore[arg-type]
+        return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refuse)
     loaded = load_paths([str(tmp_path)])
