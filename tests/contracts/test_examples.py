@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from escalada.connectors.jira.tickets import JiraOptions
+from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.jira.tickets import to_ticket as jira_ticket
 from escalada.connectors.servicenow import options as sn_options
 from escalada.connectors.servicenow.tickets import to_ticket as sn_ticket
@@ -104,7 +104,7 @@ def test_servicenows_documented_incident_reads_as_a_ticket(tmp_path: Path) -> No
     )
     assert ticket.created == datetime(2015, 11, 2, 22, 4, 15, tzinfo=timezone.utc)
     assert ticket.responded is None  # state 1, New
-    assert ticket.url.endswith("incident.do?sys_id=a9e30c7dc61122760116894de7bcc7bd")
+    assert (ticket.url or "").endswith("incident.do?sys_id=a9e30c7dc61122760116894de7bcc7bd")
 
 
 def test_a_zendesk_ticket_with_its_metric_set_reads_as_a_ticket() -> None:
