@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from typing import Any
 
 import pytest
 import requests
@@ -28,7 +29,7 @@ def fake() -> Iterator[JiraFake]:
         yield JiraFake(mock)
 
 
-def post(path: str, body: object) -> requests.Response:
+def post(path: str, body: Any) -> requests.Response:
     return requests.post(f"{API}/{path}", json=body, auth=AUTH, timeout=5)
 
 
