@@ -23,7 +23,7 @@ def with_levels(base: Policy, *levels: tuple[str, object, dict[str, dict[str, ob
     for name, match, overrides in levels:
         merged = dict(matrix.priorities)
         for key, changes in overrides.items():
-            merged[key] = replace(merged[key], **changes)
+            merged[key] = replace(merged[key], **changes)  # type: ignore[arg-type]
         built.append(ServiceLevel(name, match, merged, frozenset(overrides)))  # type: ignore[arg-type]
     return replace(base, matrix=replace(matrix, service_levels=tuple(built)))
 
