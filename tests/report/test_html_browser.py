@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,12 +64,12 @@ def open_page(browser, page_file, **options):
     problems: list[str] = []
     page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "request",
-        lambda request: (
-            request.url != page_file.as_uri() and problems.append(f"request: {request.url}")
-        ),
-    )
+
+    def outside(request: Any) -> None:
+        if request.url != page_file.as_uri():
+            problems.append(f"request: {request.url}")
+
+    page.on("request", outside)
     page.goto(page_file.as_uri(), wait_until="load")
     return page, problems
 
