@@ -16,6 +16,7 @@ import requests
 
 from escalada.commands import run as run_command
 from escalada.connectors import http
+from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import RetryPolicy
 from escalada.connectors.http import mount_resilience
 from escalada.errors import DeskError
@@ -96,7 +97,9 @@ def test_sigterm_ends_a_stuck_read_within_seconds(
     assert restore is not None
     failure: list[BaseException] = []
     slow = session()
-    slow.get_adapter("http://").deadline = 60.0  # only the signal can end it
+    adapter = slow.get_adapter("http://")
+    assert isinstance(adapter, ResilientAdapter)
+    adapter.deadline = 60.0  # only the signal can end it
 
     def read() -> None:
         try:

@@ -58,7 +58,7 @@ def test_on_hold_pauses_by_default_and_a_policy_can_say_otherwise() -> None:
     assert decide(ticket(status="pending"), "2026-11-23T09:30:00Z", ev).level == 1
 
 
-def _pause_all(m, pause):  # type: ignore[no-untyped-def]
+def _pause_all(m, pause):
     priorities = {name: replace(p, pause=pause) for name, p in m.priorities.items()}
     return replace(m, pause=pause, priorities=priorities)
 
