@@ -235,11 +235,12 @@ def test_only_regular_files_are_replaced(tmp_path: Path) -> None:
 
     report = CycleReport(started=datetime(2026, 11, 23, tzinfo=timezone.utc), desks=[])
     (tmp_path / "file").write_text("x")
-    for path, why in [
+    cases: list[tuple[str | Path, str]] = [
         ("/dev/full", "not a regular file"),  # as root it was replaced (issue 12)
         (tmp_path, "not a regular file"),
         (tmp_path / "file" / "m.prom", "cannot write metrics to"),
-    ]:
+    ]
+    for path, why in cases:
         with pytest.raises(EscaladaError, match=why):
             write_textfile(path, report)
     assert Path("/dev/full").is_char_device()

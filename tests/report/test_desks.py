@@ -40,7 +40,7 @@ def test_the_report_from_an_export_of_each_desks_fake(desk, tmp_path):
         if not callable(getattr(connector, "window", None)):
             pytest.skip(f"the {desk} connector cannot read its tickets' history yet")
         out = io.StringIO()
-        write_tickets(list(connector.window(since=NOW - 24 * H)), out)
+        write_tickets(list(connector.window(since=NOW - 24 * H)), out)  # type: ignore[attr-defined]
     export = tmp_path / "tickets.jsonl"
     export.write_text(out.getvalue(), encoding="utf-8")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def opened() -> list[SandboxConnector]:
 
 @pytest.fixture
 def make(opened: list[SandboxConnector]) -> Iterator[Make]:
-    def build(desk: Desk, **options: object) -> SandboxConnector:
+    def build(desk: Desk, **options: Any) -> SandboxConnector:
         connector = connect(desk, wiring=Wiring(clock=lambda: NOW), **options)
         assert isinstance(connector, SandboxConnector)
         opened.append(connector)
