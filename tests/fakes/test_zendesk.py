@@ -124,3 +124,66 @@ def test_type_selects_the_object_and_ticket_type_the_ticket(fake: ZendeskFake) -
     assert ids("ticket_type:incident") == [incident]
     assert ids("type:incident") == []
     assert len(ids("type:ticket")) == 2
+
+
+def test_audits_record_creation_edits_and_updates_oldest_first(fake: ZendeskFake) -> None:
+    """Ticket Audits, "List Audits for a Ticket": the first audit's Create events carry
+    the initial fields; later changes are Change events with value and previous_value."""
+    ticket = fake.add_ticket("Printer", created=OPENED)
+    fake.now = OPENED + timedelta(hours=1)
+    fake.edit(ticket, status="pending")
+    put = requests.put(
+        f"{URL}/tickets/{ticket}.json",
+        json={"ticket": {"status": "open", "comment": {"body": "back", "public": False}}},
+        auth=AUTH,
+        timeout=5,
+    )
+    assert put.status_code == 200 and put.json()["audit"]["events"][0]["type"] == "Change"
+    audits = get(f"tickets/{ticket}/audits.json").json()["audits"]
+    status = [
+        (a["created_at"], e["type"], e.get("previous_value"), e["value"])
+        for a in audits
+        for e in a["events"]
+        if e.get("field_name") == "status"
+    ]
+    assert status == [
+        ("2026-11-23T08:00:00Z", "Create", None, "open"),
+        ("2026-11-23T09:00:01Z", "Change", "open", "pending"),
+        ("2026-11-23T09:00:02Z", "Change", "pending", "open"),
+    ]
+
+
+@pytest.mark.off_contract  # page[size] 101 on purpose
+def test_audits_page_by_cursor_up_to_100(fake: ZendeskFake) -> None:
+    """ "Returns a maximum of 100 records per page"; cursor pages follow links.next."""
+    ticket = fake.add_ticket("Busy", created=OPENED)
+    for i in range(120):
+        fake.edit(ticket, priority="high" if i % 2 == 0 else "normal")
+    assert get(f"tickets/{ticket}/audits.json", **{"page[size]": "101"}).status_code == 400
+    page = get(f"tickets/{ticket}/audits.json", **{"page[size]": "100"}).json()
+    assert len(page["audits"]) == 100 and page["meta"]["has_more"]
+    rest = requests.get(page["links"]["next"], auth=AUTH, timeout=5).json()
+    assert len(rest["audits"]) == 21 and not rest["meta"]["has_more"]
+
+
+def test_search_reads_solved_and_updated_dates(fake: ZendeskFake) -> None:
+    """Search reference, "Searching by date and time": a date is a whole day;
+    `solved` is when the ticket was solved, which only its audits know."""
+    early = fake.add_ticket("early", created=OPENED - timedelta(days=3))
+    late = fake.add_ticket("late", created=OPENED - timedelta(days=3))
+    fake.now = OPENED - timedelta(days=2)
+    fake.edit(early, status="solved")
+    fake.now = OPENED
+    fake.edit(late, status="solved")
+
+    def ids(text: str) -> list[int]:
+        found = get("search/export.json", query=text, **{"filter[type]": "ticket"}).json()
+        return [r["id"] for r in found["results"]]
+
+    assert ids("status>=solved solved>=2026-11-23") == [late]
+    assert ids("status>=solved solved>=2026-11-21") == [early, late]
+    assert ids("solved:2026-11-21") == [early]
+    assert ids("solved>2026-11-21") == [late]
+    assert ids("updated<2026-11-22") == [early]
+    bad = get("search/export.json", query="solved>=yesterday", **{"filter[type]": "ticket"})
+    assert bad.status_code == 400

@@ -55,6 +55,8 @@ from tests.fakes.base import first
 from tests.fakes.base import query
 from tests.fakes.base import reply
 from tests.fakes.zendesk_admin import AdminRoutes
+from tests.fakes.zendesk_audits import AuditRoutes
+from tests.fakes.zendesk_audits import parse
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -129,7 +131,14 @@ SEARCH_KEYS = {
     "priority",
     "group_id",
     "organization_id",
+    *("created", "updated", "solved"),
 }
+# Date keywords (Zendesk Support search reference, "Searching by date and time":
+# `created`, `updated`, `solved`, `due_date` with `:` `<` `>` `<=` `>=` and a
+# date `YYYY-MM-DD` or an ISO 8601 time); a date alone is the whole day, in the
+# account's time zone, which is UTC here.
+DATE_KEYS = frozenset({"created", "updated", "solved"})
+ORDERED_KEYS = DATE_KEYS | {"status"}
 OBJECT_TYPES = ("ticket", "user", "organization", "group")
 MESSAGING_CHANNELS = frozenset({"native_messaging", "messaging"})
 SAFE_UPDATE_CONFLICT = (  # the description Zendesk documents for a stale safe update
@@ -175,7 +184,7 @@ class QueryError(ValueError):
     pass
 
 
-class ZendeskFake(AdminRoutes, FakeServer):
+class ZendeskFake(AdminRoutes, AuditRoutes, FakeServer):
     """Tickets, comments, metrics, groups, users and organizations in memory."""
 
     contract = "zendesk"
@@ -209,6 +218,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         self.requester_id = self.add_user("Requester", role="end-user", email="req@acme.test")
         self._ticket_routes()
         self.admin_routes()
+        self.audit_routes()
 
     # --- state helpers -----------------------------------------------------------
 
@@ -292,6 +302,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
         ]
         if replied is not None:
             self.replied[ticket_id] = replied
+        self.record_create(ticket_id, self.requester_id)
         return ticket_id
 
     def add_comment(
@@ -306,9 +317,13 @@ class ZendeskFake(AdminRoutes, FakeServer):
     def edit(self, ticket_id: int, **changes: Any) -> None:
         """A human edits the ticket in the agent UI: a new updated_at."""
         ticket = self.tickets[ticket_id]
+        before = dict(ticket)
         for key, value in changes.items():
             ticket[key] = sorted(set(value)) if key == "tags" else value
         ticket["updated_at"] = self.tick()
+        events = self.changes(before, {k: ticket[k] for k in changes})
+        if events:
+            self.record(ticket_id, events, ticket["updated_at"], self.requester_id)
 
     def freeze_index(self) -> None:
         """Searches see the tickets as they are now until reindex(): Zendesk's search
@@ -471,14 +486,17 @@ class ZendeskFake(AdminRoutes, FakeServer):
             match = TERM.match(term)
             if match is None or match["key"] not in SEARCH_KEYS:
                 raise QueryError(f"unsupported search term {term!r}")
-            if match["op"] != ":" and match["key"] != "status":
-                raise QueryError(f"{term!r}: only status supports < and >")
+            if match["op"] != ":" and match["key"] not in ORDERED_KEYS:
+                raise QueryError(f"{term!r}: only status and dates support < and >")
+            if match["key"] in DATE_KEYS and _day(match["value"]) is None:
+                raise QueryError(f"{term!r}: not a date")
             if match["key"] == "status" and match["value"] not in STATUSES:
                 raise QueryError(f"{term!r}: unknown status")
             tests.append((match["neg"] == "-", match["key"], match["op"], match["value"]))
         tickets = self.tickets if self.index is None else self.index
+        solved = {i: self.solved_at(i) for i in tickets}
         return sorted(
-            (t for t in tickets.values() if all(_term(t, *test) for test in tests)),
+            (t for t in tickets.values() if all(_term(t, *test, solved) for test in tests)),
             key=lambda t: (t["created_at"], t["id"]),
         )
 
@@ -707,14 +725,7 @@ class ZendeskFake(AdminRoutes, FakeServer):
                 self.replied[ticket_id] = self.now  # an agent's public reply is the first reply
         ticket["updated_at"] = at
         self.writes[ticket_id] += 1
-        audit = {
-            "id": self.new_id(),
-            "ticket_id": ticket_id,
-            "created_at": at,
-            "author_id": self.me_id,
-            "metadata": {},
-            "events": events,
-        }
+        audit = self.record(ticket_id, events, at, self.me_id)
         return reply(200, {"ticket": ticket, "audit": audit})
 
     def _check_update(self, ticket_id: int, update: dict[str, Any]) -> Reply | None:
@@ -751,8 +762,40 @@ class ZendeskFake(AdminRoutes, FakeServer):
         return None
 
 
-def _term(ticket: dict[str, Any], negate: bool, key: str, op: str, value: str) -> bool:
-    if key == "status":
+def _day(value: str) -> tuple[datetime, datetime] | None:
+    """A search date as the instants it spans: a day, or one instant for a time."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            start = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+            return start, start + timedelta(days=1)
+        moment = parse(value)
+    except ValueError:
+        return None
+    return (moment, moment) if moment.tzinfo else None
+
+
+def _term(
+    ticket: dict[str, Any],
+    negate: bool,
+    key: str,
+    op: str,
+    value: str,
+    solved: dict[int, datetime | None],
+) -> bool:
+    if key in DATE_KEYS:
+        at = solved[ticket["id"]] if key == "solved" else parse(ticket[f"{key}_at"])
+        start, end = _day(value) or (at, at)
+        result = (
+            at is not None
+            and {
+                ":": start <= at < end if end > start else at == start,
+                "<": at < start,
+                ">": at >= end if end > start else at > start,
+                "<=": at < end if end > start else at <= start,
+                ">=": at >= start,
+            }[op]
+        )
+    elif key == "status":
         have, want = STATUSES.index(ticket["status"]), STATUSES.index(value)
         result = {
             ":": have == want,

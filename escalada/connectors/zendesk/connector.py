@@ -38,6 +38,9 @@ human added meanwhile a 409, never a silent loss. A Zendesk update carries one
 comment, so a public reply (`ask_reason`) due together with an internal note
 makes two PUTs (see tickets.plan_writes).
 
+History. `history` reads each ticket's audits (status changes with their
+times) and `window` the export's tickets with them: see history.py.
+
 Transport. The shared ResilientAdapter is mounted on the session handed to
 zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so
 429/5xx/resets are retried in one place with an injected sleep; zenpy's own
@@ -73,6 +76,7 @@ from escalada.connectors.session import desk_secrets
 from escalada.connectors.session import resilient_session
 from escalada.connectors.zendesk import check as zendesk_check
 from escalada.connectors.zendesk import config as zendesk_config
+from escalada.connectors.zendesk import history as zendesk_history
 from escalada.connectors.zendesk.tickets import OPEN_STATUSES
 from escalada.connectors.zendesk.tickets import Lookups
 from escalada.connectors.zendesk.tickets import desk_error
@@ -194,10 +198,13 @@ class ZendeskConnector:
         scope = (self.desk.scope or "").strip()
         return f"{scope} status<solved".strip()
 
-    def export(self, shard: Shard | None = None) -> Iterator[list[dict[str, Any]]]:
-        """The open tickets in scope (as the search index has them), a page at a time."""
+    def export(
+        self, shard: Shard | None = None, query: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The open tickets in scope (or those `query` finds, as the search index
+        has them), a page at a time."""
         params: Mapping[str, Any] | None = {
-            "query": self.query(),
+            "query": query or self.query(),
             "filter[type]": "ticket",
             "page[size]": self.page_size,
         }
@@ -281,6 +288,31 @@ class ZendeskConnector:
                 fresh.append(self._with_comment(ticket, read.get(int(raw["id"]))))
         log.debug("desk %s: refreshed %d of %d tickets", self.desk.name, len(fresh), len(tickets))
         return fresh
+
+    # --- history (escalada.connectors.zendesk.history) ----------------------------
+
+    def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        return zendesk_history.read_history(self, tickets)
+
+    def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
+        """The open tickets in scope and, with `since`, those solved since: each
+        export page re-read in full from the ticket store (show_many, 100 a
+        call: responded, organisation), then its audits."""
+        self.groups(refresh=True)
+        queries = [self.query()]
+        if since is not None:
+            queries.append(zendesk_history.done_query(self.desk, since))
+        seen: set[int] = set()
+        for text in queries:
+            for page in self.export(query=text):
+                ids = [int(r["id"]) for r in page if int(r["id"]) not in seen]
+                seen.update(ids)
+                for start in range(0, len(ids), SHOW_MANY_MAX):
+                    raws, lookups = self.show_many(ids[start : start + SHOW_MANY_MAX])
+                    read = [self._with_comment(to_ticket(self.desk, r, lookups)) for r in raws]
+                    for ticket in self.history(read):
+                        if zendesk_history.in_window(ticket, since):
+                            yield ticket
 
     def _with_comment(self, ticket: Ticket, before: Ticket | None = None) -> Ticket:
         """The ticket with its latest comment where a reason_from trigger needs it
