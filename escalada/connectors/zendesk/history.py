@@ -17,7 +17,7 @@
   page through months of the whole account's audits.
 - Times are exact to the second (the audit's `created_at`); a status set and
   reverted inside one update leaves no span. Statuses are read through the
-  connector's STATUS map (hold reads as pending). Audits of archived tickets
+  connector's STATUS map (hold reads as on-hold). Audits of archived tickets
   (closed for 120 days) come back unpaged; such tickets are outside any
   window escalada reads.
 - The window: the search export with `<scope> status<solved` (the candidates)

@@ -24,7 +24,7 @@ def test_history_reads_each_tickets_audits_once(zd):
     waiting = zd.add_ticket(title="waiting", created=NOW - 5 * H, priority="P2")
     quiet = zd.add_ticket(title="quiet", created=NOW - 2 * H, priority="P3")
     zd.fake.now = NOW - 3 * H
-    zd.fake.edit(int(waiting), status="hold")  # on-hold reads as pending
+    zd.fake.edit(int(waiting), status="hold")  # hold reads as on-hold
     zd.fake.now = NOW - H
     zd.fake.edit(int(waiting), status="open", priority="urgent")
     zd.fake.edit(int(waiting), priority="high")  # an audit without a status change
@@ -34,7 +34,7 @@ def test_history_reads_each_tickets_audits_once(zd):
     filled = {t.key: t for t in connector.history(tickets)}
     assert [(c.status, c.since) for c in filled[waiting].status_history] == [
         ("open", NOW - 5 * H),
-        ("pending", NOW - 3 * H + timedelta(seconds=1)),
+        ("on-hold", NOW - 3 * H + timedelta(seconds=1)),
         ("open", NOW - H + timedelta(seconds=1)),
     ]
     assert [(c.status, c.since) for c in filled[quiet].status_history] == [("open", NOW - 2 * H)]
