@@ -102,8 +102,10 @@ def test_an_unanswered_overdue_outage_escalates_an_answered_one_does_not(fake, p
     assert fake.writes[unanswered] == 2  # the escalation, then clearing `pending`
     assert fake.writes[answered] == fake.writes[young] == fake.writes[routine] == 0
     assert {s.ticket for s in notifier.sent} == {str(unanswered)}
-    # export page, group list, one show_many, two PUTs
-    assert report.calls == fake.total_calls == 5
+    # export page, group list, one show_many, the audits of the ticket due by
+    # time (its status history, for the SLA pause), two PUTs
+    assert fake.calls["audits"] == 1
+    assert report.calls == fake.total_calls == 6
 
 
 def test_only_tickets_with_something_due_are_refreshed(fake, policy):
