@@ -784,17 +784,17 @@ def _term(
 ) -> bool:
     if key in DATE_KEYS:
         at = solved[ticket["id"]] if key == "solved" else parse(ticket[f"{key}_at"])
-        start, end = _day(value) or (at, at)
-        result = (
-            at is not None
-            and {
-                ":": start <= at < end if end > start else at == start,
-                "<": at < start,
-                ">": at >= end if end > start else at > start,
-                "<=": at < end if end > start else at <= start,
-                ">=": at >= start,
-            }[op]
-        )
+        span = _day(value)
+        if at is None or span is None:
+            return negate
+        start, end = span
+        result = {
+            ":": start <= at < end if end > start else at == start,
+            "<": at < start,
+            ">": at >= end if end > start else at > start,
+            "<=": at < end if end > start else at <= start,
+            ">=": at >= start,
+        }[op]
     elif key == "status":
         have, want = STATUSES.index(ticket["status"]), STATUSES.index(value)
         result = {

@@ -28,12 +28,10 @@ from typing import Any
 
 import requests
 
+from tests.fakes.base import FakeServer
 from tests.fakes.base import Reply
 from tests.fakes.base import query
 from tests.fakes.base import reply
-
-if TYPE_CHECKING:
-    from tests.fakes.zendesk import ZendeskFake
 
 CREATE_FIELDS = ("subject", "status", "priority", "type", "group_id", "organization_id", "tags")
 
@@ -42,17 +40,35 @@ def parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-class AuditRoutes:
-    """Audits kept per ticket (oldest first) and the route that lists them."""
+class AuditRoutes(FakeServer):
+    """Mixed into ZendeskFake: audits kept per ticket (oldest first) and the route
+    that lists them."""
+
+    if TYPE_CHECKING:  # ZendeskFake's
+        tickets: dict[int, dict[str, Any]]
+
+        def new_id(self) -> int: ...
+        def error_body(self, status: int, message: str | None = None) -> Any: ...
+        def _cursor_page(
+            self,
+            request: requests.PreparedRequest,
+            items: list[Any],
+            key: str,
+            cap: int,
+            default: int,
+        ) -> Reply: ...
+        def _offset_page(
+            self, request: requests.PreparedRequest, items: list[Any], key: str
+        ) -> Reply: ...
 
     audits: dict[int, list[dict[str, Any]]]
 
-    def audit_routes(self: ZendeskFake) -> None:
+    def audit_routes(self) -> None:
         self.audits = {}
         self.route("GET", r"/api/v2/tickets/(\d+)/audits\.json", self._list_audits, name="audits")
 
     def record(
-        self: ZendeskFake, ticket_id: int, events: list[dict[str, Any]], at: str, author: int
+        self, ticket_id: int, events: list[dict[str, Any]], at: str, author: int
     ) -> dict[str, Any]:
         """One audit of `events` at `at`; returns it (the ticket PUT answers with it)."""
         audit_id = self.new_id()
@@ -70,7 +86,7 @@ class AuditRoutes:
         self.audits.setdefault(ticket_id, []).append(audit)
         return audit
 
-    def record_create(self: ZendeskFake, ticket_id: int, author: int) -> None:
+    def record_create(self, ticket_id: int, author: int) -> None:
         ticket = self.tickets[ticket_id]
         events: list[dict[str, Any]] = [
             {
@@ -99,7 +115,7 @@ class AuditRoutes:
             if name not in ("updated_at",) and after[name] != before.get(name)
         ]
 
-    def solved_at(self: ZendeskFake, ticket_id: int) -> datetime | None:
+    def solved_at(self, ticket_id: int) -> datetime | None:
         """When the ticket last became solved (None if it never was)."""
         found = None
         for audit in self.audits.get(ticket_id, []):
@@ -108,9 +124,7 @@ class AuditRoutes:
                     found = parse(audit["created_at"])
         return found
 
-    def _list_audits(
-        self: ZendeskFake, request: requests.PreparedRequest, match: re.Match[str]
-    ) -> Reply:
+    def _list_audits(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
         ticket_id = int(match[1])
         if ticket_id not in self.tickets:
             return reply(404, self.error_body(404))

@@ -56,6 +56,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from typing import Literal
 from urllib.parse import urlsplit
