@@ -1,4 +1,4 @@
-"""The option types of escalada/cli.py: text in, a value out, a usage error otherwise."""
+"""The option types of escalada/cli/options.py: text in, a value out, a usage error otherwise."""
 
 from __future__ import annotations
 

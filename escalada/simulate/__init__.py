@@ -54,19 +54,13 @@ class Simulation:
     def changed(self) -> bool:
         return bool(self.now.changed) or bool(self.backtest and self.backtest.changed)
 
-    def now_change(self, key: str) -> Change | None:
-        for change in self.now.changed:
-            if change.ticket == key:
-                return change
-        return None
-
 
 def renames(policy: Policy, baseline: Policy) -> dict[str, str]:
     """A path's name in the policy -> its name in the baseline, where the path says it
     was renamed (`moved_from`) and the baseline has the old name: the same path."""
     out: dict[str, str] = {}
     for name, path in policy.paths.items():
-        for old in getattr(path, "moved_from", ()) or ():
+        for old in path.moved_from:
             if old in baseline.paths and name not in baseline.paths:
                 out[name] = old
     return out

@@ -187,12 +187,8 @@ def test_one_source_of_tickets_is_required(tmp_path, ticket_file):
 
 
 def test_a_rename_the_path_declares_is_no_change(tmp_path):
-    """`moved_from` (DESIGN: a rename re-announces nothing): once the policy model has it,
-    the renamed path's tickets show no change, now or in the backtest."""
-    from escalada.policy.model import EscalationPath
-
-    if "moved_from" not in EscalationPath.__dataclass_fields__:
-        pytest.skip("the policy model has no moved_from yet (engine helper, issue 11)")
+    """`moved_from` (DESIGN: a rename re-announces nothing): the renamed path's tickets
+    show no change, now or in the backtest."""
     new, old = copy_policy(tmp_path, "new"), copy_policy(tmp_path, "old")
     edit(
         new,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -98,11 +97,6 @@ def validator(kind: str) -> Draft202012Validator:
     if found is None:
         found = _VALIDATORS[kind] = Draft202012Validator(kind_schema(kind), format_checker=FORMATS)
     return found
-
-
-def check_documents(documents: Sequence[Document]) -> list[Finding]:
-    """Findings for every document (see `check_document`)."""
-    return [finding for document in documents for finding in check_document(document)]
 
 
 def check_document(document: Document) -> list[Finding]:
