@@ -15,7 +15,7 @@ from datetime import datetime
 
 from escalada.engine.evaluator import Evaluator
 from escalada.policy.model import Policy
-from escalada.simulate.compare import Change
+from escalada.simulate.compare import Change as Change
 from escalada.simulate.compare import NowComparison
 from escalada.simulate.compare import compare_now
 from escalada.simulate.replay import Tally
