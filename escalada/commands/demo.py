@@ -262,6 +262,8 @@ def describe_result(result: DemoResult) -> list[str]:
         lines += [f"  {line}" for line in result.report]
     if result.report_file is not None:
         lines.append(f"The html report, charts and tables: {result.report_file}")
+    elif result.report:
+        lines.append("For the html report with charts: pip install 'escalada[report]'")
     return lines
 
 
