@@ -10,6 +10,7 @@ from escalada.policy.check.base import Context
 from escalada.policy.check.base import name_where
 from escalada.policy.check.base import suggest
 from escalada.policy.durations import format_duration
+from escalada.policy.load.documents import Document
 from escalada.policy.load.documents import Path
 from escalada.policy.load.documents import get
 from escalada.policy.model import BUILTIN_CALENDAR
@@ -43,33 +44,37 @@ def check_names(ctx: Context) -> None:
             else:
                 first[doc.name] = doc
     for doc in ctx.of_kind("PriorityMatrix"):
-        levels: dict[str, int] = {}
-        for i, level in enumerate(get(doc.data, ("spec", "service_levels")) or ()):
-            name = level.get("name") if isinstance(level, dict) else None
-            if name in levels:
-                ctx.error(
-                    "duplicate-name",
-                    doc.where("spec", "service_levels", i, "name"),
-                    f"two service levels are named {name!r}; the first is at "
-                    f"{doc.where('spec', 'service_levels', levels[name], 'name')}",
-                    "service level names appear in reasons and desk SLAs: make them unique",
-                )
-            elif isinstance(name, str):
-                levels[name] = i
+        _unique_within(
+            ctx,
+            doc,
+            "service_levels",
+            "two service levels are named",
+            "service level names appear in reasons and desk SLAs: make them unique",
+        )
     for doc in ctx.of_kind("EscalationPath"):
-        seen: dict[str, int] = {}
-        for i, trigger in enumerate(get(doc.data, ("spec", "triggers")) or ()):
-            name = trigger.get("name") if isinstance(trigger, dict) else None
-            if name in seen:
-                ctx.error(
-                    "duplicate-name",
-                    doc.where("spec", "triggers", i, "name"),
-                    f"path {doc.name!r} has two triggers named {name!r}; the first is "
-                    f"at {doc.where('spec', 'triggers', seen[name], 'name')}",
-                    "trigger names appear in reasons and history: make them unique",
-                )
-            elif isinstance(name, str):
-                seen[name] = i
+        _unique_within(
+            ctx,
+            doc,
+            "triggers",
+            f"path {doc.name!r} has two triggers named",
+            "trigger names appear in reasons and history: make them unique",
+        )
+
+
+def _unique_within(ctx: Context, doc: Document, key: str, problem: str, hint: str) -> None:
+    """duplicate-name for two entries of the list `spec.<key>` with the same `name`."""
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(get(doc.data, ("spec", key)) or ()):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name in seen:
+            ctx.error(
+                "duplicate-name",
+                doc.where("spec", key, i, "name"),
+                f"{problem} {name!r}; the first is at {doc.where('spec', key, seen[name], 'name')}",
+                hint,
+            )
+        elif isinstance(name, str):
+            seen[name] = i
 
 
 def check_matrix_count(ctx: Context) -> None:
