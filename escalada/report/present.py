@@ -4,12 +4,14 @@ and html renderers draw these; the json renderer writes the measures instead."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from escalada.policy.durations import format_duration
 from escalada.report.build import Report
 from escalada.report.measures.escalations import WEEKDAYS
+from escalada.report.measures.escalations import Bucket
 from escalada.report.measures.spread import Spread
 from escalada.report.measures.tickets import SlaRow
 
@@ -121,44 +123,8 @@ def _audit_sections(report: Report) -> list[Section]:
     days = v.per_day
     weeks = v.per_week
     volume = [
-        Figure(
-            "per-day",
-            "Escalations per day",
-            Table(
-                ("day", "by threshold", "by trigger", "total"),
-                tuple(
-                    (b.start, str(b.threshold), str(b.trigger), str(b.threshold + b.trigger))
-                    for b in days
-                ),
-            ),
-            Chart(
-                "stacked",
-                tuple(b.start for b in days),
-                (
-                    ("by threshold", tuple(float(b.threshold) for b in days)),
-                    ("by trigger", tuple(float(b.trigger) for b in days)),
-                ),
-            ),
-        ),
-        Figure(
-            "per-week",
-            "Escalations per week (from Monday)",
-            Table(
-                ("week of", "by threshold", "by trigger", "total"),
-                tuple(
-                    (b.start, str(b.threshold), str(b.trigger), str(b.threshold + b.trigger))
-                    for b in weeks
-                ),
-            ),
-            Chart(
-                "stacked",
-                tuple(b.start for b in weeks),
-                (
-                    ("by threshold", tuple(float(b.threshold) for b in weeks)),
-                    ("by trigger", tuple(float(b.trigger) for b in weeks)),
-                ),
-            ),
-        ),
+        _volume_figure("per-day", "Escalations per day", "day", days),
+        _volume_figure("per-week", "Escalations per week (from Monday)", "week of", weeks),
         Figure(
             "triggers",
             "What caused them",
@@ -401,3 +367,26 @@ def _spread_table(name: str, spreads: dict[str, Spread]) -> Table:
 
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _volume_figure(key: str, title: str, column: str, buckets: Sequence[Bucket]) -> Figure:
+    """Escalations per time bucket, by threshold and by trigger: a table and its stacked chart."""
+    return Figure(
+        key,
+        title,
+        Table(
+            (column, "by threshold", "by trigger", "total"),
+            tuple(
+                (b.start, str(b.threshold), str(b.trigger), str(b.threshold + b.trigger))
+                for b in buckets
+            ),
+        ),
+        Chart(
+            "stacked",
+            tuple(b.start for b in buckets),
+            (
+                ("by threshold", tuple(float(b.threshold) for b in buckets)),
+                ("by trigger", tuple(float(b.trigger) for b in buckets)),
+            ),
+        ),
+    )
