@@ -188,3 +188,21 @@ class TicketHistory(Protocol):
         """The scope's open tickets and, with `since`, those resolved (or updated)
         since then, read in full (never `partial`) with their status history."""
         ...
+
+
+class PendingClearing(Protocol):
+    """A desk that clears many tickets' `pending` tokens in one call (Zendesk's
+    `update_many`, ServiceNow's Batch API, Jira's bulk edit, one SQL statement for
+    the sandbox): the runner's confirmation that a burst's messages went out costs
+    a call per batch instead of a write per ticket. A capability: the runner falls
+    back to one `apply` of a `mark` per ticket where a desk lacks it."""
+
+    def clear_pending(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Remove the `pending` token of each ticket (each carries it, as the runner
+        wrote it this cycle), leaving the rest of its marker and the desk's other
+        tags as they are, in as few calls as the desk's API allows. Returns the
+        tickets whose token is now gone, as the desk now holds them (new tags and
+        revision); a ticket left out keeps its token, and a later cycle re-sends its
+        messages past the resend lease (never lost). Raises DeskUnavailable when the
+        desk is down past the retry budget."""
+        ...
