@@ -12,13 +12,18 @@ per connection), so a retry is a fresh connection as against a real server.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +138,95 @@ def hostile_server() -> Iterator[Hostile]:
         acceptor.join(5)
         for worker in workers:
             worker.join(5)
+
+
+# --- TLS with a certificate no CA signed ------------------------------------------
+
+# The names the desks' example URLs use: a test sends a desk's connections here
+# (`send_to`), so each connector talks to its usual host, and the certificate
+# names that host, so only the missing trust fails.
+TLS_NAMES = ("acme.atlassian.net", "acme.zendesk.com", "acme.service-now.com")
+
+
+@dataclass
+class TlsServer:
+    port: int
+    cert: Path  # the self-signed certificate (PEM): what REQUESTS_CA_BUNDLE would name
+    handshakes: list[str] = field(default_factory=list)  # "ok" or the server-side failure
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate (and its key) for TLS_NAMES and 127.0.0.1, made
+    with the openssl command (a test that needs it skips where there is none)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command makes the test certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    names = ",".join([*(f"DNS:{name}" for name in TLS_NAMES), "IP:127.0.0.1"])
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=escalada-test"]
+        + ["-addext", f"subjectAltName={names}"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@contextmanager
+def tls_server(cert: Path, key: Path) -> Iterator[TlsServer]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate: a client that
+    trusts it gets `{"ok": true}`, any other fails its handshake (recorded)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+    server = TlsServer(listener.getsockname()[1], cert)
+
+    def accept() -> None:
+        while not stopping.is_set() and len(server.handshakes) < MAX_CONNECTIONS:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(2.0)
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    server.handshakes.append("ok")
+                    tls.recv(65536)
+                    body = b'{"ok": true}'
+                    tls.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + b"Connection: close\r\n"
+                        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                        + body
+                    )
+            except (OSError, ssl.SSLError) as error:
+                server.handshakes.append(type(error).__name__)
+            finally:
+                conn.close()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield server
+    finally:
+        stopping.set()
+        listener.close()
+        acceptor.join(5)
+
+
+def send_to(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    """Every connection urllib3 opens goes to 127.0.0.1:`port`, whatever host the
+    URL names (as a resolver pointing the desk's name here would)."""
+    from urllib3.util import connection
+
+    opened = connection.create_connection
+
+    def create(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        return opened(("127.0.0.1", port), *args, **kwargs)
+
+    monkeypatch.setattr(connection, "create_connection", create)

@@ -16,6 +16,8 @@ on the session the library uses. The adapter:
   timeouts with exponential backoff and full jitter, bounded in attempts and in
   total time slept, on an injected `sleep` so tests never wait;
 - raises `DeskUnavailable` (a DeskError) when the bound is reached;
+- refuses a certificate TLS does not trust at once, naming the host and the fix
+  (`certificate_error`): retrying cannot make it trusted;
 - logs method, path and status only: never headers, bodies or query strings.
 
 Errors that retrying cannot fix (400, 401, 403, 404, 409) come back as the
@@ -28,6 +30,7 @@ from __future__ import annotations
 import logging
 import random
 import socket
+import ssl
 import threading
 import time
 import weakref
@@ -244,6 +247,7 @@ class ResilientAdapter(DeadlineAdapter):
             self.calls += 1
             failure: str
             retry_after: float | None = None
+            last_error: BaseException | None = None
             try:
                 response = super().send(request, stream, timeout, verify, cert, proxies)
             except DeadlineExceeded as error:
@@ -254,15 +258,19 @@ class ResilientAdapter(DeadlineAdapter):
                     str(error),
                     hint="the desk answered too slowly; the next cycle will try again",
                 ) from error
+            except requests.exceptions.SSLError as error:
+                untrusted = untrusted_certificate(error)
+                if untrusted is None:  # a handshake cut short: the network's, retried
+                    failure, last_error = type(error).__name__, error
+                else:  # retrying cannot make a certificate trusted
+                    raise certificate_error(self.desk, request, untrusted) from None
             except (requests.ConnectionError, requests.Timeout) as error:
-                failure = type(error).__name__
-                last_error: BaseException | None = error
+                failure, last_error = type(error).__name__, error
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return response
                 failure = f"HTTP {response.status_code}"
                 retry_after = retry_after_seconds(response.headers)
-                last_error = None
                 response.close()
             delay = self._delay(attempt, retry_after)
             if attempt >= self.policy.attempts or slept + delay > self.policy.max_total:
@@ -291,6 +299,41 @@ class ResilientAdapter(DeadlineAdapter):
         # full jitter: spreads out runners that failed together
         jittered = float(backoff * self.jitter())
         return max(retry_after, jittered) if retry_after is not None else jittered
+
+
+def untrusted_certificate(error: BaseException) -> str | None:
+    """What the TLS library said of a certificate it did not trust (e.g.
+    "self-signed certificate"), or None when `error` is no verification failure."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        found = pending.pop()
+        if not isinstance(found, BaseException) or id(found) in seen:
+            continue
+        seen.add(id(found))
+        if isinstance(found, ssl.SSLCertVerificationError):
+            return str(found.verify_message or found.reason or "certificate verify failed")
+        reason = getattr(found, "reason", None)  # urllib3's MaxRetryError
+        pending.extend([*found.args, reason, found.__cause__, found.__context__])
+    text = str(error)
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else None
+
+
+def certificate_error(desk: str, request: requests.PreparedRequest, why: str) -> DeskError:
+    """One line for a desk whose certificate is not trusted: the host, what TLS
+    said, and the fix (escalada never turns verification off)."""
+    parts = urlsplit(request.url or "")
+    host = parts.hostname or "?"
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return DeskError(
+        desk,
+        _operation(request),
+        f"{host}: certificate not trusted ({why})",
+        hint="if the desk's certificate comes from a private CA (a proxy that inspects TLS, "
+        "an on-premises instance), point REQUESTS_CA_BUNDLE at a PEM file with that CA; "
+        "check that the URL names the desk's own host; verification is never turned off",
+    )
 
 
 def mount_resilience(session: requests.Session, desk: str, **options: Any) -> ResilientAdapter:
