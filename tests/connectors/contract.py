@@ -27,6 +27,8 @@ Rules every harness keeps:
   scenario needing another one is skipped (the sandbox has no HTTP at all).
 - `edit(key, **changes)` is a human editing the ticket on the desk (title=,
   tags=, status=), bumping the desk's revision / updated stamp.
+- Optional: `clear_calls`, the calls a `clear_pending` of up to 100 tickets makes
+  (desks with the PendingClearing capability).
 - Optional: `set_page_size(n)` makes both the connector and the fake use pages
   of n for candidate reads, so paging is tested with a few tickets; `page_size`
   then reads n.
@@ -333,6 +335,42 @@ def clear_removes_markers_and_keeps_desk_tags(h: Harness) -> None:
     assert _read(h, connector)[key].escalation == NOT_ESCALATED
 
 
+def clear_pending_removes_only_the_token(h: Harness) -> None:
+    """PendingClearing (a capability; desks without it skip): the pending tokens of
+    many tickets cleared in a few calls (the harness's `clear_calls`, when it says),
+    the rest of each marker and the desk's own tags kept, a ticket edited since its
+    escalation cleared too with the edit kept, and each returned as the desk now
+    holds it."""
+    connector = h.connector()
+    clear_pending = getattr(connector, "clear_pending", None)
+    if clear_pending is None:
+        pytest.skip(f"{h.name} has no clear_pending")
+    keys = _add_open(h, 5, tags=["vpn"])
+    idle = h.add_ticket(title="Not escalated", created=OPENED, tags=["vpn"])
+    read = _read(h, connector)
+    pending = _state(pending=True)
+    for key in keys:
+        connector.apply(read[key], [_mark(pending)])
+    h.edit(keys[0], title="Edited by a human since")
+    written = [t for k, t in _read(h, connector).items() if k in keys]
+    assert all(t.escalation == pending for t in written)
+    before = h.calls
+    cleared = {t.key: t for t in clear_pending(written)}
+    spent = h.calls - before
+    assert spent < len(keys)
+    expected = getattr(h, "clear_calls", None)
+    assert expected is None or spent == expected
+    assert set(cleared) == set(keys)
+    for key in keys:
+        view = h.view(key)
+        assert view.escalation == _state()
+        assert "vpn" in view.tags
+        assert cleared[key].escalation == _state() and "vpn" in cleared[key].tags
+    assert h.view(keys[0]).title == "Edited by a human since"
+    assert h.view(idle).escalation == NOT_ESCALATED
+    assert clear_pending([]) == []
+
+
 def writes_each_action_type_as_documented(h: Harness) -> None:
     """ask_reason is a public reply, update an internal note, set_priority the priority."""
     key = h.add_ticket(title="Please escalate", created=OPENED, priority="P4", tags=["escalate"])
@@ -444,6 +482,7 @@ SCENARIOS: tuple[Callable[[Harness], None], ...] = (
     marker_round_trip,
     follow_up_write_uses_the_returned_revision,
     clear_removes_markers_and_keeps_desk_tags,
+    clear_pending_removes_only_the_token,
     writes_each_action_type_as_documented,
     retries_429_with_retry_after_on_read,
     retries_503_on_write,

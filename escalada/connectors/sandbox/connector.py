@@ -13,9 +13,12 @@ Desk document:
       teams: {network-l2: "Network L2"}           # optional: an unmapped policy name is
                                                   # stored as is (priorities alike)
 
-`calls` counts SQL statements that read or write data (transaction control
-and opening the file are not counted): a candidate read is one statement per
-page of 500, an apply is one compare-and-set UPDATE plus one INSERT of notes.
+`calls` counts the round trips a database client would make: each statement
+that reads or writes data, and each write transaction as one (opening the file
+is not counted). A candidate read is one statement per page of 500; an apply is
+one transaction (the compare-and-set UPDATE and the INSERT of its notes), one
+call; `clear_pending` is one UPDATE of all the tickets given (in one
+transaction with the read of what it left, one call).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from typing import Literal
+from typing import TypeVar
 
 from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
@@ -50,6 +56,7 @@ from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import StoreError
+from escalada.marker import PREFIX
 from escalada.marker import decode
 from escalada.marker import retag
 from escalada.policy.model import Desk
@@ -62,6 +69,8 @@ from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
 
 PAGE_SIZE = 500
+PENDING = f"{PREFIX}pending"  # the marker's pending token (escalada.marker)
+T = TypeVar("T")
 _COLUMNS = (
     "t.rowid AS position, t.key, t.title, t.description, t.status, t.priority, t.impact,"
     " t.urgency, t.created, t.updated, t.responded, t.resolved, t.team, t.assignee,"
@@ -255,24 +264,20 @@ class SandboxConnector:
             sql += " AND revision = ?"
             params.append(int(ticket.revision))
         operation = f"update {ticket.key}"
-        self._run(operation, "BEGIN IMMEDIATE", [], counted=False)  # waits out another writer
-        try:
-            if self._run(operation, sql, params).rowcount == 0:
-                raise self._missed(ticket, operation)
-            if notes:
-                self._run(
-                    operation,
+        rows = [(ticket.key, now, ESCALADA_AUTHOR, body, internal) for body, internal in notes]
+
+        def write(db: sqlite3.Connection) -> bool:
+            if db.execute(sql, params).rowcount == 0:
+                return False
+            if rows:
+                db.executemany(
                     "INSERT INTO notes (ticket, at, author, body, internal) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (ticket.key, now, ESCALADA_AUTHOR, body, internal)
-                        for body, internal in notes
-                    ],
-                    many=True,
+                    rows,
                 )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            return True
+
+        if not self._transaction(operation, write):  # rolled back: nothing written
+            raise self._missed(ticket, operation)
         revision = None if ticket.revision is None else str(int(ticket.revision) + 1)
         return ApplyResult(ticket.key, tuple(written), self._calls - before, revision)
 
@@ -296,6 +301,23 @@ class SandboxConnector:
             status=409,
             hint="another runner or a person edited it; the next cycle re-reads it",
         )
+
+    def clear_pending(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """One UPDATE removing the `pending` token from every ticket given that still
+        carries it (the rest of its marker and its other tags kept; a new revision
+        each), and the read of what it wrote, in one transaction: one call. No
+        compare-and-set: removing one token cannot undo anyone's edit, so a ticket
+        edited since the runner wrote it is cleared too."""
+        keys = list(dict.fromkeys(t.key for t in tickets))
+        if not keys:
+            return []
+        now = to_text(self._clock())
+        cleared: list[Ticket] = []
+        for start in range(0, len(keys), self.page_size):  # SQLite's bound-parameter limit
+            batch = keys[start : start + self.page_size]
+            rows = self._transaction("clear pending", partial(_clear_pending, batch, now))
+            cleared += [self._ticket(row) for row in rows]
+        return cleared
 
     # --- checks and configuration ----------------------------------------------
 
@@ -371,6 +393,24 @@ class SandboxConnector:
 
     # --- plumbing ---------------------------------------------------------------
 
+    def _transaction(self, operation: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` in one write transaction, counted as one call (a client sends a
+        transaction in one round trip): committed when it returns something true,
+        rolled back when it returns something false or raises."""
+        result: list[T] = []
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")  # waits out another writer
+            try:
+                result.append(work(db))
+                db.execute("COMMIT" if result[0] else "ROLLBACK")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        self._run(operation, "", [], work=run)
+        return result[0]
+
     def _run(
         self,
         operation: str,
@@ -380,9 +420,13 @@ class SandboxConnector:
         many: bool = False,
         taken: str | None = None,
         counted: bool = True,
+        work: Callable[[sqlite3.Connection], None] | None = None,
     ) -> sqlite3.Cursor:
         self._calls += counted
         try:
+            if work is not None:  # a transaction (see _transaction)
+                work(self._db)
+                return self._db.cursor()
             if many:
                 return self._db.executemany(sql, params)
             return self._db.execute(sql, params)
@@ -404,6 +448,32 @@ class SandboxConnector:
                 hint=f"the sandbox file {self.path} is damaged or locked; re-create it with "
                 "`escalada sandbox seed`",
             ) from None
+
+
+def _clear_pending(
+    keys: Sequence[str], now: str | None, db: sqlite3.Connection
+) -> list[sqlite3.Row]:
+    """The statements of one clear_pending batch: which of `keys` carry the token, the
+    UPDATE removing it from them, and their rows as written."""
+    marks = ", ".join("?" for _ in keys)
+    carries = "EXISTS (SELECT 1 FROM json_each(t.tags) WHERE value = ?)"
+    wanted = db.execute(
+        f"SELECT t.key FROM tickets t WHERE t.key IN ({marks}) AND {carries}", [*keys, PENDING]
+    ).fetchall()
+    if not wanted:
+        return []
+    db.execute(
+        "UPDATE tickets AS t SET tags = (SELECT json_group_array(value) FROM"
+        " (SELECT value FROM json_each(t.tags) WHERE value != ? ORDER BY value)),"
+        f" updated = ?, revision = revision + 1 WHERE t.key IN ({marks}) AND {carries}",
+        [PENDING, now, *keys, PENDING],
+    )
+    done = [row["key"] for row in wanted]
+    return db.execute(
+        f"SELECT {_COLUMNS}, {_LATEST_COMMENT} FROM tickets t"
+        f" WHERE t.key IN ({', '.join('?' for _ in done)}) ORDER BY t.rowid",
+        done,
+    ).fetchall()
 
 
 def _need(value: str | None, action: Action) -> str:

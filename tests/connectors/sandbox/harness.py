@@ -33,7 +33,10 @@ OUT_OF_SCOPE_TAG = "spam"
 class SandboxHarness:
     name = "sandbox"
     read_overhead = 0
-    apply_calls = 2  # one transaction: the compare-and-set UPDATE and the INSERT of notes
+    apply_calls = (
+        1  # one transaction (the compare-and-set UPDATE and the INSERT of notes): one call
+    )
+    clear_calls = 1  # one UPDATE (and the read of what it wrote) in one transaction
     on_conflict = "error"
     faults: frozenset[str] = frozenset()
 

@@ -224,6 +224,27 @@ def test_two_runners_on_one_ticket_only_the_first_writes(tmp_path: Path, make: M
     assert notes == 1
 
 
+def test_clear_pending_is_one_call_and_leaves_out_tickets_without_the_token(
+    tmp_path: Path, make: Make
+) -> None:
+    desk = sandbox(tmp_path)
+    keys = add(desk, *(NewTicket(f"t{i}", OPENED, tags=["outage"]) for i in range(3)))
+    connector = make(desk)
+    read = {t.key: t for t in connector.candidates()}
+    pending = EscalationState(path="critical-outage", level=1, since=NOW, pending=True)
+    for key in keys[:2]:
+        connector.apply(read[key], [Action("mark", reason="level 1", state=pending)])
+    before = connector.calls
+    cleared = connector.clear_pending([read[k] for k in keys])  # the third never had it
+    assert connector.calls - before == 1
+    assert [t.key for t in cleared] == keys[:2]
+    assert all(not t.escalation.pending and t.escalation.level == 1 for t in cleared)
+    assert [t.revision for t in cleared] == ["3", "3"]  # written twice since the seed
+    again = {t.key: t for t in connector.candidates()}
+    assert again[keys[2]].revision == "1" and again[keys[2]].tags == {"outage"}
+    assert connector.clear_pending(cleared) == []  # nothing left to clear: nothing written
+
+
 def test_notify_alone_writes_nothing(tmp_path: Path, make: Make) -> None:
     desk = sandbox(tmp_path)
     add(desk, NewTicket("t", OPENED))
