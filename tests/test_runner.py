@@ -190,7 +190,7 @@ def test_a_desk_that_cannot_be_connected_to_fails_alone(sandbox: Harness) -> Non
 
     report = run_cycle(policy, now=NOW, connect=connect, notifier=RecordingNotifier())
     assert [(d.desk, d.failed, d.calls) for d in report.desks] == [
-        (sandbox.desk.name, None, 11),  # 10, and one status-history read for the SLA pause
+        (sandbox.desk.name, None, 8),  # 7, and one status-history read for the SLA pause
         ("down", "desk 'down': sign in: HTTP 401 (check the credentials)", 0),
     ]
 
