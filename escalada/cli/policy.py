@@ -110,9 +110,23 @@ def test_command(ctx: click.Context, paths: tuple[str, ...], verbose: bool, stri
     "object for tools; github: annotations on the pull request's lines.",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), not only errors.")
+@click.option(
+    "--base",
+    metavar="REF",
+    default=None,
+    help="Compare with the policy as it is at this git revision, to warn about a path "
+    "renamed without moved_from. Default: HEAD (what is committed), quietly skipped "
+    "outside git; in a pull request's CI give its base branch, e.g. origin/main.",
+)
+@click.option("--no-base", is_flag=True, help="Compare with no committed policy (no git call).")
 @click.pass_context
 def validate_command(
-    ctx: click.Context, paths: tuple[str, ...], output_format: str, strict: bool
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    base: str | None,
+    no_base: bool,
 ) -> None:
     """Check policy files: safe YAML, each kind's JSON Schema, and the semantic
     checks (references, matrix, calendars, thresholds, desk mappings).
@@ -120,17 +134,28 @@ def validate_command(
     PATHs are policy directories (every .yaml/.yml file below, hidden ones
     skipped) or files; default ./policy. Every problem is reported, each at
     FILE:LINE:COL with a hint; the last line sums up. Exit 0 when clean, 1 on
-    errors (or warnings with --strict), 2 on a usage error.
+    errors (or warnings with --strict), 2 on a usage error. In a git checkout the
+    policy is also compared with its committed version (--base): a path gone while
+    a new one has the same levels is a rename that needs `moved_from`.
 
     \b
     Examples:
       escalada validate policy
       escalada validate policy --format github     # in a GitHub Actions step
+      escalada validate policy --base origin/main  # a pull request against main
       escalada validate policy/paths.yaml --strict
     """
     from escalada.commands import validate as command
 
-    ctx.exit(command.main(paths, output_format=output_format, strict=strict))
+    ctx.exit(
+        command.main(
+            paths,
+            output_format=output_format,
+            strict=strict,
+            base=None if no_base else (base or "HEAD"),
+            base_required=base is not None and not no_base,
+        )
+    )
 
 
 @cli.command("schema")

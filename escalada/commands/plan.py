@@ -50,6 +50,23 @@ def warn_unused_adoptions(the_plan: Plan, adopt: Sequence[str]) -> None:
         )
 
 
+def warn_renames(policy_paths: Sequence[str]) -> None:
+    """What `validate` warns about a path renamed without `moved_from` since HEAD:
+    the plan has no change for it, but the runner would announce its tickets again."""
+    from escalada.policy.validate import default_paths
+    from escalada.policy.validate import load_policy
+    from escalada.policy.validate import renames_since
+
+    paths = default_paths(policy_paths)
+    for finding in renames_since("HEAD", paths, load_policy(paths)):
+        where = finding.where
+        click.echo(
+            f"{where.file}:{where.line}:{where.column}: warning {finding.code} "
+            f"{finding.message} (hint: {finding.hint})",
+            err=True,
+        )
+
+
 def main(
     policy_paths: Sequence[str],
     desks: Sequence[str],
@@ -70,6 +87,7 @@ def main(
             f"`escalada apply --plan-digest {the_plan.digest()}`)"
         )
     warn_unused_adoptions(the_plan, adopt)
+    warn_renames(policy_paths)
     if the_plan.has_problems:
         return 1
     return 2 if detailed_exitcode and the_plan.has_changes else 0

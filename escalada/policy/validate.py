@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from escalada.errors import EscaladaError
 from escalada.errors import PolicyInvalid
 from escalada.policy.build import build_policy
+from escalada.policy.check.renames import rename_findings
 from escalada.policy.check.schema import check_document
 from escalada.policy.check.semantic import check_policy
 from escalada.policy.load.documents import Document
@@ -22,6 +24,10 @@ from escalada.policy.load.documents import Finding
 from escalada.policy.load.files import MAX_FILE_BYTES
 from escalada.policy.load.files import load_paths
 from escalada.policy.model import Policy
+from escalada.revision import git_toplevel
+from escalada.revision import relative_to_root
+from escalada.revision import resolve_commit
+from escalada.revision import unpack_at
 
 DEFAULT_POLICY_PATH = "policy"
 # Semantic findings about names: when a document is dropped for schema errors,
@@ -81,9 +87,16 @@ def default_paths(paths: Sequence[str]) -> tuple[str, ...]:
 
 
 def validate_paths(
-    paths: Sequence[str], *, max_file_bytes: int = MAX_FILE_BYTES
+    paths: Sequence[str],
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    base: str | None = None,
+    base_required: bool = False,
 ) -> ValidationResult:
-    """Load, schema-check, build and semantically check the policy under `paths`."""
+    """Load, schema-check, build and semantically check the policy under `paths`;
+    with `base` (a git revision), also compare it with the policy as it is there
+    (`rename_findings`). Without git, or without the policy at `base`, there is
+    nothing to compare; `base_required` makes the first an error (a --base given)."""
     paths = default_paths(paths)
     for path in paths:
         if not os.path.exists(path):
@@ -109,6 +122,8 @@ def validate_paths(
         if not _follow_on(finding, shadowed) and not (no_matrix and finding.code in MATRIX_CODES)
     ]
     findings.extend(kept)
+    if base is not None:
+        findings.extend(renames_since(base, paths, policy, valid, required=base_required))
     findings.sort(key=_order)
     return ValidationResult(
         paths=paths,
@@ -118,6 +133,47 @@ def validate_paths(
         policy=policy,
         held_back=len(semantic) - len(kept),
     )
+
+
+def renames_since(
+    base: str,
+    paths: Sequence[str],
+    policy: Policy,
+    documents: Sequence[Document] = (),
+    *,
+    required: bool = False,
+) -> list[Finding]:
+    """`rename-without-moved-from` warnings for `policy` (read from `paths`) against
+    the same paths at the git revision `base`; none outside git unless `required`."""
+    root = git_toplevel(paths)
+    commit = resolve_commit(root, base) if root is not None else None
+    if root is None or commit is None:
+        if not required:
+            return []
+        if root is None:
+            raise EscaladaError(
+                f"--base {base}: {paths[0]} is not in a git repository, so there is no "
+                "committed policy to compare with",
+                hint="leave out --base (or pass --no-base) outside git",
+            )
+        raise EscaladaError(
+            f"--base {base}: not a revision of the git repository at {root}",
+            hint="give a branch, tag or commit such as origin/main (in CI, check out with "
+            "fetch-depth: 0 so the base branch is there)",
+        )
+    relative = relative_to_root(root, paths)
+    if relative is None:
+        return []
+    with tempfile.TemporaryDirectory(prefix="escalada-base-") as scratch:
+        if unpack_at(root, commit, relative, scratch) is not None:
+            return []  # the policy is new since base
+        try:
+            before = validate_paths([os.path.join(scratch, rel) for rel in relative])
+        except EscaladaError:
+            return []
+    if before.errors or before.policy is None:
+        return []  # an invalid base is no reference to compare with
+    return rename_findings(before.policy, policy, documents, base)
 
 
 def load_policy(paths: Sequence[str] = ()) -> Policy:

@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from pathlib import Path
 
 from tests.commands.sandbox_desk import CREATES
 from tests.commands.sandbox_desk import config
@@ -98,6 +99,37 @@ def test_the_installed_escalada_plans_in_a_subprocess(
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout)["summary"]["create"] == CREATES
     assert done.stderr == ""
+
+
+def test_plan_warns_of_a_path_renamed_since_head_without_moved_from(
+    policy: str, db: sqlite3.Connection
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-C", policy, "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-qm", "policy")
+    (file,) = Path(policy).glob("*.yaml")
+    file.write_text(file.read_text().replace("{name: standard}", "{name: general}"))
+    result = run("plan", "--policy", policy)
+    assert result.exit_code == 0, result.output
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"{file}:")
+    assert "warning rename-without-moved-from path 'general' has the levels of 'standard'" in (
+        warning
+    )
+    assert warning.endswith("(hint: add `moved_from: [standard]` to the spec of path 'general')")
+    file.write_text(
+        file.read_text().replace(
+            "spec:\n  precedence: 0", "spec:\n  moved_from: [standard]\n  precedence: 0"
+        )
+    )
+    assert run("plan", "--policy", policy).stderr == ""
 
 
 # --- the policy repository's workflow (deploy/github/escalada-policy.yml) --------------

@@ -2,16 +2,19 @@
 `moved` blocks: a path names what it was called before, and the engine reads
 tickets marked with a former name as this path's.
 
-`validate` sees one policy, so it cannot see a path disappear: it checks that
-the former names are unambiguous. Spotting a rename without `moved_from` needs
-the policy before the change: `renamed_paths(before, after)` is that
-comparison (what `simulate` runs against its baseline)."""
+`check_moved_from` checks that the former names are unambiguous. Spotting a
+rename without `moved_from` needs the policy before the change:
+`renamed_paths(before, after)` is that comparison, and `rename_findings` the
+warnings `validate` prints against its `--base` (the policy as committed)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from escalada.policy.check.base import Context
+from escalada.policy.load.documents import Document
+from escalada.policy.load.documents import Finding
 from escalada.policy.model import NOWHERE
 from escalada.policy.model import EscalationPath
 from escalada.policy.model import Level
@@ -60,6 +63,30 @@ def renamed_paths(before: Policy, after: Policy) -> list[tuple[str, str]]:
                 continue
             found.append((old.name, path.name))
             break
+    return found
+
+
+def rename_findings(
+    before: Policy, after: Policy, documents: Sequence[Document], base: str
+) -> list[Finding]:
+    """A warning at the new name of each path renamed since `base` without
+    `moved_from`."""
+    names = {d.name: d for d in documents if d.kind == "EscalationPath"}
+    found = []
+    for old, new in renamed_paths(before, after):
+        doc = names.get(new)
+        where = doc.where("metadata", "name") if doc is not None else after.paths[new].where
+        found.append(
+            Finding(
+                "warning",
+                "rename-without-moved-from",
+                where,
+                f"path {new!r} has the levels of {old!r}, which {base} has and this policy "
+                f"does not: a rename without `moved_from` announces every escalated ticket "
+                f"of {old!r} again",
+                f"add `moved_from: [{old}]` to the spec of path {new!r}",
+            )
+        )
     return found
 
 
