@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
 
 from escalada.errors import EscaladaError
 from escalada.policy.model import SecretRef
@@ -52,7 +54,43 @@ def resolve(ref: SecretRef, *, environ: Mapping[str, str] | None = None) -> Secr
 
 def redact_url(url: str) -> str:
     """A webhook or desk URL with everything after the host hidden."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or '?'}/***" if parts.scheme else "***"
+
+
+def shown_url(url: str) -> str:
+    """A desk URL fit for a message: scheme, host and port; no user part, and
+    `/...` for any path or query (either may carry a credential)."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return "not a URL"
+    host = parts.hostname or "?"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ":?"
+    rest = "/..." if parts.path not in ("", "/") or parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{port}{rest}"
+
+
+# A query parameter whose name holds one of these carries a credential:
+# ?token=, ?access_token=, ?api_key=, ?apikey=, ?sig= (Azure SAS), ?secret=,
+# ?password=, ?auth=, ?code= (Azure Functions' key), ?signature=.
+_CREDENTIAL_WORDS = ("token", "secret", "pass", "pwd", "key", "sig", "auth", "credential")
+_CREDENTIAL_NAMES = frozenset({"code"})
+
+
+def url_credentials(url: str) -> list[str]:
+    """What in `url` is a credential, named without its value: `a password in
+    the user part`, `the query parameter token`. Empty when there is none."""
+    parts = urlsplit(url)
+    found: list[str] = []
+    if parts.password is not None:
+        found.append("a user name and password before the host")
+    elif parts.username:
+        found.append("a user part before the host (a token written as a user name)")
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
+        folded = name.casefold()
+        if folded in _CREDENTIAL_NAMES or any(word in folded for word in _CREDENTIAL_WORDS):
+            found.append(f"the query parameter {name}")
+    return list(dict.fromkeys(found))

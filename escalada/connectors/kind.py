@@ -45,6 +45,18 @@ class OptionProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class FixedValues:
+    """The desk values one mapping (spec.priorities, spec.impact.values,
+    spec.urgency.values) may name, as the desk documents them: `escalada
+    validate` reports any other as `desk-value`."""
+
+    values: tuple[str, ...]
+    about: str  # the hint's first words, e.g. "Zendesk's priorities are fixed"
+    # "warning" where an admin can add values on the desk (the base system's choices)
+    severity: Literal["error", "warning"] = "error"
+
+
+@dataclass(frozen=True, slots=True)
 class DeskKind:
     """One desk type (`spec.type`): one registry entry.
 
@@ -62,6 +74,11 @@ class DeskKind:
     embedded: bool = False  # escalada keeps the desk in a local file (the demo runs on it)
     # Problems between options that each look fine alone (None: there are none).
     option_problems: Callable[[Desk], Sequence[OptionProblem]] | None = None
+    # The values each mapping ("priorities", "impact", "urgency") may name on this
+    # Desk (None, or a mapping left out: any value).
+    fixed_values: Callable[[Desk], Mapping[str, FixedValues]] | None = None
+    # What the connector would refuse or drop in an https Desk url (None: nothing).
+    url_problem: Callable[[str], OptionProblem | None] | None = None
 
     @property
     def connector_module(self) -> str:

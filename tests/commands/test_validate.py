@@ -218,3 +218,31 @@ def test_the_installed_command_validates_and_exits_1_on_errors(policy: Path, esc
         f"{policy / 'bad.yaml'}:4:26: error literal-secret"
     )
     assert done.stderr == ""
+
+
+def test_a_credential_in_a_desk_url_is_a_literal_secret_never_echoed(
+    policy: Path, escalada_exe: str
+):
+    """The installed command: `https://user:PW@host`, `?token=` in a desk's url are
+    `literal-secret` at the url, and neither the password nor the token is printed
+    (not by the https check either, for an http:// url with a password)."""
+    desks = policy / "desks.yaml"
+    text = desks.read_text(encoding="utf-8")
+    text = text.replace("https://acme.atlassian.net", "https://bot:hunter2@acme.atlassian.net")
+    text = text.replace("https://acme.service-now.com", "https://acme.service-now.com/?token=tok3n")
+    text = text.replace("https://acme.zendesk.com", "http://bot:pa55@acme.zendesk.com")
+    desks.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [escalada_exe, "validate", str(policy)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    found = [line for line in done.stdout.splitlines() if "literal-secret" in line]
+    assert len(found) == 2, done.stdout
+    assert found[0].startswith(f"{desks}:11:8: error literal-secret desk 'jira-prod': spec.url")
+    assert "a user name and password" in found[0]
+    assert "the query parameter token" in found[1]
+    assert "{env: NAME}" in done.stdout
+    assert "hunter2" not in done.stdout + done.stderr
+    assert "tok3n" not in done.stdout + done.stderr
+    assert "pa55" not in done.stdout + done.stderr
+    assert "desk-url" in done.stdout

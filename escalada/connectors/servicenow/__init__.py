@@ -14,4 +14,5 @@ DESK = DeskKind(
     title="ServiceNow",
     connector="escalada.connectors.servicenow.connector:ServiceNowConnector",
     options=options.OPTIONS,
+    fixed_values=options.fixed_values,
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from escalada.connectors.kind import DeskOption
+from escalada.connectors.kind import FixedValues
 from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.ticket import STATUSES
@@ -25,6 +26,10 @@ DEFAULT_STATES: Mapping[str, Status] = {
     "8": "closed",
 }
 NEW_STATE = "1"
+# The base system's choices (desk-apis.md §3.5): impact and urgency 1 High,
+# 2 Medium, 3 Low; priority 1 Critical, 2 High, 3 Moderate, 4 Low, 5 Planning.
+IMPACT_URGENCY = ("1", "2", "3")
+PRIORITY_VALUES = ("1", "2", "3", "4", "5")
 OPTIONS: dict[str, DeskOption] = {
     "table": DeskOption("string", "The table of tickets, e.g. incident.", default="incident"),
     "marker_field": DeskOption(
@@ -215,3 +220,26 @@ def impact_field(desk: Desk) -> str:
 
 def urgency_field(desk: Desk) -> str:
     return (desk.urgency.field if desk.urgency else None) or "urgency"
+
+
+def fixed_values(desk: Desk) -> Mapping[str, FixedValues]:
+    """The base system's choice values of priority, and of impact and urgency
+    where the Desk maps the native fields; warnings, since an admin can add
+    choices on the instance."""
+    base = "in the base system ServiceNow's"
+    found = {
+        "priorities": FixedValues(
+            PRIORITY_VALUES,
+            f"{base} priority is 1 Critical, 2 High, 3 Moderate, 4 Low or 5 Planning",
+            "warning",
+        )
+    }
+    if impact_field(desk) == "impact":
+        found["impact"] = FixedValues(
+            IMPACT_URGENCY, f"{base} impact is 1 High, 2 Medium or 3 Low", "warning"
+        )
+    if urgency_field(desk) == "urgency":
+        found["urgency"] = FixedValues(
+            IMPACT_URGENCY, f"{base} urgency is 1 High, 2 Medium or 3 Low", "warning"
+        )
+    return found

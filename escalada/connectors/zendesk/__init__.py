@@ -14,4 +14,6 @@ DESK = DeskKind(
     title="Zendesk",
     connector="escalada.connectors.zendesk.connector:ZendeskConnector",
     options=options.OPTIONS,
+    fixed_values=options.fixed_values,
+    url_problem=options.url_problem,
 )

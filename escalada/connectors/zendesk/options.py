@@ -5,8 +5,18 @@ Imports no client library."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
 from escalada.connectors.kind import DeskOption
+from escalada.connectors.kind import FixedValues
+from escalada.connectors.kind import OptionProblem
 from escalada.connectors.kind import Schema
+from escalada.policy.model import Desk
+
+# Zendesk's ticket priorities: fixed, not configurable (desk-apis.md §2, Tickets API).
+PRIORITIES = ("urgent", "high", "normal", "low")
+URL_HINT = "write it as https://SUBDOMAIN.zendesk.com: https, nothing after the host"
 
 TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
 
@@ -69,3 +79,29 @@ OPTIONS: dict[str, DeskOption] = {
         },
     ),
 }
+
+
+def fixed_values(desk: Desk) -> Mapping[str, FixedValues]:
+    """Priorities only: impact and urgency are the account's own drop-down fields."""
+    return {"priorities": FixedValues(PRIORITIES, "Zendesk's priorities are fixed")}
+
+
+def url_problem(url: str) -> OptionProblem | None:
+    """What makes `url` no Zendesk account URL: zenpy builds every request from
+    the subdomain and domain alone, so a port, path or query would be dropped."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return OptionProblem("its url's port is not a number", URL_HINT)
+    if port is not None:
+        return OptionProblem(
+            f"its url names port {port}, which the Zendesk client drops (it always calls "
+            "https://SUBDOMAIN.zendesk.com on 443)",
+            URL_HINT,
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return OptionProblem("its url has something after the host, which is dropped", URL_HINT)
+    if parts.scheme != "https" or len((parts.hostname or "").split(".")) < 3:
+        return OptionProblem("its url is not a Zendesk account URL", URL_HINT)
+    return None

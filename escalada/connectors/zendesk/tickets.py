@@ -22,18 +22,20 @@ from urllib.parse import urlsplit
 from escalada import marker
 from escalada.connectors.http import error_for_status
 from escalada.connectors.mapping import read_back
+from escalada.connectors.zendesk import options
 from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
 from escalada.instants import from_iso
 from escalada.policy.model import Desk
+from escalada.secrets import shown_url
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import Status
 from escalada.ticket import Ticket
 
-PRIORITIES = ("urgent", "high", "normal", "low")  # fixed in Zendesk; not configurable
+PRIORITIES = options.PRIORITIES  # fixed in Zendesk; not configurable
 STATUS = {
     "new": "open",
     "open": "open",
@@ -49,15 +51,14 @@ VIP_FIELD = "vip"  # Desk.fields.vip names a tag
 def split_url(desk: Desk) -> tuple[str, str]:
     """`https://acme.zendesk.com` -> ("acme", "zendesk.com"), as zenpy wants them."""
     url = desk.url or ""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    labels = host.split(".")
-    if parts.scheme != "https" or len(labels) < 3 or parts.path not in ("", "/") or parts.query:
+    problem = options.url_problem(url)
+    if problem is not None:
         raise EscaladaError(
-            f"desk {desk.name!r}: url {url!r} is not a Zendesk account URL",
+            f"desk {desk.name!r}: {problem.message} ({shown_url(url)})",
             where=str(desk.where) if desk.where.line else None,
-            hint="write it as https://SUBDOMAIN.zendesk.com: https, nothing after the host",
+            hint=problem.hint,
         )
+    labels = (urlsplit(url).hostname or "").split(".")
     return labels[0], ".".join(labels[1:])
 
 

@@ -2,7 +2,9 @@
 reads back one way; options and URL fit the desk type.
 
 unknown-priority/-team/-value in mappings, desk-unmapped (warning),
-ambiguous-mapping, desk-option, desk-url."""
+ambiguous-mapping, desk-option, desk-url, desk-value (a mapped value the desk
+does not take, from the registry's FixedValues), literal-secret (a credential
+written in the url)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,13 @@ from escalada.policy.check.base import conditions
 from escalada.policy.check.base import suggest
 from escalada.policy.load.documents import get
 from escalada.policy.model import Desk
+from escalada.secrets import shown_url
+from escalada.secrets import url_credentials
+
+CREDENTIAL_HINT = (
+    "take it out of the url and into spec.auth as {env: NAME} or {file: PATH}; it is in "
+    "the file's history now, so replace the credential on the desk"
+)
 
 # spec.options per desk type: each desk's table (connectors/<desk>/options.py,
 # reached through the desk registry) that the Desk schema is generated from too,
@@ -66,6 +75,7 @@ def check_desks(ctx: Context) -> None:
         # An unknown type is the schema's finding; check the rest as a desk with no options.
         kind = desk_kinds().get(desk.type) or DeskKind(desk.type, desk.type, "")
         _check_url_and_options(ctx, doc, desk, kind)
+        _check_fixed_values(ctx, doc, desk, kind)
         _check_mapping_keys(ctx, doc, desk)
         _check_reverse(ctx, doc, "priorities", "priority", "priorities")
         _check_reverse(ctx, doc, "teams", "team", "teams")
@@ -101,8 +111,26 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk, kind: DeskKind) -
             ctx.error(
                 "desk-url",
                 doc.where("spec", "url"),
-                f"desk {desk.name!r}: {desk.url!r} is not an https:// URL",
+                f"desk {desk.name!r}: {shown_url(str(desk.url))!r} is not an https:// URL",
                 "escalada talks to desks over TLS only: use the https:// address",
+            )
+        elif kind.url_problem is not None:
+            wrong = kind.url_problem(str(desk.url))
+            if wrong is not None:
+                ctx.error(
+                    "desk-url",
+                    doc.where("spec", "url"),
+                    f"desk {desk.name!r}: {wrong.message}",
+                    wrong.hint,
+                )
+    if desk.url:
+        found = url_credentials(str(desk.url))
+        if found:  # never echo the url: it holds the secret
+            ctx.error(
+                "literal-secret",
+                doc.where("spec", "url"),
+                f"desk {desk.name!r}: spec.url carries a credential ({', '.join(found)})",
+                CREDENTIAL_HINT,
             )
     allowed = kind.options
     for key, value in desk.options.items():
@@ -129,6 +157,38 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk, kind: DeskKind) -
         where = doc.where_key("spec", "options") if desk.options else doc.where_key("spec", "type")
         for issue in kind.option_problems(desk):
             ctx.error("desk-option", where, f"desk {desk.name!r}: {issue.message}", issue.hint)
+
+
+def _check_fixed_values(ctx: Context, doc: Any, desk: Desk, kind: DeskKind) -> None:
+    """A mapped desk value the desk does not take (a Zendesk priority `critical`,
+    a ServiceNow impact `7`), at the value, with the values it takes."""
+    if kind.fixed_values is None:
+        return
+    for key, fixed in kind.fixed_values(desk).items():
+        path: tuple[str, ...]
+        if key == "priorities":
+            mapping, path = desk.priorities, ("spec", "priorities")
+        else:
+            values = getattr(desk, key)
+            if values is None:
+                continue
+            mapping, path = values.values, ("spec", key, "values")
+        for name, value in mapping.items():
+            if str(value) in fixed.values:
+                continue
+            word = "priority" if key == "priorities" else key
+            message = f"desk {desk.name!r} maps {word} {name!r} to {value!r}, which {kind.title}"
+            hint = f"{fixed.about}: use one of {', '.join(fixed.values)}"
+            if fixed.severity == "error":
+                ctx.error("desk-value", doc.where(*path, name), f"{message} does not take", hint)
+            else:
+                hint += " (or, if your instance added choices, leave it: only --strict fails)"
+                ctx.warning(
+                    "desk-value",
+                    doc.where(*path, name),
+                    f"{message} does not have by default",
+                    hint,
+                )
 
 
 def _option_problem(key: str, option: DeskOption, value: Any) -> str | None:

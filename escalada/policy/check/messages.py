@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from escalada.schemas.defs import PYTHON_REGEX
+from escalada.secrets import shown_url
+from escalada.secrets import url_credentials
 
 # A titled definition (escalada.schemas.defs, kinds) -> the code of a value that
 # does not fit it; the semantic checks use the same codes.
@@ -78,6 +80,10 @@ def kind_of(value: Any) -> str:
 
 
 def show(value: Any) -> str:
+    """A value as a finding quotes it: shortened, and a URL that carries a
+    credential without it (`https://u:PW@host` -> `https://host`)."""
+    if isinstance(value, str) and "://" in value and url_credentials(value):
+        return shown_url(value)
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -70,12 +70,20 @@ def test_url_is_split_into_subdomain_and_domain():
 
 
 @pytest.mark.parametrize(
-    "url", ["http://acme.zendesk.com", "https://zendesk.com", "https://acme.zendesk.com/agent"]
+    "url",
+    [
+        "http://acme.zendesk.com",
+        "https://zendesk.com",
+        "https://acme.zendesk.com/agent",
+        "https://acme.zendesk.com:8443",  # zenpy would drop the port
+        "https://acme.zendesk.com/?token=s3cr3t",
+    ],
 )
 def test_a_url_that_is_not_an_account_url_is_one_clear_error(url):
     with pytest.raises(EscaladaError) as caught:
         connect(zendesk_desk(url=url), wiring=Wiring(environ=ENVIRON))
     assert "https://SUBDOMAIN.zendesk.com" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
 
 
 def test_missing_auth_names_what_to_write():
