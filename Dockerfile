@@ -1,5 +1,6 @@
 # escalada runner image: `docker build -t escalada .`
 # Runs as a non-root user; the policy is mounted or baked in at /policy.
+# Builds the wheel from this checkout (a clone of any tag or branch): no release needed.
 FROM python:3.12-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
