@@ -93,3 +93,13 @@ class PolicyInvalid(EscaladaError):
             ),
         )
         self.findings = tuple(findings)
+
+
+class RecordError(EscaladaError):
+    """One desk record (a ticket) escalada cannot read: that ticket's error, never the
+    desk's (escalada.connectors.records)."""
+
+    def __init__(self, desk: str, key: str, message: str, *, hint: str | None = None):
+        super().__init__(f"desk {desk!r}: ticket {key}: {message}", hint=hint)
+        self.desk = desk
+        self.key = key

@@ -40,6 +40,7 @@ from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.connectors.http import abort_in_flight
+from escalada.connectors.records import rejected
 from escalada.engine.evaluator import Evaluator
 from escalada.errors import ConflictError
 from escalada.errors import DeskUnavailable
@@ -118,7 +119,9 @@ class CycleReport:
 
     @property
     def ok(self) -> bool:
-        return not any(desk.failed for desk in self.desks)
+        """No desk failed and no ticket failed (a conflict is re-read next cycle: not a
+        failure); `run` exits 1 otherwise."""
+        return not any(desk.failed or desk.errors for desk in self.desks)
 
     def totals(self) -> dict[str, Any]:
         """The summary's figures, for the text line and the JSON log record."""
@@ -238,9 +241,12 @@ class _Cycle:
             # Read every candidate first, then write: offset-paged desks would
             # otherwise skip rows whose state the runner's own writes change.
             tickets = list(connector.candidates(shard=self.options.shard))
-            report.seen = len(tickets)
+            self._rejected(connector, report)
+            report.seen += len(tickets)
             report.breaches = _breaches(tickets, self.policy, self.now)
-            for ticket, decision in self._complete(connector, tickets):
+            complete = self._complete(connector, tickets)
+            self._rejected(connector, report, read=False)  # a refresh's or history's
+            for ticket, decision in complete:
                 if self.stop.is_set():
                     why = "budget spent" if self.stop.expired.is_set() else "stop requested"
                     log.info("desk %s: %s, leaving the rest for the next cycle", desk.name, why)
@@ -264,6 +270,16 @@ class _Cycle:
                 connector.close()
             report.duration = time.monotonic() - started
         return report
+
+    @staticmethod
+    def _rejected(connector: Connector, report: DeskReport, *, read: bool = True) -> None:
+        """The records the read left out (escalada.connectors.records): each one
+        ticket's error, on one line; the desk's other tickets go on (`read`: first
+        read, so counted as seen too)."""
+        for error in rejected(connector):
+            report.seen += read
+            report.errors += 1
+            log.error("%s", error)
 
     def _complete(
         self, connector: Connector, tickets: list[Ticket]

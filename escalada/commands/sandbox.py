@@ -45,16 +45,27 @@ def show(db: str | None, *, include_done: bool, show_config: bool) -> int:
         raise EscaladaError(
             f"no sandbox at {path}", hint="create one with `escalada sandbox seed`, or pass --db"
         )
+    bad: list[str] = []
     try:
         click.echo(
-            config_table(path) if show_config else tickets_table(path, include_done=include_done)
+            config_table(path)
+            if show_config
+            else tickets_table(path, include_done=include_done, bad=bad)
         )
     except StoreError as error:
         raise EscaladaError(str(error), hint="pass --db with a sandbox file") from None
+    for line in bad:
+        click.echo(f"error: {line}", err=True)
+    if bad:
+        raise EscaladaError(
+            f"{len(bad)} row(s) of {path} cannot be read",
+            hint="fix them, or re-create the file with `escalada sandbox seed`",
+        )
     return 0
 
 
-def tickets_table(path: Path, *, include_done: bool = False) -> str:
+def tickets_table(path: Path, *, include_done: bool = False, bad: list[str] | None = None) -> str:
+    """The tickets as a table; a row that does not read is left out and said in `bad`."""
     db = open_db(path)
     try:
         rows = db.execute(
@@ -69,7 +80,13 @@ def tickets_table(path: Path, *, include_done: bool = False) -> str:
         db.close()
     lines = []
     for row in rows:
-        state = decode(json.loads(row["tags"]))
+        tags, created = _tags(row["tags"]), _created(row["created"])
+        if tags is None or created is None:
+            column, want = ("tags", "a JSON list") if tags is None else ("created", "a time")
+            if bad is not None:
+                bad.append(f"{row['key']}: {column} {str(row[column])[:80]!r} is not {want}")
+            continue
+        state = decode(tags)
         escalation = "-"
         if state.path is not None:
             escalation = f"{state.path} L{state.level}"
@@ -84,7 +101,7 @@ def tickets_table(path: Path, *, include_done: bool = False) -> str:
                 row["status"],
                 row["team"] or "-",
                 "vip" if row["vip"] else "",
-                _short(from_text(row["created"])),
+                _short(created),
                 escalation,
                 str(row["notes"]),
                 row["title"],
@@ -109,3 +126,19 @@ def config_table(path: Path) -> str:
 
 def _short(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _tags(text: str) -> list[str] | None:
+    try:
+        tags = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    ok = isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+    return tags if ok else None
+
+
+def _created(text: str) -> datetime | None:
+    try:
+        return from_text(text)
+    except (TypeError, ValueError):
+        return None

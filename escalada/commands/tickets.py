@@ -6,6 +6,7 @@ changes, first response, resolution, escalada's marker); see docs/tickets.md."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 from escalada.errors import EscaladaError
 from escalada.policy.model import Policy
 from escalada.ticket import Ticket
+
+log = logging.getLogger("escalada.tickets")
 
 
 def read_desk_tickets(
@@ -26,6 +29,7 @@ def read_desk_tickets(
 ) -> list[Ticket]:
     """The desk's open tickets, and those resolved since `since`, with status history."""
     from escalada.connectors import connect
+    from escalada.connectors.records import rejected
     from escalada.engine.readneeds import read_needs
     from escalada.runner import select_desks
 
@@ -39,9 +43,12 @@ def read_desk_tickets(
             "(docs/tickets.md)",
         )
     try:
-        return [t for t in window(since=since) if t.created <= now]
+        tickets = [t for t in window(since=since) if t.created <= now]
     finally:
         connector.close()
+    for error in rejected(connector):  # one line each; the desk's other tickets are read
+        log.warning("%s (left out)", error)
+    return tickets
 
 
 def export(

@@ -10,6 +10,7 @@ import logging
 import os
 import select
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -126,6 +127,40 @@ def test_a_failed_desk_exits_1_and_the_others_run(
     assert "desk broken failed: desk 'broken': open:" in result.stdout
     assert "2 desk(s), 4 tickets seen, 3 written, 1 errors" in result.stdout
     assert "ERROR desk broken failed" in result.stderr
+
+
+def test_a_malformed_row_is_one_tickets_error_and_exits_1(
+    policy: Path, desk_file: Path, hooks: responses.RequestsMock
+) -> None:
+    db = sqlite3.connect(desk_file)
+    db.execute("UPDATE tickets SET tags = 'not json' WHERE key = 'SB-2'")
+    db.commit()
+    db.close()
+    result = invoke("--once", "--policy", str(policy))
+    assert result.exit_code == 1  # a ticket failed (issue 12)
+    assert "4 tickets seen, 2 written, 1 errors" in result.stdout
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    assert error.startswith("ERROR desk 'sandbox': ticket SB-2: tags 'not json': not a JSON")
+    assert "Traceback" not in result.stderr
+    db = sqlite3.connect(desk_file)
+    revisions = dict(db.execute("SELECT key, revision FROM tickets").fetchall())
+    db.close()
+    assert revisions == {"SB-1": 3, "SB-2": 1, "SB-3": 3, "SB-4": 1}  # the others were written
+
+
+def test_a_run_in_which_every_write_fails_exits_1(
+    policy: Path, desk_file: Path, hooks: responses.RequestsMock
+) -> None:
+    db = sqlite3.connect(desk_file)  # a desk that refuses every write (as root, chmod would not)
+    db.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON tickets BEGIN SELECT RAISE(ABORT, 'read-only'); END"
+    )
+    db.commit()
+    db.close()
+    result = invoke("--once", "--policy", str(policy))
+    assert result.exit_code == 1
+    assert "4 tickets seen, 0 written, 3 errors" in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_desk_selects_and_an_unknown_desk_is_one_line(

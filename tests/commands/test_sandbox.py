@@ -121,3 +121,24 @@ def test_the_installed_command_seeds_and_shows(tmp_path: Path, escalada_exe: str
         "error: no sandbox at nowhere.sqlite (create one with `escalada sandbox seed`, "
         "or pass --db)\n"
     )
+
+
+def test_show_with_a_bad_row_shows_the_others_and_names_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sandbox", "seed", "--db", db, "--tickets", "5"]).exit_code == 0
+    conn = sqlite3.connect(db)
+    first, second = (k for (k,) in conn.execute("SELECT key FROM tickets ORDER BY rowid LIMIT 2"))
+    conn.execute("UPDATE tickets SET tags = 'x' WHERE key = ?", [first])
+    conn.execute("UPDATE tickets SET created = 'soon' WHERE key = ?", [second])
+    conn.commit()
+    conn.close()
+    shown = runner.invoke(cli, ["sandbox", "show", "--db", db, "--all"])
+    assert shown.exit_code == 1
+    assert shown.stdout.splitlines()[-1] == f"3 tickets in {db}"
+    assert shown.stderr.splitlines() == [
+        f"error: {first}: tags 'x' is not a JSON list",
+        f"error: {second}: created 'soon' is not a time",
+        f"error: 2 row(s) of {db} cannot be read (fix them, or re-create the file with "
+        "`escalada sandbox seed`)",
+    ]

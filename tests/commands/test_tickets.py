@@ -66,3 +66,21 @@ def test_an_unknown_desk_is_one_line(tmp_path, monkeypatch):
     assert code == 1
     assert out.strip().splitlines() == [out.strip()]
     assert "no Desk named nope" in out
+
+
+def test_export_leaves_out_a_bad_row_with_one_warning(tmp_path, monkeypatch, caplog):
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples" / "policy", "policy", ignore=shutil.ignore_patterns("tests"))
+    run("sandbox", "seed", "--tickets", "10", "--now", "2026-11-23T12:00:00Z")
+    db = sqlite3.connect(".escalada/sandbox.sqlite")
+    (key,) = db.execute("SELECT key FROM tickets WHERE status = 'open' LIMIT 1").fetchone()
+    db.execute("UPDATE tickets SET created = 'soon' WHERE key = ?", [key])
+    db.commit()
+    db.close()
+    code, out = run("tickets", "export", "--desk", "sandbox", "--output", "t.jsonl")
+    assert code == 0, out
+    assert len(read_tickets("t.jsonl")) == 9
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(f"desk 'sandbox': ticket {key}: created 'soon': not an ISO-8601")

@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from typing import Literal
 
@@ -64,6 +65,7 @@ from escalada.connectors.jira.tickets import candidate_jql
 from escalada.connectors.jira.tickets import plan_write
 from escalada.connectors.jira.tickets import read_fields
 from escalada.connectors.jira.tickets import to_ticket
+from escalada.connectors.records import Rejects
 from escalada.connectors.session import desk_secrets
 from escalada.engine.readneeds import NO_POLICY
 from escalada.engine.readneeds import ReadNeeds
@@ -142,6 +144,7 @@ class JiraConnector:
         self.desk = desk
         self.options = JiraOptions.of(desk)
         self.server = desk.url.rstrip("/")
+        self.rejects = Rejects(desk.name)  # issues that do not read as tickets
         self._wiring = wiring
         self._fields = read_fields(desk, self.options, comments=needs.comments)
         self._jira: JIRA | None = None
@@ -268,19 +271,18 @@ class JiraConnector:
             for issue in page.get("issues") or ():
                 if shard is None or shard.owns(str(issue["key"])):
                     self._ids[str(issue["key"])] = str(issue.get("id"))
-                    tickets.append(
-                        to_ticket(
-                            issue,
-                            desk=self.desk,
-                            options=self.options,
-                            server=self.server,
-                            accounts=self.accounts,
-                        )
-                    )
+                    ticket = self.rejects.read(issue["key"], partial(self._ticket, issue))
+                    if ticket is not None:
+                        tickets.append(ticket)
             yield tickets
             token = page.get("nextPageToken")
             if not token or page.get("isLast") is True:
                 return
+
+    def _ticket(self, issue: Mapping[str, Any]) -> Ticket:
+        return to_ticket(
+            issue, desk=self.desk, options=self.options, server=self.server, accounts=self.accounts
+        )
 
     # --- history (escalada.connectors.jira.history) -----------------------------
 

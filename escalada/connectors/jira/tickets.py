@@ -21,6 +21,7 @@ from escalada import marker
 from escalada.connectors.jira.options import JiraOptions
 from escalada.connectors.mapping import read_back
 from escalada.errors import EscaladaError
+from escalada.errors import RecordError
 from escalada.policy.model import Desk
 from escalada.policy.model import ValueMapping
 from escalada.ticket import NOT_ESCALATED
@@ -201,7 +202,7 @@ def to_ticket(
     comments = page if isinstance(page, list) else (page or {}).get("comments") or []
     created = parse_time(fields.get("created"))
     if created is None:
-        raise EscaladaError(f"desk {desk.name!r}: issue {key} has no readable created time")
+        raise RecordError(desk.name, key, "has no readable created time")
     return Ticket(
         desk=desk.name,
         key=key,

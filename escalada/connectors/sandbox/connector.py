@@ -43,6 +43,7 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.base import Wiring
 from escalada.connectors.mapping import ReadBack
+from escalada.connectors.records import Rejects
 from escalada.connectors.sandbox import check as sandbox_check
 from escalada.connectors.sandbox.config import desired_config
 from escalada.connectors.sandbox.options import db_path
@@ -55,6 +56,7 @@ from escalada.engine.readneeds import NO_POLICY
 from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
+from escalada.errors import RecordError
 from escalada.errors import StoreError
 from escalada.marker import PREFIX
 from escalada.marker import decode
@@ -104,6 +106,7 @@ class SandboxConnector:
         self._clock = wiring.clock
         self._scope = parse_scope(desk)
         self._calls = 0
+        self.rejects = Rejects(desk.name)  # rows that do not read as tickets
         # desk value -> policy name; a value missing from a mapping passes as is
         self._priority_of = ReadBack(desk.priorities)
         self._team_of = ReadBack(desk.teams)
@@ -191,13 +194,22 @@ class SandboxConnector:
             # of N tickets is exactly ceil(N / page) statements.
             values = [*params, after, *scope_params, *shard_params, self.page_size + 1]
             rows = self._run(operation, sql, values).fetchall()
-            yield [self._ticket(row) for row in rows[: self.page_size]]
+            read = [self.rejects.read(row["key"], partial(self._ticket, row)) for row in rows]
+            yield [ticket for ticket in read[: self.page_size] if ticket is not None]
             if len(rows) <= self.page_size:
                 return
             after = rows[self.page_size - 1]["position"]
 
     def _ticket(self, row: sqlite3.Row) -> Ticket:
-        tags = frozenset(json.loads(row["tags"]))
+        """One row as a Ticket; a RecordError names the column that does not read."""
+        key = row["key"]
+        tags = self._json(key, row, "tags", list)
+        fields = self._json(key, row, "fields", dict)
+        if not all(isinstance(tag, str) for tag in tags):
+            raise self._bad(key, f"tags {row['tags'][:80]!r}: not a JSON list of strings")
+        revision = row["revision"]
+        if not isinstance(revision, int):
+            raise self._bad(key, f"revision {str(revision)[:40]!r}: not a whole number")
         status: Status = row["status"]
         return Ticket(
             desk=self.desk.name,
@@ -208,19 +220,49 @@ class SandboxConnector:
             priority=self._policy_value(self._priority_of, row["priority"]),
             impact=self._policy_value(self._impact_of, row["impact"]),
             urgency=self._policy_value(self._urgency_of, row["urgency"]),
-            created=_required(from_text(row["created"])),
-            updated=from_text(row["updated"]),
-            responded=from_text(row["responded"]),
-            resolved=from_text(row["resolved"]),
+            created=self._created(key, row),
+            updated=self._moment(key, row, "updated"),
+            responded=self._moment(key, row, "responded"),
+            resolved=self._moment(key, row, "resolved"),
             team=self._policy_value(self._team_of, row["team"]),
             assignee=row["assignee"],
-            tags=tags,
+            tags=frozenset(tags),
             requester=Requester(organization=row["requester_org"], vip=bool(row["vip"])),
-            fields=json.loads(row["fields"]),
+            fields=fields,
             escalation=decode(tags),
             latest_comment=row["latest_comment"],
-            revision=str(row["revision"]),
+            revision=str(revision),
         )
+
+    def _created(self, key: str, row: sqlite3.Row) -> datetime:
+        created = self._moment(key, row, "created")
+        if created is None:  # NOT NULL in the schema; a file edited by another tool
+            raise self._bad(key, "created is empty")
+        return created
+
+    def _json(self, key: str, row: sqlite3.Row, column: str, kind: type) -> Any:
+        """A JSON column that must hold a `kind` (list or dict)."""
+        try:
+            value = json.loads(row[column])
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, kind):
+            shown = str(row[column])[:80]
+            raise self._bad(key, f"{column} {shown!r}: not a JSON {kind.__name__}")
+        return value
+
+    def _moment(self, key: str, row: sqlite3.Row, column: str) -> datetime | None:
+        text = row[column]
+        try:
+            moment = from_text(text)
+        except (TypeError, ValueError):
+            moment = None
+        if text is not None and (moment is None or moment.tzinfo is None):
+            raise self._bad(key, f"{column} {str(text)[:40]!r}: not an ISO-8601 time with a zone")
+        return moment
+
+    def _bad(self, key: str, message: str) -> RecordError:
+        return RecordError(self.desk.name, key, message, hint=_ROW_HINT.format(path=self.path))
 
     @staticmethod
     def _policy_value(read: ReadBack, value: str | None) -> str | None:
@@ -474,6 +516,9 @@ def _clear_pending(
         f" WHERE t.key IN ({', '.join('?' for _ in done)}) ORDER BY t.rowid",
         done,
     ).fetchall()
+
+
+_ROW_HINT = "fix the row in {path}, or re-create the file with `escalada sandbox seed`"
 
 
 def _need(value: str | None, action: Action) -> str:

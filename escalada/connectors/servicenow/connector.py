@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from datetime import datetime
+from functools import partial
 from typing import Any
 from typing import Literal
 
@@ -38,6 +39,7 @@ from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.base import Wiring
 from escalada.connectors.http import error_for_status
+from escalada.connectors.records import Rejects
 from escalada.connectors.servicenow import history as hist
 from escalada.connectors.servicenow import options as opts
 from escalada.connectors.servicenow import tickets as tr
@@ -52,6 +54,7 @@ from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
+from escalada.ticket import EscalationState
 from escalada.ticket import Ticket
 
 PYSNC_ERRORS = (
@@ -100,6 +103,7 @@ class ServiceNowConnector:
                 where=str(desk.where) if desk.where.line else None,
                 hint="write the instance URL, e.g. url: https://acme.service-now.com",
             )
+        self.rejects = Rejects(desk.name)  # records that do not read as tickets
         session, self._adapter = resilient_session(desk, sleep=wiring.sleep, jitter=wiring.jitter)
         self._session = session
         self._instance = (desk.url or "").rstrip("/")
@@ -242,12 +246,17 @@ class ServiceNowConnector:
         owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
         ids = [row["sys_id"][0] for row in owned]
         markers = {} if self.options.marker_field else note_markers(self, ids)
-        tickets = [
-            tr.to_ticket(
-                self.desk, self.options, row, instance=self._instance, escalation=markers.get(i)
+        read = [
+            (
+                i,
+                self.rejects.read(
+                    row["number"][0] or i, partial(self._ticket, row, markers.get(i))
+                ),
             )
             for i, row in zip(ids, owned, strict=True)
         ]
+        ids = [i for i, ticket in read if ticket is not None]
+        tickets = [ticket for _, ticket in read if ticket is not None]
         asking = [
             i for i, ticket in zip(ids, tickets, strict=True) if self.needs.latest_comment(ticket)
         ]
@@ -256,6 +265,11 @@ class ServiceNowConnector:
             if sys_id in comments:
                 ticket = replace(ticket, latest_comment=comments[sys_id])
             yield ticket
+
+    def _ticket(self, row: Any, escalation: EscalationState | None) -> Ticket:
+        return tr.to_ticket(
+            self.desk, self.options, row, instance=self._instance, escalation=escalation
+        )
 
     def _group_ids(self) -> dict[str, str]:
         """The sys_id of every mapped group, looked up once per connector."""

@@ -23,6 +23,7 @@ from escalada.connectors.servicenow.options import Options
 from escalada.connectors.servicenow.options import impact_field
 from escalada.connectors.servicenow.options import urgency_field
 from escalada.errors import DeskError
+from escalada.errors import RecordError
 from escalada.policy.model import Desk
 from escalada.policy.model import PriorityMatrix
 from escalada.ticket import NOT_ESCALATED
@@ -63,7 +64,13 @@ def to_ticket(
     state = value("state")
     status = options.states.get(state, "open")
     opened = parse_time(value("opened_at")) or parse_time(value("sys_updated_on"))
-    assert opened is not None, f"incident {value('number')} has no opened_at"
+    if opened is None:
+        raise RecordError(
+            desk.name,
+            value("number") or sys_id,
+            "has neither a readable opened_at nor sys_updated_on",
+            hint=f"check the record in {options.table}",
+        )
     if options.responded_field:
         responded = parse_time(value(options.responded_field))
     else:  # out of New counts as responded; its exact time is unknown (see README)

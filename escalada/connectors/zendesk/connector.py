@@ -57,6 +57,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from typing import Literal
 from urllib.parse import urlsplit
@@ -73,6 +74,7 @@ from escalada.connectors.base import CheckItem
 from escalada.connectors.base import ConfigObject
 from escalada.connectors.base import Shard
 from escalada.connectors.base import Wiring
+from escalada.connectors.records import Rejects
 from escalada.connectors.session import desk_secrets
 from escalada.connectors.session import resilient_session
 from escalada.connectors.zendesk import check as zendesk_check
@@ -116,6 +118,7 @@ class ZendeskConnector:
         self.needs = needs
         self.page_size = min(page_size, EXPORT_PAGE_MAX)
         self.clock = wiring.clock
+        self.rejects = Rejects(desk.name)  # tickets whose record does not read
         subdomain, domain = split_url(desk)
         self.host = f"{subdomain}.{domain}"
         email, token = desk_secrets(
@@ -271,8 +274,17 @@ class ZendeskConnector:
             for raw in page:
                 if raw.get("status") not in OPEN_STATUSES:
                     continue  # solved since the search index saw it
-                partial = partial_read(self.desk, self.needs, raw, names)
-                yield self._with_comment(to_ticket(self.desk, raw, lookups, partial=partial))
+                ticket = self.rejects.read(
+                    raw.get("id"), partial(self._candidate, raw, names, lookups)
+                )
+                if ticket is not None:
+                    yield self._with_comment(ticket)
+
+    def _candidate(
+        self, raw: Mapping[str, Any], names: Mapping[int, str], lookups: Lookups
+    ) -> Ticket:
+        is_partial = partial_read(self.desk, self.needs, raw, names)
+        return to_ticket(self.desk, raw, lookups, partial=is_partial)
 
     def refresh(self, tickets: Sequence[Ticket]) -> list[Ticket]:
         """The tickets re-read in full (responded, organisation, current tags and
@@ -285,8 +297,11 @@ class ZendeskConnector:
             for raw in raws:
                 if raw.get("status") not in OPEN_STATUSES:
                     continue
-                ticket = to_ticket(self.desk, raw, lookups)
-                fresh.append(self._with_comment(ticket, read.get(int(raw["id"]))))
+                ticket = self.rejects.read(
+                    raw.get("id"), partial(to_ticket, self.desk, raw, lookups)
+                )
+                if ticket is not None:
+                    fresh.append(self._with_comment(ticket, read.get(int(ticket.key))))
         log.debug("desk %s: refreshed %d of %d tickets", self.desk.name, len(fresh), len(tickets))
         return fresh
 
@@ -310,7 +325,11 @@ class ZendeskConnector:
                 seen.update(ids)
                 for start in range(0, len(ids), SHOW_MANY_MAX):
                     raws, lookups = self.show_many(ids[start : start + SHOW_MANY_MAX])
-                    read = [self._with_comment(to_ticket(self.desk, r, lookups)) for r in raws]
+                    tickets = [
+                        self.rejects.read(r.get("id"), partial(to_ticket, self.desk, r, lookups))
+                        for r in raws
+                    ]
+                    read = [self._with_comment(t) for t in tickets if t is not None]
                     for ticket in self.history(read):
                         if zendesk_history.in_window(ticket, since):
                             yield ticket

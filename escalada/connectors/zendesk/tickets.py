@@ -27,6 +27,7 @@ from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
+from escalada.errors import RecordError
 from escalada.instants import from_iso
 from escalada.policy.model import Desk
 from escalada.secrets import shown_url
@@ -115,7 +116,7 @@ def to_ticket(
     status: Status = STATUS.get(str(raw.get("status")), "open")  # type: ignore[assignment]
     created = parse_time(raw.get("created_at"))
     if created is None:
-        raise EscaladaError(f"desk {desk.name!r}: ticket {ticket_id} has no created_at")
+        raise RecordError(desk.name, str(ticket_id), "has no readable created_at")
     return Ticket(
         desk=desk.name,
         key=str(ticket_id),

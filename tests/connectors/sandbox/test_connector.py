@@ -204,6 +204,37 @@ def test_pages_end_without_an_empty_read(tmp_path: Path, make: Make) -> None:
     assert connector.calls == 2
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("tags", "not json", "tags 'not json': not a JSON list"),
+        ("tags", "[1]", "not a JSON list of strings"),
+        ("fields", "[]", "fields '[]': not a JSON dict"),
+        ("created", "garbage", "created 'garbage': not an ISO-8601 time with a zone"),
+        ("created", "2026-01-01T00:00:00", "not an ISO-8601 time with a zone"),  # naive
+        ("created", "0001-01-01T00:00:00+00:00", "outside the years"),
+        ("created", "9999-12-31T23:59:59-01:00", "outside the years"),
+        ("responded", "yesterday", "responded 'yesterday'"),
+        ("revision", "abc", "revision 'abc': not a whole number"),
+    ],
+)
+def test_a_malformed_row_is_that_tickets_error_and_the_others_are_read(
+    tmp_path: Path, make: Make, column: str, value: str, said: str
+) -> None:
+    desk = sandbox(tmp_path)
+    add(desk, *(NewTicket(f"t{i}", OPENED) for i in range(5)))
+    db = sqlite3.connect(desk.options["path"])
+    db.execute(f"UPDATE tickets SET {column} = ? WHERE key = 'SB-2'", [value])  # noqa: S608
+    db.commit()
+    db.close()
+    connector = make(desk, page_size=2)
+    assert keys(connector) == ["SB-1", "SB-3", "SB-4", "SB-5"]
+    (error,) = connector.rejects.take()
+    assert error.key == "SB-2" and said in str(error)
+    assert str(error).startswith("desk 'sandbox': ticket SB-2: ")
+    assert connector.rejects.take() == []  # taken once
+
+
 # --- writing ----------------------------------------------------------------------
 
 

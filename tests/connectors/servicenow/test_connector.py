@@ -161,6 +161,18 @@ def test_resolved_and_closed_incidents_are_not_candidates(h: ServiceNowHarness) 
 # --- writing --------------------------------------------------------------------------
 
 
+def test_an_incident_without_any_readable_time_is_that_tickets_error(
+    h: ServiceNowHarness,
+) -> None:
+    keys = [h.add_ticket(title=f"t{i}", created=NOW) for i in range(3)]
+    (row,) = h.fake.find("incident", number=keys[1])
+    h.fake.tables["incident"][row["sys_id"]].update(opened_at="", sys_updated_on="soon")
+    connector = h.connector()
+    assert sorted(t.key for t in connector.candidates()) == [keys[0], keys[2]]
+    (error,) = connector.rejects.take()
+    assert str(error).startswith(f"desk 'servicenow-contract': ticket {keys[1]}: has neither")
+
+
 def test_one_patch_carries_every_field_it_writes(h: ServiceNowHarness) -> None:
     key = h.add_ticket(title="Printer", created=OPENED, impact="low", urgency="medium")  # P4
     sn = h.connector()
