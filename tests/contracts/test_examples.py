@@ -52,7 +52,7 @@ def test_every_documented_jira_example_matches_its_own_schema() -> None:
 def test_jiras_documented_issue_without_created_is_one_clear_error() -> None:
     """The reference's getIssue example has no `created`: a clear error, not a traceback."""
     issue = documented("getIssue")
-    with pytest.raises(EscaladaError, match="ED-1 has no readable created time"):
+    with pytest.raises(EscaladaError, match="ticket ED-1: has no readable created time"):
         jira_ticket(
             issue,
             desk=jira_desk(),
