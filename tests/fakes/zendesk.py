@@ -29,7 +29,9 @@ Comments", tickets-openapi `ListTicketComments`).
 (Ticket Metrics reference: "only available for Messaging tickets"); other
 tickets carry the minutes alone.
 
-The admin half (ticket fields, SLA policies, schedules) is in zendesk_admin.py.
+The admin half (ticket fields, SLA policies, schedules) is in zendesk_admin.py;
+audits in zendesk_audits.py; update_many, its jobs and the metric sets' wait and
+on-hold times in zendesk_jobs.py.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from tests.fakes.base import reply
 from tests.fakes.zendesk_admin import AdminRoutes
 from tests.fakes.zendesk_audits import AuditRoutes
 from tests.fakes.zendesk_audits import parse
+from tests.fakes.zendesk_jobs import JobRoutes
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -184,7 +187,7 @@ class QueryError(ValueError):
     pass
 
 
-class ZendeskFake(AdminRoutes, AuditRoutes, FakeServer):
+class ZendeskFake(AdminRoutes, AuditRoutes, JobRoutes, FakeServer):
     """Tickets, comments, metrics, groups, users and organizations in memory."""
 
     contract = "zendesk"
@@ -219,6 +222,7 @@ class ZendeskFake(AdminRoutes, AuditRoutes, FakeServer):
         self._ticket_routes()
         self.admin_routes()
         self.audit_routes()
+        self.job_routes()
 
     # --- state helpers -----------------------------------------------------------
 
@@ -364,8 +368,8 @@ class ZendeskFake(AdminRoutes, AuditRoutes, FakeServer):
             "replies": 0 if replied is None else 1,
             "reply_time_in_minutes": {"calendar": minutes, "business": minutes},
             "solved_at": None,
-            "reopens": 0,
             "assigned_at": None,
+            **self.wait_metrics(ticket_id),  # zendesk_jobs.py
             **(
                 {"reply_time_in_seconds": {"calendar": seconds}}
                 if ticket["via"].get("channel") in MESSAGING_CHANNELS

@@ -77,6 +77,7 @@ from escalada.connectors.base import Wiring
 from escalada.connectors.records import Rejects
 from escalada.connectors.session import desk_secrets
 from escalada.connectors.session import resilient_session
+from escalada.connectors.zendesk import bulk as zendesk_bulk
 from escalada.connectors.zendesk import check as zendesk_check
 from escalada.connectors.zendesk import config as zendesk_config
 from escalada.connectors.zendesk import history as zendesk_history
@@ -119,6 +120,7 @@ class ZendeskConnector:
         self.page_size = min(page_size, EXPORT_PAGE_MAX)
         self.clock = wiring.clock
         self.rejects = Rejects(desk.name)  # tickets whose record does not read
+        self.sleep = wiring.sleep
         subdomain, domain = split_url(desk)
         self.host = f"{subdomain}.{domain}"
         email, token = desk_secrets(
@@ -383,6 +385,11 @@ class ZendeskConnector:
         return ApplyResult(
             ticket=ticket.key, written=tuple(order), calls=self.calls - before, revision=stamp
         )
+
+    def clear_pending(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """update_many with remove_tags, 100 tickets a call, and one read of the jobs
+        (escalada.connectors.zendesk.bulk)."""
+        return zendesk_bulk.clear_pending(self, tickets, sleep=self.sleep)
 
     def _put(self, ticket_id: int, body: Mapping[str, Any], stamp: str | None) -> str | None:
         """One safe update through zenpy; returns the new updated_at."""

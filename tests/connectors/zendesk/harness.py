@@ -68,6 +68,7 @@ class ZendeskHarness:
     # harness's tickets have no organisation to resolve.
     read_overhead: int = 1
     apply_calls: int = 1
+    clear_calls: int = 2  # one update_many (up to 100 ids) and one read of its job
     on_conflict: str = "error"
     faults: frozenset[str] = frozenset(
         {"429", "503", "502", "reset", "timeout", "401", "403", "404"}
