@@ -8,6 +8,8 @@ import sys
 from datetime import datetime
 from datetime import timezone
 
+from escalada import redaction
+
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -48,3 +50,4 @@ def configure(log_format: str = "text", *, debug: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     root.propagate = False
+    redaction.install_everywhere()

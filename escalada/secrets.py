@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
+from escalada import redaction
 from escalada.errors import EscaladaError
 from escalada.policy.model import SecretRef
 from escalada.regularfile import read_regular
@@ -25,7 +26,15 @@ class Secret(str):
 
 
 def resolve(ref: SecretRef, *, environ: Mapping[str, str] | None = None) -> Secret:
-    """The value a SecretRef points at. A relative file path is taken from the working directory."""
+    """The value a SecretRef points at, remembered for scrubbing from every log
+    record (escalada.redaction). A relative file path is taken from the working
+    directory."""
+    value = _resolve(ref, environ)
+    redaction.remember(value)
+    return value
+
+
+def _resolve(ref: SecretRef, environ: Mapping[str, str] | None) -> Secret:
     if ref.source == "env":
         value = (os.environ if environ is None else environ).get(ref.name)
         if value is None or not value.strip():

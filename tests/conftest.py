@@ -22,6 +22,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Secrets a test resolved are scrubbed from logs for the rest of the process
+    (escalada.redaction): forget them, so no test's log lines depend on another's."""
+    yield
+    from escalada import redaction
+
+    redaction.FILTER.forget_all()
+
+
 @pytest.fixture(scope="session")
 def escalada_exe() -> str:
     """The installed `escalada` script: beside the interpreter running the tests (a venv's

@@ -77,7 +77,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     if debug:
         import logging
 
+        from escalada import redaction
+
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        redaction.install_everywhere()  # urllib3's request lines carry paths and queries
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ import requests
 from pysnc import ServiceNowClient
 from pysnc import exceptions as sn_errors
 
+from escalada import redaction
 from escalada.connectors.base import REAL
 from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import CheckItem
@@ -108,6 +109,8 @@ class ServiceNowConnector:
         self._session = session
         self._instance = (desk.url or "").rstrip("/")
         session.auth, self._user = authenticate(desk, session, self._instance, wiring.environ)
+        if self.options.user:  # `desks check` queries sys_user by it: kept out of --debug logs
+            redaction.remember(self.options.user)
         session.hooks["response"].append(self._remember)
         self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
         self._failure: tuple[int, str] | None = None  # the last error response seen
