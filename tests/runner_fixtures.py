@@ -67,6 +67,7 @@ READ_ONLY_POSTS = (
     "/batch",
     "/oauth_token.do",
     "/changelog/bulkfetch",
+    "/issue/bulkfetch",
 )  # POSTs that read
 
 

@@ -35,14 +35,24 @@ def documented(operation_id: str, status: str = "200") -> Any:
     return json.loads(example) if isinstance(example, str) else copy.deepcopy(example)
 
 
+# Error examples that are another shape than their schema; escalada reads no error
+# body of these operations beyond the shared errorMessages/errors fallback.
+ERROR_SHAPES = {
+    # an ErrorCollection {errorMessages, errors, httpStatusCode}, not the
+    # BulkOperationErrorResponse {errors: [{message}]} the schema names
+    ("getBulkOperationProgress", "400"),
+}
+
+
 def test_every_documented_jira_example_matches_its_own_schema() -> None:
     """Where the reference's example and schema disagree, the contract says so
-    (trim.py LENIENT); addComment's example is v3 (ADF), escalada's body is v2."""
+    (trim.py LENIENT, ERROR_SHAPES); addComment's example is v3 (ADF), escalada's
+    body is v2."""
     for op in check.operations("jira"):
         for status, reply in op.responses.items():
             if not reply or "example" not in reply or not reply.get("schema"):
                 continue
-            if op.operation_id == "addComment":
+            if op.operation_id == "addComment" or (op.operation_id, status) in ERROR_SHAPES:
                 continue
             example = reply["example"]
             data = json.loads(example) if isinstance(example, str) else example

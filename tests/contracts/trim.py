@@ -62,6 +62,9 @@ OPERATIONS = (
     ("get", "/rest/api/3/user/search"),
     ("get", "/rest/api/3/status"),
     ("post", "/rest/api/3/changelog/bulkfetch"),
+    ("post", "/rest/api/3/issue/bulkfetch"),
+    ("post", "/rest/api/3/bulk/issues/fields"),
+    ("get", "/rest/api/3/bulk/queue/{taskId}"),
 )
 # REST v2 differs from v3 here: rich text is a plain (wiki markup) string.
 V2 = {
@@ -86,6 +89,20 @@ LENIENT = {
             "type": ["string", "integer"],
             "description": "getBulkChangelogs' own example writes epoch seconds (1492070429) "
             "where the schema says a date-time string; escalada reads both",
+        },
+    },
+    "BulkOperationProgress": {
+        name: {
+            "type": ["string", "integer"],
+            "description": "getBulkOperationProgress' own examples write epoch millis where "
+            "the schema says a date-time string; escalada reads neither",
+        }
+        for name in ("created", "started", "updated")
+    },
+    "BulkIssueResults": {
+        "expand": {
+            "type": "string",
+            "description": "in the reference's own bulkFetchIssues example",
         },
     },
     "SearchAndReconcileRequestBean": {

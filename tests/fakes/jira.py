@@ -37,6 +37,7 @@ from tests.fakes.jira_admin import PERMISSIONS
 from tests.fakes.jira_admin import SYSTEM_FIELDS
 from tests.fakes.jira_admin import AdminRoutes
 from tests.fakes.jira_admin import errors
+from tests.fakes.jira_bulk import BulkRoutes
 from tests.fakes.jira_edit import IssueRoutes
 from tests.fakes.jira_history import HistoryRoutes
 from tests.fakes.jira_history import status_change
@@ -85,7 +86,7 @@ class FakeIssue:
         return {"key": self.key, "project": self.project, "fields": self.fields}
 
 
-class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, HistoryRoutes, FakeServer):
+class JiraFake(SearchRoutes, IssueRoutes, BulkRoutes, AdminRoutes, HistoryRoutes, FakeServer):
     """Jira Cloud at BASE; tests change its state through the attributes and add_* helpers."""
 
     contract = "jira"
@@ -113,6 +114,9 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, HistoryRoutes, FakeServer
         self.statuses = dict(STATUSES)  # name -> (id, category key)
         self.changelog_requests: list[dict[str, Any]] = []  # bulkfetch bodies, as received
         self.clock = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+        self.bulk_tasks: dict[str, dict[str, Any]] = {}  # bulk edit task id -> its state
+        self.bulk_polls_running = 0  # progress polls a bulk edit answers RUNNING before done
+        self.bulk_fetches: list[list[str]] = []  # issue bulkfetch requests: the keys asked
         self._ids = 10000
         self._routes()
 
@@ -287,6 +291,9 @@ class JiraFake(SearchRoutes, IssueRoutes, AdminRoutes, HistoryRoutes, FakeServer
         route("GET", f"{REST}/user/search", self._user_search, name="user/search")
         route("GET", f"{REST}/status", self._status_list, name="status")
         route("POST", f"{REST}/changelog/bulkfetch", self._bulkfetch, name="changelog/bulkfetch")
+        route("POST", f"{REST}/issue/bulkfetch", self._bulk_fetch_issues, name="issue/bulkfetch")
+        route("POST", f"{REST}/bulk/issues/fields", self._submit_bulk_edit, name="bulk edit")
+        route("GET", f"{REST}/bulk/queue/(?P<id>\\d+)", self._bulk_progress, name="bulk progress")
 
     def error_body(self, status: int, message: str | None = None) -> Any:
         default = {

@@ -23,7 +23,14 @@ from tests.fakes.base import query
 from tests.fakes.base import reply
 
 ADMIN_ONLY = "Administrator privileges are required."
-PERMISSIONS = ("BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS", "ASSIGN_ISSUES", "ADMINISTER")
+PERMISSIONS = (
+    "BROWSE_PROJECTS",
+    "EDIT_ISSUES",
+    "ADD_COMMENTS",
+    "ASSIGN_ISSUES",
+    "ADMINISTER",
+    "BULK_CHANGE",  # global: Make bulk changes (bulk edit)
+)
 REST = "/rest/api/2"
 # System priority avatars: ids are this fake's own (Jira does not publish them).
 PRIORITY_AVATARS = {

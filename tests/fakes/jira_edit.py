@@ -5,7 +5,20 @@
 A field may be set in `fields` or changed by ops in `update`, never both; a
 field that is not editable (or does not exist) is refused with Jira's
 "cannot be set" message; values are checked against the fake's priorities,
-users, groups and components."""
+users, groups and components.
+
+A comment rides in an edit as `update.comment: [{"add": {"body": ...}}]`: the
+shape of the reference's own example (doTransition's request example in the
+platform OpenAPI, tests/contracts/jira.json's source; the Data Center guide
+"JIRA REST API Example - Add Comment": comments may be added "as part of
+editing an issue"). `comment` has no `fields` form ("Some fields cannot be
+updated this way (for example, comments)", "Updating an Issue via the JIRA REST
+APIs"). The reference types an update op's `add` as any value and documents no
+`properties` there, so this fake refuses `properties` in an edit's comment
+(nothing tells it Jira would honour `sd.public.comment` on that path) and takes
+one comment op per edit (the only form the reference shows). A comment added
+through an edit is public: Comment.jsdPublic "Defaults to true when comments are
+created in the Jira Cloud Platform"."""
 
 from __future__ import annotations
 
@@ -31,6 +44,7 @@ SYSTEM_EDITABLE = frozenset(
     {"summary", "description", "priority", "labels", "assignee", "components"}
 )
 OPS = frozenset({"add", "remove", "set"})
+COMMENT_KEYS = frozenset({"body", "visibility"})  # what the reference shows an edit's add carry
 Change = Callable[[], None]
 
 
@@ -115,6 +129,8 @@ def _set_value(
 def _ops(fake: JiraFake, issue: FakeIssue, name: str, ops: Any) -> tuple[str | None, Change]:
     """(error, change) for `update: {name: [ops]}`; labels and components take ops here."""
     noop: Change = lambda: None  # noqa: E731
+    if name == "comment":
+        return _comment_ops(fake, issue, ops)
     if name not in ("labels", "components"):
         return f"Field '{name}' does not support update operations here.", noop
     if not isinstance(ops, list) or not all(
@@ -156,6 +172,37 @@ def _ops(fake: JiraFake, issue: FakeIssue, name: str, ops: Any) -> tuple[str | N
     )
 
 
+def _comment_ops(fake: JiraFake, issue: FakeIssue, ops: Any) -> tuple[str | None, Change]:
+    """(error, change) for `update: {comment: [{add: {body}}]}` (the module docstring)."""
+    noop: Change = lambda: None  # noqa: E731
+    if not isinstance(ops, list) or len(ops) != 1:
+        return "This fake takes exactly one comment operation per edit.", noop
+    op = ops[0]
+    if not isinstance(op, dict) or set(op) != {"add"}:
+        return "Only the add operation is supported on comment in this fake.", noop
+    value = op["add"]
+    if not isinstance(value, dict):
+        return "The comment to add must be an object with a body.", noop
+    if "properties" in value:
+        return (
+            "Comment properties in an edit are not documented by Jira's reference: "
+            "add them with POST issue/{key}/comment.",
+            noop,
+        )
+    if set(value) - COMMENT_KEYS:
+        return f"Unrecognized field in the comment: {sorted(set(value) - COMMENT_KEYS)[0]}", noop
+    text = value.get("body")
+    if not isinstance(text, str) or not text.strip():
+        return "Comment body can not be empty!", noop
+    if "ADD_COMMENTS" not in fake.granted:
+        return "You do not have the permission to comment on this issue.", noop
+
+    def change() -> None:
+        fake.add_comment(issue, text, public=True)
+
+    return None, change
+
+
 def validate_edit(fake: JiraFake, issue: FakeIssue, data: Any) -> dict[str, Any] | None:
     """Jira's 400 body for a bad edit, or None after applying a good one."""
     if not isinstance(data, dict) or set(data) - {"fields", "update"}:
@@ -172,7 +219,7 @@ def validate_edit(fake: JiraFake, issue: FakeIssue, data: Any) -> dict[str, Any]
         for name, value in given.items():
             if name in problems:
                 continue
-            if name not in editable:
+            if name not in editable and not (given is update and name == "comment"):
                 problems[name] = _cannot_set(name)
                 continue
             problem, change = check(fake, issue, name, value)
@@ -242,7 +289,7 @@ class IssueRoutes:
         issue.fields["updated"] = self.tick()
         return 204, {}, ""
 
-    def _add_comment(self, issue: FakeIssue, text: str, public: bool) -> dict[str, Any]:
+    def add_comment(self, issue: FakeIssue, text: str, public: bool) -> dict[str, Any]:
         created = self.tick()
         comment = {
             "self": f"{self.base_url}{REST}/issue/{issue.id}/comment/{len(issue.comments) + 1}",
@@ -271,7 +318,7 @@ class IssueRoutes:
             p.get("key") == "sd.public.comment" and (p.get("value") or {}).get("internal") is True
             for p in data.get("properties") or ()
         )
-        comment = self._add_comment(issue, data["body"], public=not internal)
+        comment = self.add_comment(issue, data["body"], public=not internal)
         return reply(201, {k: v for k, v in comment.items() if k != "_public"})
 
     def _sd_comment(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
@@ -298,7 +345,7 @@ class IssueRoutes:
             return reply(
                 400, {"errorMessage": "A comment needs a non-empty body and public: true|false."}
             )
-        comment = self._add_comment(issue, data["body"], public=data["public"])
+        comment = self.add_comment(issue, data["body"], public=data["public"])
         millis = int(self.clock.timestamp() * 1000)
         return reply(
             201,

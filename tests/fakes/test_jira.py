@@ -104,3 +104,90 @@ def test_deleting_a_priority_is_a_303_to_its_task(fake: JiraFake) -> None:
     assert gone.status_code == 303
     task = requests.get(gone.headers["Location"], auth=AUTH, timeout=5).json()
     assert task["status"] == "COMPLETE" and {"submitted", "lastUpdate"} <= set(task)
+
+
+def test_an_edit_carries_one_comment_which_is_public(fake: JiraFake) -> None:
+    """editIssue's update.comment: [{add: {body}}] (the reference's form); a comment added
+    through the platform is public (Comment.jsdPublic defaults to true)."""
+    key = fake.add_issue(summary="x", created=OPENED)
+    body: Any = {"update": {"labels": [{"add": "a"}], "comment": [{"add": {"body": "note"}}]}}
+    response = requests.put(f"{API}/issue/{key}", json=body, auth=AUTH, timeout=5)
+    assert response.status_code == 204
+    (comment,) = fake.issues[key].comments
+    assert comment["body"] == "note" and comment["jsdPublic"] is True
+    assert fake.issues[key].fields["labels"] == ["a"]
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [{"add": {"body": "n", "properties": [{"key": "sd.public.comment", "value": {}}]}}],
+        [{"add": {"body": "one"}}, {"add": {"body": "two"}}],
+        [{"add": {"body": " "}}],
+    ],
+)
+def test_an_edit_comment_the_reference_does_not_document_is_refused_whole(
+    fake: JiraFake, ops: Any
+) -> None:
+    key = fake.add_issue(summary="x", created=OPENED)
+    body = {"update": {"labels": [{"add": "a"}], "comment": ops}}
+    response = requests.put(f"{API}/issue/{key}", json=body, auth=AUTH, timeout=5)
+    assert response.status_code == 400 and "comment" in response.json()["errors"]
+    assert not fake.issues[key].comments and fake.issues[key].fields["labels"] == []
+
+
+def test_bulk_fetch_takes_100_issues_and_answers_in_id_order(fake: JiraFake) -> None:
+    keys = [fake.add_issue(summary=f"T{i}", created=OPENED) for i in range(3)]
+    page = post(
+        "issue/bulkfetch", {"issueIdsOrKeys": [keys[2], keys[0], "SD-99"], "fields": ["labels"]}
+    )
+    assert [i["key"] for i in page.json()["issues"]] == [keys[0], keys[2]]
+    assert page.json()["issueErrors"] == []
+    too_many = post("issue/bulkfetch", {"issueIdsOrKeys": [keys[0]] * 101})
+    assert too_many.status_code == 400
+
+
+def bulk_remove(ids: list[str], field: str = "labels") -> dict[str, Any]:
+    return {
+        "selectedActions": [field],
+        "selectedIssueIdsOrKeys": ids,
+        "editedFieldsInput": {
+            "labelsFields": [
+                {
+                    "fieldId": "labels",
+                    "bulkEditMultiSelectFieldOption": "REMOVE",
+                    "labels": [{"name": "p"}],
+                }
+            ]
+        },
+        "sendBulkNotification": False,
+    }
+
+
+def test_bulk_edit_is_a_task_that_removes_only_the_labels_named(fake: JiraFake) -> None:
+    """submitBulkEdit answers 201 {taskId}; getBulkOperationProgress runs, then COMPLETE
+    with the ids edited; the edit lands when the task does."""
+    key = fake.add_issue(summary="x", created=OPENED, labels=["p", "vpn"])
+    fake.bulk_polls_running = 1
+    submitted = post("bulk/issues/fields", bulk_remove([fake.issues[key].id, "SD-99"]))
+    assert submitted.status_code == 201
+    task = submitted.json()["taskId"]
+    progress = requests.get(f"{API}/bulk/queue/{task}", auth=AUTH, timeout=5).json()
+    assert progress["status"] == "ENQUEUED" and fake.issues[key].fields["labels"] == ["p", "vpn"]
+    progress = requests.get(f"{API}/bulk/queue/{task}", auth=AUTH, timeout=5).json()
+    assert progress["status"] == "COMPLETE"
+    assert progress["processedAccessibleIssues"] == [int(fake.issues[key].id)]
+    assert progress["invalidOrInaccessibleIssueCount"] == 1
+    assert fake.issues[key].fields["labels"] == ["vpn"]
+
+
+def test_bulk_edit_refuses_fields_not_selected_and_needs_the_bulk_permission(
+    fake: JiraFake,
+) -> None:
+    key = fake.add_issue(summary="x", created=OPENED, labels=["p"])
+    refused = post("bulk/issues/fields", bulk_remove([key], field="priority"))
+    assert refused.status_code == 400
+    assert "not listed as selectedActions : labels" in refused.json()["errors"][0]["message"]
+    fake.granted.discard("BULK_CHANGE")
+    assert post("bulk/issues/fields", bulk_remove([key])).status_code == 403
+    assert fake.issues[key].fields["labels"] == ["p"]

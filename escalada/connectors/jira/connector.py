@@ -17,17 +17,27 @@ Choices (the docs page docs/desks/jira.md explains them for users):
   library's fixed 100; pages follow `nextPageToken`, absent on the last page.
   `--shard` filters client-side: JQL cannot hash keys.
 - Writes: one PUT issue carrying priority, the team (field, components or
-  assignee) and the marker labels as add/remove ops; then one internal note and
-  one public reply (JSM service desk API by default, or the platform comment API
-  with the `sd.public.comment` property). If a note fails after the PUT, the
-  marker labels are put back, so the next cycle announces the level again rather
-  than never.
-- Concurrency: Jira has no conditional issue update. Before writing, one GET
-  re-reads the issue's labels: if escalada's marker there differs from the one
-  read (search results lag behind recent writes; another runner moved it), the
-  write is refused with ConflictError, so a level is not announced twice. Label
-  ops touch only escalada's tokens, so labels people change meanwhile survive;
-  summary and description are never sent; priority and team are last-writer-wins.
+  assignee), the marker labels as add/remove ops and one comment in
+  `update.comment` (editIssue's `update`; the reference's form is
+  `[{"add": {"body": ...}}]`). A comment added so is public, and the reference
+  documents no comment `properties` there, so a JSM internal note is one more
+  call after the PUT: the JSM service desk API (`comment_api: servicedesk`, the
+  default) or the platform comment API with the `sd.public.comment` property
+  (`platform`); with `comment_api: edit` (projects without JSM) the note rides
+  in the PUT. If a call after the PUT fails, the marker labels are put back, so
+  the next cycle announces the level again rather than never.
+- Concurrency: Jira has no conditional issue update. Before writing, escalada's
+  labels as read are compared with the current ones, re-read with Bulk fetch
+  issues 100 candidates at a time (escalada.connectors.jira.batch): search
+  results lag behind recent writes and another runner may have moved the
+  ticket, so a stale marker is refused with ConflictError and no level is
+  announced twice. Label ops touch only escalada's tokens, so labels people
+  change meanwhile survive; summary and description are never sent; priority
+  and team are last-writer-wins.
+- clear_pending: one bulk edit (`POST bulk/issues/fields`, labels REMOVE, up to
+  1,000 issues, an asynchronous task polled at `bulk/queue/{taskId}`) when the
+  account has the global Make bulk changes permission; else one PUT of the
+  label op per ticket.
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ from escalada.connectors.base import Wiring
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import error_for_status
 from escalada.connectors.http import mount_resilience
+from escalada.connectors.jira import batch
 from escalada.connectors.jira import check as jira_check
 from escalada.connectors.jira import config as jira_config
 from escalada.connectors.jira import history
@@ -72,7 +83,6 @@ from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import ConflictError
 from escalada.errors import DeskError
 from escalada.errors import EscaladaError
-from escalada.marker import is_marker
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
@@ -105,6 +115,18 @@ NOTE_HINTS: Hints = {
     403: "the account needs Add comments; internal notes need a JSM agent (licensed) account",
     404: "not a JSM request: for a project without JSM set spec.options.comment_api: platform",
 }
+
+
+def labels_after(tags: frozenset[str], edit: Mapping[str, Any]) -> frozenset[str]:
+    """The labels an edit's label ops leave on an issue that had `tags`."""
+    labels = set(tags)
+    for op in (edit.get("update") or {}).get("labels") or ():
+        for verb, value in op.items():
+            if verb == "add":
+                labels.add(str(value))
+            elif verb == "remove":
+                labels.discard(str(value))
+    return frozenset(labels)
 
 
 def jira_detail(response: requests.Response | None, fallback: str | None = None) -> str:
@@ -152,6 +174,8 @@ class JiraConnector:
         self.accounts: dict[str, str] = {}  # team_mode assignee: Desk.teams value -> accountId
         self._ids: dict[str, str] = {}  # issue key -> id, from the searches (the changelog's ids)
         self._statuses: dict[str, Status] | None = None
+        self._guard = batch.MarkerGuard(self)
+        self._bulk_change: bool | None = None  # the global Make bulk changes permission
 
     def __repr__(self) -> str:
         return f"JiraConnector(desk={self.desk.name!r}, url={self.server!r})"
@@ -271,6 +295,7 @@ class JiraConnector:
             for issue in page.get("issues") or ():
                 if shard is None or shard.owns(str(issue["key"])):
                     self._ids[str(issue["key"])] = str(issue.get("id"))
+                    self._guard.read(str(issue["key"]))
                     ticket = self.rejects.read(issue["key"], partial(self._ticket, issue))
                     if ticket is not None:
                         tickets.append(ticket)
@@ -326,10 +351,11 @@ class JiraConnector:
             ticket, actions, desk=self.desk, options=self.options, account_id=self.account_id
         )
         if write.edit is not None or write.note is not None or write.reply is not None:
-            self._guard(ticket)
+            self._guard.check(ticket)  # batched: one call per 100 candidates
         if write.edit is not None:
             operation = f"edit {ticket.key}"
             self.request("PUT", f"issue/{ticket.key}", operation, body=write.edit, hints=EDIT_HINTS)
+            self._guard.wrote(ticket.key, labels_after(ticket.tags, write.edit))
         try:
             if write.note is not None:
                 self.comment(ticket.key, write.note, public=False)
@@ -338,30 +364,32 @@ class JiraConnector:
         except EscaladaError:
             if write.undo is not None:
                 self._undo(ticket.key, write.undo)
+                self._guard.wrote(ticket.key, ticket.tags)
             raise
         return ApplyResult(ticket.key, write.written, self.calls - before)
 
-    def _guard(self, ticket: Ticket) -> None:
-        """Refuse to write on a stale marker: search results lag behind recent writes, and
-        a second runner may have moved the ticket. One GET of the labels, which is current."""
-        fresh = self.get_json(
-            f"issue/{ticket.key}",
-            f"re-read {ticket.key}",
-            params={"fields": "labels"},
-            hints=EDIT_HINTS,
-        )
-        labels = (fresh.get("fields") or {}).get("labels") or ()
-        now = {str(label) for label in labels if is_marker(str(label))}
-        read = {tag for tag in ticket.tags if is_marker(tag)}
-        if now != read:
-            raise ConflictError(
-                self.desk.name,
-                f"edit {ticket.key}",
-                f"its escalada labels changed since it was read ({', '.join(sorted(now)) or 'none'}"
-                f" now, {', '.join(sorted(read)) or 'none'} then)",
-                hint="the next cycle re-reads it; if this repeats, two runners share tickets "
-                "(give each its own --shard)",
+    def clear_pending(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """PendingClearing: bulk edits of 1,000 (escalada.connectors.jira.batch)."""
+        if not tickets:
+            return []
+        if self._bulk_change is None:
+            granted = (
+                self.get_json(
+                    "mypermissions", "read permissions", params={"permissions": "BULK_CHANGE"}
+                ).get("permissions")
+                or {}
             )
+            self._bulk_change = bool((granted.get("BULK_CHANGE") or {}).get("havePermission"))
+        self._guard.messages_sent()
+        done = batch.clear_pending(
+            self, tickets, self._ids, bulk=self._bulk_change, sleep=self._wiring.sleep
+        )
+        for ticket in done:
+            self._guard.wrote(ticket.key, ticket.tags)
+        return done
+
+    def put(self, path: str, operation: str, body: Any) -> None:
+        self.request("PUT", path, operation, body=body, hints=EDIT_HINTS)
 
     def _undo(self, key: str, body: Mapping[str, Any]) -> None:
         try:

@@ -13,9 +13,9 @@ from escalada.errors import EscaladaError
 from escalada.policy.model import Desk
 
 TeamMode = Literal["field", "component", "assignee"]
-CommentApi = Literal["servicedesk", "platform"]
+CommentApi = Literal["servicedesk", "platform", "edit"]
 TEAM_MODES: tuple[TeamMode, ...] = ("field", "component", "assignee")
-COMMENT_APIS: tuple[CommentApi, ...] = ("servicedesk", "platform")
+COMMENT_APIS: tuple[CommentApi, ...] = ("servicedesk", "platform", "edit")
 
 OPTIONS: dict[str, DeskOption] = {
     "team_mode": DeskOption(
@@ -36,7 +36,8 @@ OPTIONS: dict[str, DeskOption] = {
     "comment_api": DeskOption(
         "string",
         "servicedesk: internal comments through the JSM API; platform: the Jira platform "
-        "comment API.",
+        "comment API; edit: notes inside the issue edit (one request; plain comments, for "
+        "projects without JSM).",
         choices=COMMENT_APIS,
         default="servicedesk",
     ),

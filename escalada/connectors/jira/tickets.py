@@ -2,9 +2,10 @@
 
 Read: `to_ticket` turns one issue of a search/jql page (REST v2, so the
 description is a plain string) into a Ticket. Write: `plan_write` turns a
-ticket's actions into one issue edit body (priority, team and marker labels
-together), one internal note and one public reply. Jira field ids stay in the
-jira modules; the engine never sees them."""
+ticket's actions into one issue edit body (priority, team, marker labels and one
+comment together) and the comment that cannot ride in it: a JSM internal note
+(or a second comment). Jira field ids stay in the jira modules; the engine never
+sees them."""
 
 from __future__ import annotations
 
@@ -236,12 +237,12 @@ def to_ticket(
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """What one apply sends: at most one issue edit, one internal note, one public reply."""
+    """What one apply sends: at most one issue edit, then the comments it cannot carry."""
 
     edit: Mapping[str, Any] | None  # PUT issue body {"fields": ..., "update": ...}
-    undo: Mapping[str, Any] | None  # labels ops restoring the marker if a note then fails
-    note: str | None
-    reply: str | None
+    undo: Mapping[str, Any] | None  # labels ops restoring the marker if a later comment fails
+    note: str | None  # an internal note posted after the edit (JSM, or the platform property)
+    reply: str | None  # a public reply posted after the edit (only beside a note in the edit)
     written: tuple[str, ...]
 
 
@@ -306,25 +307,39 @@ def plan_write(
             replies.append(action.reason)
         elif action.type in ("mark", "clear"):
             state = action.state if action.state is not None else NOT_ESCALATED
-    undo = None
+    back: list[dict[str, str]] = []
     if state is not None:
         add, remove = marker.retag(ticket.tags, state)
         ops = [{"remove": t} for t in sorted(remove)] + [{"add": t} for t in sorted(add)]
         if ops:
             update["labels"] = ops
             back = [{"remove": t} for t in sorted(add)] + [{"add": t} for t in sorted(remove)]
-            undo = {"update": {"labels": back}}
         if notes:
             notes.append(marker.note_line(state))
+    note = "\n\n".join(notes) if notes else None
+    reply = "\n\n".join(replies) if replies else None
+    # One comment rides in the edit (`update.comment: [{"add": {"body": ...}}]`, the
+    # reference's only documented form, one op): a comment added so is public
+    # (Comment.jsdPublic "Defaults to true when comments are created in the Jira
+    # Cloud Platform"), and the reference documents no `properties` there, so a JSM
+    # internal note cannot ride in it. The note does with comment_api edit (plain
+    # comments, for projects without JSM); else the public reply does.
+    if note is not None and options.comment_api == "edit":
+        update["comment"] = [{"add": {"body": note}}]
+        note = None
+    elif reply is not None:
+        update["comment"] = [{"add": {"body": reply}}]
+        reply = None
     edit: dict[str, Any] = {}
     if fields:
         edit["fields"] = fields
     if update:
         edit["update"] = update
+    later = note is not None or reply is not None
     return Write(
         edit=edit or None,
-        undo=undo,
-        note="\n\n".join(notes) if notes else None,
-        reply="\n\n".join(replies) if replies else None,
+        undo={"update": {"labels": back}} if back and later else None,
+        note=note,
+        reply=reply,
         written=tuple(a.type for a in actions if a.type != "notify"),
     )

@@ -4,7 +4,8 @@ Teams live in a group picker custom field, VIP in a checkbox, the organization
 in JSM's Organizations field, impact and urgency in select fields; internal
 notes and replies go through the JSM service desk API. A candidate read costs
 serverInfo and the field list (the library's field cache) besides its pages; an
-assign + comment + mark re-reads the labels, then makes one PUT and one comment POST."""
+assign + comment + mark re-reads the labels (batched, 100 candidates a call), then
+makes one PUT and one JSM comment POST (an internal note cannot ride in the edit)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,9 @@ def seed(fake: JiraFake) -> None:
 class JiraHarness:
     name = "jira"
     read_overhead = 2  # serverInfo (client start) + the field list (the library's field cache)
-    apply_calls = 3  # GET the labels (stale-marker guard), PUT issue (team + labels), POST the note
+    # the labels re-read (one per 100 candidates: this is the first), PUT issue (team +
+    # labels), POST the JSM internal note (it cannot ride in the edit)
+    apply_calls = 3
     on_conflict = "overwrite"  # a title edit is no conflict: only escalada's labels are compared
     faults: frozenset[str] = frozenset(FAULTS)
 

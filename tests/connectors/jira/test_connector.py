@@ -207,7 +207,9 @@ def test_one_put_carries_priority_team_and_labels(fake):
     ]
     result = connector.apply(ticket, actions)
     assert result.written == ("set_priority", "assign", "comment", "mark")
-    assert result.calls == 3  # the labels re-read, the PUT, the note
+    # the labels re-read (batched: one per 100 candidates), the PUT, then the JSM internal
+    # note (it cannot ride in the PUT)
+    assert result.calls == 3
     ((_, edit),) = fake.edits
     assert edit["fields"] == {"priority": {"name": "High"}, TEAM_FIELD: {"name": "network-l2"}}
     assert edit["update"] == {
@@ -229,7 +231,7 @@ def test_clear_removes_only_escalada_labels(fake):
     )
     connector = make()
     result = connector.apply(read(connector)[key], [Action("clear", "left", state=NOT_ESCALATED)])
-    assert result.calls == 2
+    assert result.calls == 2  # the labels re-read, the PUT
     assert fake.edits[0][1] == {
         "update": {"labels": [{"remove": "escalada-asked"}, {"remove": "escalada-p-2"}]}
     }
@@ -241,13 +243,13 @@ def test_platform_comment_api_marks_internal_notes_with_the_jsm_property(fake):
     connector = make(comment_api="platform")
     ticket = read(connector)[key]
     connector.apply(ticket, [Action("update", "still down"), Action("ask_reason", "why?")])
-    note, reply = post_bodies(fake, "/rest/api/2/issue/")
+    assert fake.edits == [(key, {"update": {"comment": [{"add": {"body": "why?"}}]}})]
+    (note,) = post_bodies(fake, "/comment")  # the note cannot ride in the edit
     assert note == {
         "body": "still down",
         "properties": [{"key": "sd.public.comment", "value": {"internal": True}}],
     }
-    assert reply == {"body": "why?"}
-    assert [c["_public"] for c in fake.issues[key].comments] == [False, True]
+    assert [c["_public"] for c in fake.issues[key].comments] == [True, False]
 
 
 def test_component_mode_swaps_team_components_and_reads_them_back(fake):
@@ -337,6 +339,50 @@ def test_a_non_jsm_issue_points_at_the_platform_comment_api(fake):
     assert "comment_api: platform" in (caught.value.hint or "")
 
 
+def test_comment_api_edit_sends_escalation_marker_and_note_in_one_put(fake):
+    fake.service_desks.clear()  # a project without JSM
+    key = fake.add_issue(summary="Switch down", created=OPENED, labels=["outage"])
+    connector = make(comment_api="edit")
+    ticket = read(connector)[key]
+    state = EscalationState(path="critical-outage", level=1, since=NOW, pending=True)
+    actions = [
+        Action("assign", "no response", team="network-l2"),
+        Action("comment", "No response within 15m"),
+        Action("mark", "m", state=state),
+    ]
+    before = fake.total_calls
+    result = connector.apply(ticket, actions)
+    assert result.calls == fake.total_calls - before == 2  # the labels re-read, the PUT
+    ((_, edit),) = fake.edits
+    ((op,),) = [edit["update"]["comment"]]
+    assert set(op) == {"add"} and set(op["add"]) == {"body"}
+    assert op["add"]["body"].startswith("No response within 15m")
+    assert "escalada-marker: escalada-critical-outage-1" in op["add"]["body"]
+    (comment,) = fake.issues[key].comments
+    assert comment["body"] == op["add"]["body"]
+    assert set(fake.issues[key].fields["labels"]) >= {"outage", "escalada-critical-outage-1"}
+
+
+def test_a_reply_rides_in_the_edit_and_a_jsm_note_follows_it(fake):
+    key = add(fake, 1)[0]
+    connector = make()
+    ticket = read(connector)[key]
+    state = EscalationState(path="p", level=0, asked=True)
+    before = fake.total_calls
+    connector.apply(ticket, [Action("ask_reason", "Why urgent?"), Action("mark", "m", state=state)])
+    assert fake.total_calls - before == 2  # re-read, PUT: the reply is public, as edit comments
+    ((_, edit),) = fake.edits
+    assert edit["update"]["comment"] == [{"add": {"body": "Why urgent?"}}]
+    assert fake.issues[key].comments[-1]["_public"] is True
+    before = fake.total_calls
+    written = replace(ticket, tags=frozenset(fake.issues[key].fields["labels"]))
+    connector.apply(written, [Action("comment", "note"), Action("ask_reason", "And now?")])
+    # its second write (its messages went out) uses its own labels, no re-read; one
+    # comment per edit: the JSM note is a POST
+    assert fake.total_calls - before == 2
+    assert [c["_public"] for c in fake.issues[key].comments[-2:]] == [True, False]
+
+
 def test_a_stale_marker_is_a_conflict_and_nothing_is_written(fake):
     """Search results lag behind writes: the labels re-read before writing are current."""
     key = add(fake, 1)[0]
@@ -352,6 +398,35 @@ def test_a_stale_marker_is_a_conflict_and_nothing_is_written(fake):
     fake.issues[key].fields["labels"].append("hardware")  # people's labels do not conflict
     connector.apply(fresh, [Action("comment", "c")])
     assert len(fake.issues[key].comments) == 1
+
+
+def test_the_labels_re_read_is_one_call_per_100_candidates_until_messages_go_out(fake):
+    keys = add(fake, 150)
+    connector = make()
+    tickets = read(connector)
+    state = EscalationState(path="p", level=0, pending=True)
+    before = fake.total_calls
+    for key in keys[:120]:
+        connector.apply(tickets[key], [Action("mark", "m", state=state)])
+    assert fake.total_calls - before == 120 + 2  # the PUTs, and two re-reads
+    assert [len(asked) for asked in fake.bulk_fetches] == [100, 50]
+    # a ticket's second write (its messages went out) drops the look-ahead
+    written = replace(tickets[keys[0]], tags=frozenset(fake.issues[keys[0]].fields["labels"]))
+    connector.apply(written, [Action("mark", "sent", state=replace(state, pending=False))])
+    fake.issues[keys[120]].fields["labels"] = ["escalada-p-1"]  # another runner, meanwhile
+    with pytest.raises(ConflictError):
+        connector.apply(tickets[keys[120]], [Action("mark", "m", state=state)])
+    assert len(fake.bulk_fetches) == 3
+
+
+def test_a_ticket_gone_since_the_read_is_a_404_without_a_write(fake):
+    key = add(fake, 1)[0]
+    connector = make()
+    ticket = read(connector)[key]
+    del fake.issues[key]
+    with pytest.raises(DeskError) as caught:
+        connector.apply(ticket, [Action("comment", "c")])
+    assert caught.value.status == 404 and not fake.edits
 
 
 def test_a_conflicting_update_is_a_conflict_error(fake):
@@ -425,7 +500,8 @@ def test_the_runner_escalates_once_then_climbs(fake):
 
     first = cycle(NOW)
     # 3 to read, 2 for the escalating issue's status history (the SLA pause: its id,
-    # which the candidate search did not keep, and the bulk changelog), 3 to write
+    # which the candidate search did not keep, and the bulk changelog), 3 to write (the
+    # labels re-read, the PUT, the JSM internal note)
     assert (first.seen, first.escalated, first.calls) == (2, 1, 8)
     issue = fake.issues[key]
     assert issue.fields[TEAM_FIELD]["name"] == "network-l2"
