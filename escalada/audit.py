@@ -14,6 +14,11 @@ from escalada.errors import EscaladaError
 from escalada.instants import to_iso
 
 
+class AuditFailed(EscaladaError):
+    """The audit log cannot take a record: the runner stops the desk (its writes would
+    go unrecorded), not just the ticket in hand."""
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
     time: datetime
@@ -106,7 +111,7 @@ class AuditLog:
             raise self._error(error) from None
 
     def _error(self, error: OSError) -> EscaladaError:
-        return EscaladaError(
+        return AuditFailed(
             f"cannot write the audit log {self.path}: {error.strerror or error}",
             hint="check the --audit path, its free space and its permissions",
         )

@@ -35,6 +35,7 @@ from typing import Any
 from typing import Protocol
 
 from escalada import marker
+from escalada.audit import AuditFailed
 from escalada.audit import AuditLog
 from escalada.audit import AuditRecord
 from escalada.connectors.base import Connector
@@ -346,6 +347,8 @@ class _Cycle:
     ) -> None:
         try:
             self._ticket(connector, ticket, report, decision)
+        except AuditFailed:
+            raise  # the desk's part ends: its writes would go unrecorded (one line, there)
         except DeskUnavailable as error:
             # down or rate-limiting past the retry budget: trying each remaining ticket
             # would cost the budget again per ticket; the desk's part of the cycle ends

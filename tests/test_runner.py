@@ -531,3 +531,30 @@ def test_a_desk_named_twice_runs_once(sandbox: Harness) -> None:
         options=RunOptions(desks=(name, name)),
     )
     assert [d.desk for d in report.desks] == [name] and report.desks[0].conflicts == 0
+
+
+class _FillingAudit(AuditLog):
+    """An audit log whose disk fills up after `room` records."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        super().__init__(path)
+        self.room = room
+
+    def write(self, record: Any) -> None:
+        if self.records >= self.room:
+            raise self._error(OSError(28, "No space left on device"))
+        super().write(record)
+
+
+def test_a_failed_audit_write_stops_the_desk_with_one_line(
+    sandbox: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(sandbox)
+    audit = _FillingAudit(tmp_path / "audit.jsonl", room=2)
+    report = run(sandbox, runner_policy(sandbox.desk), NOW, RecordingNotifier(), audit=audit)
+    audit.close()
+    (desk,) = report.desks
+    assert not report.ok and desk.failed is not None
+    assert desk.failed.startswith("cannot write the audit log") and desk.escalated == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [f"desk {desk.desk} failed: {desk.failed}"]  # one line, no ticket's
