@@ -8,6 +8,7 @@ import click
 
 from escalada.commands.plan import close_all
 from escalada.commands.plan import plan_policy
+from escalada.commands.plan import say_problems
 from escalada.commands.plan import warn_unused_adoptions
 from escalada.connectors.base import Connector
 from escalada.errors import EscaladaError
@@ -53,7 +54,7 @@ def _apply(
         )
     if not the_plan.writes:
         click.echo("Nothing to apply.")
-        return 1 if the_plan.has_problems else 0
+        return _problems(the_plan)
     if not auto_approve and not click.confirm(
         f"Apply these {the_plan.writes} change(s)?", default=False
     ):
@@ -74,4 +75,11 @@ def _apply(
             err=True,
         )
         return 1
-    return 1 if the_plan.has_problems else 0
+    return _problems(the_plan)
+
+
+def _problems(the_plan: Plan) -> int:
+    if the_plan.has_problems:
+        say_problems(the_plan)
+        return 1
+    return 0

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import click
 
 from escalada.connectors.base import Connector
+from escalada.errors import EscaladaError
+from escalada.reconcile.plan import DeskPlan
 from escalada.reconcile.plan import Plan
 
 
@@ -23,17 +25,26 @@ def plan_policy(
     from escalada.connectors import connect
     from escalada.engine.readneeds import read_needs
     from escalada.policy.validate import load_policy
+    from escalada.reconcile.plan import failed_desk
     from escalada.reconcile.plan import plan as make_plan
     from escalada.runner import select_desks
 
     policy = load_policy(policy_paths)
     needs = read_needs(policy)
-    connectors = [connect(desk, needs=needs) for desk in select_desks(policy, desk_names)]
+    desks = select_desks(policy, desk_names)
+    connectors: list[Connector] = []
+    unreachable: dict[str, DeskPlan] = {}  # every desk is planned; a failing one says why
     try:
-        return make_plan(policy, connectors, adopt=adopt), connectors
+        for desk in desks:
+            try:
+                connectors.append(connect(desk, needs=needs))
+            except EscaladaError as error:
+                unreachable[desk.name] = failed_desk(desk, error)
+        planned = {p.desk: p for p in make_plan(policy, connectors, adopt=adopt).desks}
     except BaseException:
         close_all(connectors)
         raise
+    return Plan(tuple(unreachable.get(d.name) or planned[d.name] for d in desks)), connectors
 
 
 def close_all(connectors: Sequence[Connector]) -> None:
@@ -89,5 +100,18 @@ def main(
     warn_unused_adoptions(the_plan, adopt)
     warn_renames(policy_paths)
     if the_plan.has_problems:
+        say_problems(the_plan)
         return 1
     return 2 if detailed_exitcode and the_plan.has_changes else 0
+
+
+def say_problems(the_plan: Plan) -> None:
+    """Why plan and apply exit 1: one line on stderr naming the desks with problems."""
+    desks = [desk for desk in the_plan.desks if desk.problems]
+    count = sum(len(desk.problems) for desk in desks)
+    names = ", ".join(desk.desk for desk in desks)
+    click.echo(
+        f"error: {count} problem(s) in the plan of {names} (the `?` lines above): "
+        "fix them, then plan again",
+        err=True,
+    )

@@ -98,6 +98,9 @@ class ConfigObject:
     depends_on: tuple[str, ...] = ()  # keys ("kind/name") to write first
     note: str | None = None  # e.g. "enforced by the runner"
     verify_only: bool = False  # groups: verified, never created
+    # with verify_only: a missing one is created rather than a problem (the sandbox,
+    # an embedded desk, makes its own groups; a real desk's are its admins')
+    create_missing: bool = False
 
     @property
     def key(self) -> str:

@@ -37,6 +37,8 @@ def apply(
     report = ApplyReport()
     by_desk = {c.desk.name: c for c in connectors}
     for desk_plan in the_plan.desks:
+        if not desk_plan.changes:  # a desk that could not be planned has no connector
+            continue
         connector = by_desk[desk_plan.desk]
         for change in desk_plan.changes:
             if change.op == "conflict":

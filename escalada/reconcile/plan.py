@@ -126,6 +126,8 @@ def plan_desk(
         if obj.verify_only:
             if obj.note:
                 notes.append(f"{obj.key}: {obj.note}")
+            elif existing is None and obj.create_missing:
+                changes.append(Change("create", obj))
             elif existing is None:
                 problems.append(
                     f"{obj.key}: not found on the desk (escalada verifies these, never creates "
@@ -224,14 +226,23 @@ def plan(
     *,
     adopt: Iterable[str] = (),
 ) -> Plan:
-    """The plan for every given desk."""
+    """The plan for every given desk; a desk that cannot be read is a plan with that
+    one problem (`failed_desk`), and the others are planned."""
     adopt = tuple(adopt)
-    return Plan(
-        tuple(
-            plan_desk(c.desk, c.desired_config(policy), c.current_config(), adopt=adopt)
-            for c in connectors
-        )
-    )
+    plans = []
+    for c in connectors:
+        try:
+            plans.append(
+                plan_desk(c.desk, c.desired_config(policy), c.current_config(), adopt=adopt)
+            )
+        except EscaladaError as error:
+            plans.append(failed_desk(c.desk, error))
+    return Plan(tuple(plans))
+
+
+def failed_desk(desk: Desk, error: EscaladaError) -> DeskPlan:
+    """The plan of a desk that could not be connected or read: no changes, one problem."""
+    return DeskPlan(desk.name, desk.type, problems=(f"cannot plan this desk: {error}",))
 
 
 def plan_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:

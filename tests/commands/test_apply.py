@@ -135,3 +135,12 @@ def test_a_failed_write_stops_apply_and_says_what_was_done(
     assert rerun.exit_code == 0
     assert "Plan: 2 to create, 0 to update" in rerun.stdout
     assert run("plan", "--policy", policy, "--detailed-exitcode").exit_code == 0
+
+
+def test_apply_on_a_new_sandbox_creates_its_groups_and_exits_0(policy: str) -> None:
+    """No groups on the desk: the embedded sandbox makes them (issue 12: it printed
+    "Applied 11 of 11" and exited 1 with no line saying why)."""
+    result = run("apply", "--policy", policy, "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    assert f"Applied {CREATES + 3} of {CREATES + 3} change(s)." in result.stdout
+    assert run("plan", "--policy", policy, "--detailed-exitcode").exit_code == 0

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from tests.commands.sandbox_desk import CREATES
+from tests.commands.sandbox_desk import DESK
 from tests.commands.sandbox_desk import config
 from tests.commands.sandbox_desk import digest_of
 from tests.commands.sandbox_desk import run
@@ -63,11 +64,36 @@ def test_detailed_exitcode_is_2_with_changes_and_0_without(
     )
 
 
-def test_a_missing_group_is_a_problem_and_exit_1(policy: str, db: sqlite3.Connection) -> None:
+def test_the_sandbox_creates_a_missing_group(policy: str, db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM config WHERE name = 'network-l2'")
     result = run("plan", "--policy", policy, "--detailed-exitcode")
+    assert result.exit_code == 2, result.stderr  # a change, not a problem (issue 12)
+    assert "  + group/network-l2\n" in result.stdout
+    assert run("apply", "--policy", policy, "--auto-approve").exit_code == 0
+    assert run("plan", "--policy", policy, "--detailed-exitcode").exit_code == 0
+
+
+def test_every_desk_is_planned_and_a_failing_one_says_why(
+    policy: str, db: sqlite3.Connection, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.sqlite"
+    broken.write_text("not a database", encoding="utf-8")
+    desk = DESK.format(path=broken).replace("{name: sandbox}", "{name: broken}")
+    (Path(policy) / "broken.yaml").write_text(desk, encoding="utf-8")
+    result = run("plan", "--policy", policy, "--detailed-exitcode")
     assert result.exit_code == 1
-    assert "  ? group/network-l2: not found on the desk" in result.stdout
+    assert "desk sandbox (sandbox)\n  + priority/P1" in result.stdout  # the healthy desk
+    assert "desk broken (sandbox)\n  ? cannot plan this desk: desk 'broken': open:" in (
+        result.stdout
+    )
+    assert result.stderr == (
+        "error: 1 problem(s) in the plan of broken (the `?` lines above): fix them, "
+        "then plan again\n"
+    )
+    applied = run("apply", "--policy", policy, "--auto-approve")
+    assert applied.exit_code == 1
+    assert f"Applied {CREATES} of {CREATES} change(s)." in applied.stdout
+    assert applied.stderr.startswith("error: 1 problem(s) in the plan of broken")
 
 
 def test_an_unknown_desk_is_one_line(policy: str, db: sqlite3.Connection) -> None:

@@ -269,6 +269,11 @@ def test_a_missing_group_is_a_problem_never_a_write(rig: Any, tmp_path: Path) ->
     missing = rig.drop_group()
     before = rig.writes()
     the_plan, report = apply(rig, policy)
+    if rig.name == "sandbox":  # the embedded desk makes its own groups (issue 12)
+        assert [(c.op, c.key) for c in the_plan.desks[0].changes] == [("create", missing)]
+        assert not the_plan.has_problems and report.ok
+        assert_converged(rig, policy)
+        return
     (problem,) = the_plan.desks[0].problems
     assert problem.startswith(f"{missing}: not found on the desk")
     assert the_plan.has_problems and not the_plan.has_changes

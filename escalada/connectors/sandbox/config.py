@@ -52,7 +52,9 @@ def desired_config(desk: Desk, policy: Policy) -> list[ConfigObject]:
                 )
             )
     for team in work_teams(policy):
-        objects.append(ConfigObject("group", desk.teams.get(team, team), verify_only=True))
+        # the embedded desk makes its own groups (a real desk's are its admins')
+        group = desk.teams.get(team, team)
+        objects.append(ConfigObject("group", group, verify_only=True, create_missing=True))
     return objects
 
 

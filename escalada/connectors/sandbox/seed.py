@@ -34,7 +34,7 @@ MATRIX = {
     "minor": ("P3", "P4", "P4", "P4"),
 }
 # Groups the sandbox desk has: the example policy's teams that hold work
-# (escalada verifies groups, it never creates them).
+# (apply would make missing ones: the embedded desk creates its own groups).
 GROUPS = (
     "service-desk-emea",
     "service-desk-amer",
