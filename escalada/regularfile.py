@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import BinaryIO
 
 
 class NotReadable(OSError):
@@ -40,6 +41,22 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     if size > limit:
         raise NotReadable(errno.EFBIG, f"larger than the {size_text(limit)} limit", path)
     return b"".join(chunks)
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """The file opened for reading as a stream (no size limit: a year of tickets is large);
+    raises NotReadable for a FIFO, device, socket or directory, checked on the descriptor
+    opened without blocking, OSError when it cannot be opened."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotReadable(errno.EINVAL, f"not a regular file (it is {_kind(mode)})", path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def size_text(limit: int) -> str:

@@ -13,12 +13,12 @@ import json
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 from typing import Any
 
-from escalada.errors import EscaladaError
 from escalada.instants import to_iso
+from escalada.jsonlines import loads
+from escalada.jsonlines import read_lines
 from escalada.policy.model import Policy
 from escalada.policy.ticket_input import parse_ticket
 from escalada.ticket import EscalationState
@@ -100,38 +100,25 @@ def write_tickets(tickets: Iterable[Ticket], out: IO[str]) -> int:
     return count
 
 
+_HINT = "a ticket file holds one JSON object per line (escalada tickets export)"
+
+
 def parse_lines(
     lines: Iterable[str], *, source: str, policy: Policy | None = None
 ) -> Iterator[Ticket]:
     """The tickets of a JSON Lines text; a bad line is one EscaladaError at FILE:LINE."""
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EscaladaError(
-                f"not valid JSON: {error.msg}",
-                where=f"{where}:{error.colno}",
-                hint="a ticket file holds one JSON object per line (escalada tickets export)",
-            ) from None
-        yield parse_ticket(data, policy=policy, source=where, marks={"": f"{where}:1"})
+        if line.strip():
+            yield _ticket(line, f"{source}:{number}", policy)
+
+
+def _ticket(line: str, where: str, policy: Policy | None) -> Ticket:
+    data = loads(line, where, hint=_HINT)
+    return parse_ticket(data, policy=policy, source=where, marks={"": f"{where}:1"})
 
 
 def read_tickets(path: str, *, policy: Policy | None = None) -> list[Ticket]:
-    """Every ticket of a JSON Lines file (`-` for stdin)."""
-    if path == "-":
-        import sys
-
-        return list(parse_lines(sys.stdin, source="<stdin>", policy=policy))
-    try:
-        with Path(path).open(encoding="utf-8") as stream:
-            return list(parse_lines(stream, source=path, policy=policy))
-    except FileNotFoundError:
-        raise EscaladaError(
-            f"ticket file {path} does not exist",
-            hint="write one with `escalada tickets export --desk NAME --output FILE`",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise EscaladaError(f"cannot read ticket file {path}: {error}") from None
+    """Every ticket of a JSON Lines file (`-` for stdin); only a regular file is read."""
+    missing = "write one with `escalada tickets export --desk NAME --output FILE`"
+    lines = read_lines(path, "ticket file", missing=missing)
+    return [_ticket(line, where, policy) for where, line in lines]

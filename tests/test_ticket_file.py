@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -20,6 +21,7 @@ from escalada.ticket import Requester
 from escalada.ticket import StatusChange
 from escalada.ticket import Ticket
 from escalada.ticket_file import parse_lines
+from escalada.ticket_file import read_tickets
 from escalada.ticket_file import record
 from escalada.ticket_file import write_tickets
 
@@ -110,3 +112,28 @@ def test_a_bad_line_names_its_file_and_line():
 def test_a_marker_from_before_revisions_reads_with_no_revision():
     data = {"key": "T-1", "created": "2026-11-23T09:00:00Z", "tags": ["escalada-standard-2"]}
     assert parse_ticket(data).escalation == EscalationState(path="standard", level=2)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # once RecursionError and ValueError: `simulate --tickets` exited 3 (issue 12)
+        ('{"key": ' + "[" * 5000 + "]" * 5000 + "}", r"t.jsonl:2:1: the line is nested too"),
+        ('{"key": "T-2", "n": ' + "9" * 5000 + "}", r"t.jsonl:2:1: not valid JSON: Exceeds"),
+    ],
+)
+def test_a_line_too_deep_or_with_too_many_digits_is_one_clear_error(line: str, message: str):
+    good = '{"key": "T-1", "created": "2026-11-23T09:00:00Z"}'
+    with pytest.raises(EscaladaError, match=message):
+        list(parse_lines([good, line], source="t.jsonl"))
+
+
+def test_read_tickets_refuses_a_fifo_and_a_device(tmp_path):
+    fifo = tmp_path / "tickets.jsonl"
+    os.mkfifo(fifo)  # `simulate --tickets fifo` once waited forever for a writer
+    with pytest.raises(EscaladaError, match=r"not a regular file \(it is a FIFO\)"):
+        read_tickets(str(fifo))
+    with pytest.raises(EscaladaError, match=r"not a regular file \(it is a device\)"):
+        read_tickets("/dev/zero")
+    with pytest.raises(EscaladaError, match=r"does not exist \(write one with `escalada tickets"):
+        read_tickets(str(tmp_path / "none.jsonl"))

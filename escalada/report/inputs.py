@@ -7,18 +7,18 @@ and the fix; nothing is held in memory but the current line."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 from typing import Any
 
 from escalada.errors import EscaladaError
 from escalada.instants import from_iso
+from escalada.jsonlines import loads
+from escalada.jsonlines import read_lines
 from escalada.policy.model import Policy
 from escalada.ticket import Ticket
 
@@ -52,59 +52,23 @@ def read_audit(
     paths: Iterable[str | Path], *, include_dry_run: bool = False
 ) -> Iterator[AuditEntry]:
     for path in paths:
-        with _open(path, "audit log") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                data = _json_line(line, f"{path}:{number}")
-                entry = _entry(data, f"{path}:{number}")
-                if entry is None or (data.get("dry_run") and not include_dry_run):
-                    continue
-                yield entry
+        for where, line in read_lines(path, "audit log"):
+            data = _json_line(line, where)
+            entry = _entry(data, where)
+            if entry is None or (data.get("dry_run") and not include_dry_run):
+                continue
+            yield entry
 
 
 def read_tickets(path: str | Path, *, policy: Policy | None = None) -> Iterator[Ticket]:
     from escalada.policy.ticket_input import parse_ticket
 
-    with _open(path, "ticket file") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                where = f"{path}:{number}"
-                yield parse_ticket(_json_line(line, where), policy=policy, source=where)
-
-
-class _open:
-    """A text file opened for streaming, or one clear error."""
-
-    def __init__(self, path: str | Path, what: str) -> None:
-        self.path, self.what = Path(path), what
-        self.file: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        try:
-            self.file = self.path.open(encoding="utf-8")
-        except FileNotFoundError:
-            raise EscaladaError(
-                f"{self.what} {self.path} does not exist", hint="check the path"
-            ) from None
-        except OSError as error:
-            raise EscaladaError(f"cannot read {self.what} {self.path}: {error}") from None
-        return self.file
-
-    def __exit__(self, *exc: object) -> None:
-        if self.file is not None:
-            self.file.close()
+    for where, line in read_lines(path, "ticket file"):
+        yield parse_ticket(_json_line(line, where), policy=policy, source=where)
 
 
 def _json_line(line: str, where: str) -> dict[str, Any]:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise EscaladaError(
-            f"not valid JSON: {error.msg}",
-            where=f"{where}:{error.colno}",
-            hint="each line must be one JSON object (JSON Lines)",
-        ) from None
+    data = loads(line, where, hint="each line must be one JSON object (JSON Lines)")
     if not isinstance(data, dict):
         raise EscaladaError(
             "each line must be a JSON object", where=f"{where}:1", hint="one record per line"
