@@ -11,6 +11,15 @@ from typing import Any
 from typing import Protocol
 
 
+def printable(text: str) -> str:
+    """The text with every character that is not printable escaped (`\\n`, `\\x1b`,
+    `\\x85`, `\\u2028`): a value quoted in a message can neither break its one line nor
+    send a terminal an escape sequence."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 class EscaladaError(Exception):
     """A problem the user can fix: what is wrong, where, and how to fix it."""
 

@@ -10,6 +10,7 @@ import click
 
 from escalada import __version__
 from escalada.errors import EscaladaError
+from escalada.errors import printable
 
 if TYPE_CHECKING:
     pass
@@ -44,7 +45,7 @@ class EscaladaGroup(click.Group):
         except EscaladaError as error:
             if debug_enabled(ctx):
                 raise
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {printable(str(error))}", err=True)  # one line, always
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -52,9 +53,8 @@ class EscaladaGroup(click.Group):
         except Exception as error:  # noqa: BLE001 - the one place a bug becomes one line
             if debug_enabled(ctx):
                 raise
-            click.echo(
-                f"internal error: {type(error).__name__}: {error} (run with --debug)", err=True
-            )
+            what = printable(f"{type(error).__name__}: {error}")
+            click.echo(f"internal error: {what} (run with --debug)", err=True)
             ctx.exit(INTERNAL_ERROR)
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from escalada.errors import printable
 from escalada.schemas.defs import PYTHON_REGEX
 from escalada.secrets import shown_url
 from escalada.secrets import url_credentials
@@ -85,6 +86,7 @@ def show(value: Any) -> str:
     if isinstance(value, str) and "://" in value and url_credentials(value):
         return shown_url(value)
     text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = printable(text)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -563,3 +563,16 @@ def test_the_combined_schema_picks_the_kind_and_accepts_every_example():
 )
 def test_closest(word: str, expected: str | None):
     assert closest(word, ["resolve_within", "respond_within", "Team"]) == expected
+
+
+@pytest.mark.parametrize("value", ['" \\x85"', '"a\\nb"', '"\\e[31mred"', '"x\\u2028y"'])
+def test_a_quoted_value_cannot_break_the_findings_line_or_reach_the_terminal_raw(value: str):
+    """Found by tests/policy/test_ticket_input_fuzz.py: `at: " \\x85"` (NEL, a line break
+    to str.splitlines) made `escalada test`'s one error line two."""
+    finding = only(
+        doc("PolicyTest", f"  at: {value}\n  ticket: {{key: T-1, created: 2026-11-23T09:00:00Z}}\n")
+        + "  expect: {level: 1}\n"
+    )
+    assert finding.code == "bad-date"
+    assert finding.message.isprintable() and len(finding.message.splitlines()) == 1
+    assert "\\" in finding.message  # escaped, as Python writes it: \x85, \n, \x1b, \u2028

@@ -1,0 +1,51 @@
+"""escalada/cli/group.py: every failure is one line on stderr, whatever text it carries. A
+message that quotes a user's value with a line break (`\\n`, NEL `\\x85`, `\\u2028`) or an
+escape sequence is printed escaped, so it can neither forge a second line nor drive the
+terminal (the one place all commands' errors pass, behind each message's own quoting)."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from escalada.cli.group import EscaladaGroup
+from escalada.errors import EscaladaError
+from escalada.errors import printable
+
+RAW = "bad value `a\nerror: forged\x85\u2028\x1b]8;;http://x\x07link`"
+
+
+def _group(failure: BaseException) -> click.Group:
+    @click.group(cls=EscaladaGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def fail() -> None:
+        raise failure
+
+    return group
+
+
+@pytest.mark.parametrize(
+    ("failure", "start", "code"),
+    [
+        (EscaladaError(RAW, where="t.yaml:1:1", hint="fix\nit"), "error: t.yaml:1:1: bad", 1),
+        (ValueError(RAW), "internal error: ValueError: bad", 3),
+    ],
+)
+def test_an_error_is_one_printable_line_whatever_it_quotes(
+    failure: BaseException, start: str, code: int
+):
+    result = CliRunner().invoke(_group(failure), ["fail"])
+    assert result.exit_code == code
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(start) and line.isprintable(), line
+    assert "\\nerror: forged\\x85\\u2028\\x1b]8;;http://x\\x07link" in line
+
+
+def test_printable_text_is_left_as_it_is():
+    text = "t.yaml:3:7: `Ünïcode ok` (hint)"
+    assert printable(text) is text
+    assert printable("a\tb") == "a\\tb"
