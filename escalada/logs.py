@@ -9,6 +9,7 @@ from datetime import datetime
 from datetime import timezone
 
 from escalada import redaction
+from escalada.terminal import safe
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -29,6 +30,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Log lines for a terminal: a ticket's text in a message cannot start an
+    escape sequence or a line of its own (escalada.terminal); a traceback under
+    --debug follows as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return safe(super().formatMessage(record))
+
+
 _configured = {"format": "text"}
 
 
@@ -45,7 +55,7 @@ def configure(log_format: str = "text", *, debug: bool = False) -> None:
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        handler.setFormatter(TextFormatter("%(levelname)s %(message)s"))
     root = logging.getLogger("escalada")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -132,9 +134,31 @@ def slack_payload(message: Notification) -> dict[str, Any]:
     }
 
 
+# TextBlock text is markdown: bold, italic, bulleted and numbered lists and
+# links `[text](url)` (learn.microsoft.com, adaptive-cards "Text features").
+# Backslash escapes the characters that start them; a line break in a ticket's
+# text becomes a space, so no list or paragraph can start inside it.
+_TEAMS_MARKDOWN = re.compile(r"([\\`*_\[\]~])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
+
+
+def _teams_escape(text: str) -> str:
+    """Ticket text shown as typed in a Teams card: `[click](https://evil)` is no link."""
+    return _TEAMS_MARKDOWN.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+
+
 def teams_payload(message: Notification) -> dict[str, Any]:
     """An Adaptive Card in a `message` envelope: the form both Teams Workflows
-    ("when a Teams webhook request is received") and incoming webhooks accept."""
+    ("when a Teams webhook request is received") and incoming webhooks accept.
+    The ticket's key, title and the reason (which quotes the title) are escaped
+    for the card's markdown."""
+    link_title = f"Open {message.ticket}"
+    message = replace(
+        message,
+        ticket=_teams_escape(message.ticket),
+        title=_teams_escape(message.title),
+        reason=_teams_escape(message.reason),
+    )
     facts = [("Desk", message.desk), ("Ticket", message.ticket), ("Level", str(message.level))]
     if message.path:
         facts.append(("Path", message.path))
@@ -164,9 +188,7 @@ def teams_payload(message: Notification) -> dict[str, Any]:
         ],
     }
     if message.url:
-        card["actions"] = [
-            {"type": "Action.OpenUrl", "title": f"Open {message.ticket}", "url": message.url}
-        ]
+        card["actions"] = [{"type": "Action.OpenUrl", "title": link_title, "url": message.url}]
     return {
         "type": "message",
         "attachments": [{"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": card}],

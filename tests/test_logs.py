@@ -77,3 +77,17 @@ def test_configure_twice_keeps_one_handler_and_debug_shows_debug(
     assert len(logger.handlers) == 1 and logger.propagate is False
     logging.getLogger("escalada.notify").debug("retrying")
     assert stream.getvalue() == "DEBUG retrying\n"
+
+
+def test_text_lines_show_ticket_text_escaped_json_lines_keep_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ticket key or title in a log message cannot colour the terminal or start
+    a line of its own in text format; JSON lines carry it exactly (JSON escapes)."""
+    title = "VPN \x1b[31mdown\nERROR forged line"
+    stream = configured("text", monkeypatch)
+    logging.getLogger("escalada.runner").warning("%s: %s", "SB-1", title)
+    assert stream.getvalue() == "WARNING SB-1: VPN \\x1b[31mdown\\nERROR forged line\n"
+    stream = configured("json", monkeypatch)
+    logging.getLogger("escalada.runner").warning("%s: %s", "SB-1", title)
+    assert json.loads(stream.getvalue())["message"] == f"SB-1: {title}"

@@ -116,6 +116,31 @@ def test_slack_control_sequences_in_ticket_text_are_escaped() -> None:
 
 
 @responses.activate
+def test_teams_markdown_in_ticket_text_is_escaped() -> None:
+    """TextBlocks render markdown (links, emphasis, lists): a ticket's title
+    cannot make a link or a list in the card; the open button keeps the key."""
+    responses.post(TEAMS, status=202)
+    hostile = Notification(
+        **{
+            **_fields(MESSAGE),
+            "ticket": "T_1",
+            "title": "[Reset your password](https://evil.example) *now*\n- item",
+            "reason": "quoted: [x](https://evil.example)",
+        }
+    )
+    assert notifier()[0].send("net", hostile).ok
+    card = sent_json()["attachments"][0]["content"]
+    title, subtitle, reason, facts = card["body"]
+    assert subtitle["text"] == (
+        "T\\_1: \\[Reset your password\\](https://evil.example) \\*now\\* - item"
+    )
+    assert reason["text"] == "quoted: \\[x\\](https://evil.example)"
+    assert "T\\_1 escalated" in title["text"]
+    assert {f["title"]: f["value"] for f in facts["facts"]}["Ticket"] == "T\\_1"
+    assert card["actions"][0]["title"] == "Open T_1"
+
+
+@responses.activate
 def test_teams_message_is_an_adaptive_card_with_an_open_link() -> None:
     responses.post(TEAMS, status=202)
     assert notifier()[0].send("net", MESSAGE).ok

@@ -25,6 +25,7 @@ from escalada.instants import human
 from escalada.instants import stamp
 from escalada.instants import to_iso
 from escalada.policy.model import Policy
+from escalada.terminal import safe
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Ticket
@@ -140,7 +141,7 @@ def render_text(a: Assessment) -> str:
         lines.append(_row("next", f"L{d.next.level} {team} at {stamp(d.next.at)} (in {wait})"))
     else:
         lines.append(_row("next", "nothing scheduled"))
-    return "\n".join(lines) + "\n"
+    return "\n".join(safe(line) for line in lines) + "\n"  # ticket text: one line each
 
 
 def _row(label: str, text: str) -> str:

@@ -34,6 +34,7 @@ from escalada.policy.model import Desk
 from escalada.runner import CycleReport
 from escalada.runner import RunOptions
 from escalada.runner import run_cycle
+from escalada.terminal import safe
 from escalada.ticket import Decision
 
 log = logging.getLogger("escalada.runner")
@@ -249,7 +250,7 @@ def describe(desk: str, decision: Decision) -> str:
             label += f" {'+'.join(action.channels)}"
         by_reason.setdefault(action.reason, []).append(label)
     lines = [head] + [f"  {', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
-    return "\n".join(lines)
+    return "\n".join(safe(line) for line in lines)  # ticket text: each line stays one line
 
 
 def decision_json(desk: str, decision: Decision) -> str:

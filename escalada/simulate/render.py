@@ -21,6 +21,7 @@ from escalada.instants import to_iso as iso
 from escalada.simulate import Simulation
 from escalada.simulate.compare import Side
 from escalada.simulate.replay import Tally
+from escalada.terminal import safe
 
 NOW_ROWS = (
     ("escalations due", "escalations_due"),
@@ -229,7 +230,7 @@ def render_text(sim: Simulation) -> str:
     if len(entries) > DETAIL_LIMIT:
         lines.append(f"  ... and {len(entries) - DETAIL_LIMIT} more (--format json lists all)")
     lines.append(_verdict(sim))
-    return "\n".join(lines)
+    return "\n".join(safe(line) for line in lines)  # ticket keys and reasons: one line each
 
 
 def _text_table(rows: list[tuple[str, str, str]]) -> list[str]:
