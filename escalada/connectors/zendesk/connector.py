@@ -38,8 +38,10 @@ human added meanwhile a 409, never a silent loss. A Zendesk update carries one
 comment, so a public reply (`ask_reason`) due together with an internal note
 makes two PUTs (see tickets.plan_writes).
 
-History. `history` reads each ticket's audits (status changes with their
-times) and `window` the export's tickets with them: see history.py.
+History. `history` (the runner's) reads the audits (status changes with
+their times) only of the tickets whose metric set shows a pause, taking the
+metric sets the refresh read this cycle or reading them 100 a call; `window`
+reads the export's tickets with every ticket's audits: see history.py.
 
 Transport. The shared ResilientAdapter is mounted on the session handed to
 zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so
@@ -146,6 +148,7 @@ class ZendeskConnector:
         self._groups: dict[int, str] | None = None
         self._me: dict[str, Any] | None = None
         self._organizations: dict[int, str] = {}  # id -> name, as read
+        self._metric_sets: dict[int, Mapping[str, Any]] = {}  # by ticket id, as last read
 
     def __repr__(self) -> str:
         return f"ZendeskConnector(desk={self.desk.name!r}, host={self.host!r})"
@@ -242,6 +245,8 @@ class ZendeskConnector:
             params={"ids": ",".join(map(str, ids)), "include": "metric_sets,organizations"},
         )
         organizations = {int(o["id"]): str(o["name"]) for o in data.get("organizations") or []}
+        for metric_set in data.get("metric_sets") or []:
+            self._metric_sets[int(metric_set["ticket_id"])] = metric_set
         self._organizations.update(organizations)
         lookups = Lookups(
             groups=self.groups(),
@@ -310,7 +315,16 @@ class ZendeskConnector:
     # --- history (escalada.connectors.zendesk.history) ----------------------------
 
     def history(self, tickets: Sequence[Ticket]) -> list[Ticket]:
-        return zendesk_history.read_history(self, tickets)
+        """Audits only for the tickets whose metric set shows a pause (see history.py)."""
+        return zendesk_history.read_history(self, tickets, self.metric_sets)
+
+    def metric_sets(self, ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
+        """The tickets' metric sets: those show_many brought this cycle, the others read
+        with show_many (100 a call)."""
+        missing = [i for i in dict.fromkeys(ids) if i not in self._metric_sets]
+        for start in range(0, len(missing), SHOW_MANY_MAX):
+            self.show_many(missing[start : start + SHOW_MANY_MAX])
+        return {i: self._metric_sets[i] for i in ids if i in self._metric_sets}
 
     def window(self, *, since: datetime | None = None) -> Iterator[Ticket]:
         """The open tickets in scope and, with `since`, those solved since: each
@@ -332,7 +346,7 @@ class ZendeskConnector:
                         for r in raws
                     ]
                     read = [self._with_comment(t) for t in tickets if t is not None]
-                    for ticket in self.history(read):
+                    for ticket in zendesk_history.read_history(self, read):  # exact
                         if zendesk_history.in_window(ticket, since):
                             yield ticket
 

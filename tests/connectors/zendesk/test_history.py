@@ -20,7 +20,7 @@ def zd(tmp_path):
         yield h
 
 
-def test_history_reads_each_tickets_audits_once(zd):
+def test_history_reads_the_audits_of_the_tickets_the_metrics_show_paused(zd):
     waiting = zd.add_ticket(title="waiting", created=NOW - 5 * H, priority="P2")
     quiet = zd.add_ticket(title="quiet", created=NOW - 2 * H, priority="P3")
     zd.fake.now = NOW - 3 * H
@@ -38,7 +38,8 @@ def test_history_reads_each_tickets_audits_once(zd):
         ("open", NOW - H + timedelta(seconds=1)),
     ]
     assert [(c.status, c.since) for c in filled[quiet].status_history] == [("open", NOW - 2 * H)]
-    assert (zd.fake.calls - before) == {"audits": 2}  # one audit read per ticket
+    # one show_many for the metric sets; the audits of the ticket that was on hold only
+    assert (zd.fake.calls - before) == {"show_many": 1, "audits": 1}
 
 
 def test_history_follows_the_audit_cursor_past_100(zd):
@@ -52,7 +53,56 @@ def test_history_follows_the_audit_cursor_past_100(zd):
     (ticket,) = connector.history(read)
     assert len(ticket.status_history) == 151
     assert ticket.status_history[-1].status == "open" == ticket.status
-    assert (zd.fake.calls - before) == {"audits": 2}
+    assert (zd.fake.calls - before) == {"show_many": 1, "audits": 2}
+
+
+def test_250_tickets_never_paused_cost_three_show_many_and_no_audit(zd):
+    keys = [zd.add_ticket(title=f"t{i}", created=NOW - 2 * H, priority="P2") for i in range(250)]
+    connector = zd.connector()
+    read = list(connector.candidates())
+    before = zd.fake.calls.copy()
+    filled = connector.history(read)
+    assert (zd.fake.calls - before) == {"show_many": 3}
+    assert sorted(t.key for t in filled) == sorted(keys)
+    assert all(
+        [(c.status, c.since) for c in t.status_history] == [("open", NOW - 2 * H)] for t in filled
+    )
+
+
+def test_metric_sets_the_refresh_read_are_not_read_again(zd):
+    key = zd.add_ticket(title="t", created=NOW - 2 * H, priority="P2")
+    connector = zd.connector()
+    fresh = connector.refresh(list(connector.candidates()))
+    before = zd.fake.calls.copy()
+    (ticket,) = connector.history(fresh)
+    assert ticket.key == key and not (zd.fake.calls - before)
+
+
+@pytest.mark.parametrize(
+    ("moves", "audited"),
+    [
+        ([("pending", 3 * H)], True),  # pending now: its audits say since when
+        ([("pending", 3 * H), ("open", 2 * H)], True),  # an hour in pending
+        ([("hold", 3 * H), ("open", 2 * H)], True),
+        ([("solved", 3 * H), ("open", 2 * H)], True),  # reopened
+        ([("pending", 3 * H), ("open", 3 * H - timedelta(seconds=20))], False),
+    ],
+    ids=["pending-now", "was-pending", "was-on-hold", "reopened", "pending-for-20s"],
+)
+def test_which_tickets_have_their_audits_read(zd, moves, audited):
+    key = zd.add_ticket(title="t", created=NOW - 4 * H, priority="P2")
+    for status, before_now in moves:
+        zd.fake.now = NOW - before_now - timedelta(seconds=1)  # edit() ticks a second
+        zd.fake.edit(int(key), status=status)
+    zd.fake.now = NOW
+    connector = zd.connector()
+    read = list(connector.candidates())
+    (ticket,) = connector.history(read)
+    assert zd.fake.calls["audits"] == (1 if audited else 0)
+    if not audited:
+        # under a minute in pending reads as none (the metrics count whole minutes):
+        # the clock runs through those 20 seconds
+        assert [(c.status, c.since) for c in ticket.status_history] == [("open", NOW - 4 * H)]
 
 
 @pytest.mark.parametrize("n", [3, 150])
