@@ -135,7 +135,8 @@ def execute(
     """Run once or in a loop; the exit code is 1 when any desk failed in the last cycle.
 
     `connect_fn(desk, needs=needs)` builds each desk's connector (`needs`, from
-    the policy, tells a connector what its reads must fetch, e.g. latest comments)."""
+    the policy, tells a connector what its reads must fetch, e.g. latest comments;
+    a sharded run adds `shard=`, which takes 1/N of the desk's rate budget)."""
     from escalada.engine.evaluator import Evaluator
     from escalada.engine.readneeds import read_needs
     from escalada.notify import Notifier
@@ -156,8 +157,13 @@ def execute(
     stop = stop or threading.Event()
     restore = _stop_on_signals(stop) if install_signals else None
 
+    shard = settings.options.shard
+
     def connector(desk: Desk) -> Connector:
-        return connect_fn(desk, needs=needs)
+        # a shard takes its part of the desk account's rate budget (escalada.pacing)
+        if shard is None:
+            return connect_fn(desk, needs=needs)
+        return connect_fn(desk, needs=needs, shard=shard)
 
     def cycle() -> CycleReport:
         return run_cycle(

@@ -18,6 +18,7 @@ from typing import Any
 from typing import Literal
 from typing import Protocol
 
+from escalada.pacing import RateBudget
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
@@ -31,13 +32,16 @@ def _utc_now() -> datetime:
 @dataclass(frozen=True, slots=True)
 class Wiring:
     """What a connector takes from its surroundings, injected by tests and benches:
-    the sleep and jitter of its retries, its clock, and the environment its
-    secrets are read from (None: `os.environ`)."""
+    the sleep and jitter of its retries, its clock, the environment its secrets
+    are read from (None: `os.environ`), and the rate budget its requests share."""
 
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
     clock: Callable[[], datetime] = _utc_now
     environ: Mapping[str, str] | None = None
+    # the desk account's request budget every HTTP request acquires from (connect()
+    # fills it from the Desk's rate_limit and the shard; None: unpaced)
+    budget: RateBudget | None = None
 
 
 REAL = Wiring()  # the real sleep, jitter, clock and environment

@@ -12,6 +12,9 @@ on the session the library uses. The adapter:
   every few seconds never trips a per-read timeout, so a watchdog shuts the
   request's socket down when the deadline passes; `abort_all` does the same
   for every request in flight (SIGTERM ends a run within seconds, mid-read);
+- paces every request to the desk account's `RateBudget` (escalada.pacing),
+  when it has one: acquires before each attempt, reads the answer's rate
+  headers into it, and a 429's Retry-After holds it for every request sharing it;
 - retries 429 (honouring Retry-After), 502, 503, 504, connection resets and
   timeouts with exponential backoff and full jitter, bounded in attempts and in
   total time slept, on an injected `sleep` so tests never wait;
@@ -50,6 +53,7 @@ from urllib3.connectionpool import HTTPSConnectionPool
 
 from escalada.errors import DeskError
 from escalada.errors import DeskUnavailable
+from escalada.pacing import RateBudget
 
 log = logging.getLogger("escalada.http")
 
@@ -220,9 +224,11 @@ class ResilientAdapter(DeadlineAdapter):
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         deadline: float = DEFAULT_DEADLINE,
+        budget: RateBudget | None = None,
     ) -> None:
         super().__init__(deadline=deadline, max_retries=0)
         self.desk = desk
+        self.budget = budget  # the desk account's, shared; None: unpaced
         self.policy = policy
         self.timeout = timeout
         self.sleep = sleep
@@ -244,6 +250,8 @@ class ResilientAdapter(DeadlineAdapter):
         attempt = 0
         while True:
             attempt += 1
+            if self.budget is not None:
+                self.budget.acquire()
             self.calls += 1
             failure: str
             retry_after: float | None = None
@@ -267,10 +275,14 @@ class ResilientAdapter(DeadlineAdapter):
             except (requests.ConnectionError, requests.Timeout) as error:
                 failure, last_error = type(error).__name__, error
             else:
+                if self.budget is not None:
+                    self.budget.observe(response.headers)
                 if response.status_code not in RETRYABLE_STATUSES:
                     return response
                 failure = f"HTTP {response.status_code}"
                 retry_after = retry_after_seconds(response.headers)
+                if self.budget is not None and retry_after is not None:
+                    self.budget.hold(retry_after)  # every request to this account waits
                 response.close()
             delay = self._delay(attempt, retry_after)
             if attempt >= self.policy.attempts or slept + delay > self.policy.max_total:
@@ -290,7 +302,10 @@ class ResilientAdapter(DeadlineAdapter):
                 attempt + 1,
                 self.policy.attempts,
             )
-            self.sleep(delay)
+            if self.budget is not None:
+                self.budget.sleep(delay)  # time passed, for the budget too
+            else:
+                self.sleep(delay)
             slept += delay
             self.retries += 1
 

@@ -72,6 +72,11 @@ class DeskKind:
     needs_url: bool = True  # False: the desk has no base URL (spec.url is not required)
     reads_unmapped_as_is: bool = False  # a name missing from a mapping reads back as itself
     embedded: bool = False  # escalada keeps the desk in a local file (the demo runs on it)
+    # The account's request budget when spec.rate_limit is not written, from the desk's
+    # documented limits (escalada.pacing.parse_rate form, e.g. "400/min"); None: the
+    # desk publishes no fixed limit, so requests are paced only by what it answers
+    # (Retry-After, rate headers). Embedded desks are never paced.
+    rate_limit: str | None = None
     # Problems between options that each look fine alone (None: there are none).
     option_problems: Callable[[Desk], Sequence[OptionProblem]] | None = None
     # The values each mapping ("priorities", "impact", "urgency") may name on this

@@ -19,6 +19,7 @@ import requests
 from escalada.connectors.http import ResilientAdapter
 from escalada.connectors.http import mount_resilience
 from escalada.errors import EscaladaError
+from escalada.pacing import RateBudget
 from escalada.policy.model import Desk
 from escalada.secrets import Secret
 from escalada.secrets import resolve
@@ -49,7 +50,10 @@ def resilient_session(
     *,
     sleep: Callable[[float], None] = time.sleep,
     jitter: Callable[[], float] = random.random,
+    budget: RateBudget | None = None,
 ) -> tuple[requests.Session, ResilientAdapter]:
-    """A new session with every call going through the desk's ResilientAdapter."""
+    """A new session with every call going through the desk's ResilientAdapter,
+    paced to the account's `budget` (connectors.base.Wiring.budget)."""
     session = requests.Session()
-    return session, mount_resilience(session, desk.name, sleep=sleep, jitter=jitter)
+    adapter = mount_resilience(session, desk.name, sleep=sleep, jitter=jitter, budget=budget)
+    return session, adapter

@@ -296,6 +296,9 @@ class Desk:
     teams: Mapping[str, str] = field(default_factory=dict)  # policy team -> desk group
     fields: Mapping[str, str] = field(default_factory=dict)  # name -> desk field id
     options: Mapping[str, Any] = field(default_factory=dict)  # spec.<type>: desk-specific
+    # spec.rate_limit as written, e.g. "400/min" (escalada.pacing.parse_rate); None:
+    # the desk type's documented default (DeskKind.rate_limit)
+    rate_limit: str | None = None
     where: Where = NOWHERE
 
 

@@ -84,6 +84,17 @@ def desk_spec(kinds: Sequence[DeskKind]) -> tuple[Schema, dict[str, Schema]]:
                 "Custom field name (as used in `fields.<name>`) -> the desk's field id.",
                 "The desk's field id.",
             ),
+            "rate_limit": string(
+                "The account's request budget, which every runner of this desk shares "
+                "(`--shard I/N` takes 1/N): requests per second, minute or hour, e.g. "
+                "400/min. Default: the desk type's documented limit ("
+                + "; ".join(
+                    f"{kind.type} {kind.rate_limit or 'none: paced by its answers only'}"
+                    for kind in kinds
+                    if not kind.embedded
+                )
+                + "). `escalada validate` checks its form (desk-rate-limit).",
+            ),
             "options": {
                 "type": "object",
                 "description": "Settings for this desk type: "

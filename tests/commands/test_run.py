@@ -426,3 +426,25 @@ def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
     assert "escalada-pending" not in rows["SB-1"][1]
     assert posted == [HOOKS["HOOK_NET"], HOOKS["HOOK_SD_LEADS"]]  # both of SB-1's channels
     assert signal.getsignal(signal.SIGTERM) is previous  # handlers put back
+
+
+def test_a_sharded_run_builds_its_connectors_with_the_shard(
+    tmp_path: Path, desk_file: Path, hooks: responses.RequestsMock
+) -> None:
+    """`--shard I/N` reaches connect(), which takes 1/N of the desk's rate budget."""
+    policy = write_policy(tmp_path / "policy", {"sandbox": desk_file})
+    seen: list[Any] = []
+    make = sandbox_at()
+
+    def recording(desk: Desk, **options: Any) -> Connector:
+        seen.append(options.get("shard"))
+        return make(desk, **options)
+
+    code = execute(
+        settings(policy, options=RunOptions(shard=Shard(1, 2))),
+        echo=lambda line: None,
+        clock=lambda: NOW,
+        connect_fn=recording,
+        install_signals=False,
+    )
+    assert code == 0 and seen == [Shard(1, 2)]

@@ -212,7 +212,11 @@ class JiraConnector:
             get_server_info=False,
         )
         self._adapter = mount_resilience(
-            client._session, self.desk.name, sleep=self._wiring.sleep, jitter=self._wiring.jitter
+            client._session,
+            self.desk.name,
+            sleep=self._wiring.sleep,
+            jitter=self._wiring.jitter,
+            budget=self._wiring.budget,
         )
         info = self.call("read server info", client.server_info)
         deployment = info.get("deploymentType")

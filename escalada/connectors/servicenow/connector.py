@@ -105,7 +105,9 @@ class ServiceNowConnector:
                 hint="write the instance URL, e.g. url: https://acme.service-now.com",
             )
         self.rejects = Rejects(desk.name)  # records that do not read as tickets
-        session, self._adapter = resilient_session(desk, sleep=wiring.sleep, jitter=wiring.jitter)
+        session, self._adapter = resilient_session(
+            desk, sleep=wiring.sleep, jitter=wiring.jitter, budget=wiring.budget
+        )
         self._session = session
         self._instance = (desk.url or "").rstrip("/")
         session.auth, self._user = authenticate(desk, session, self._instance, wiring.environ)

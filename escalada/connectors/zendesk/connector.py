@@ -133,7 +133,7 @@ class ZendeskConnector:
             "an API token of an agent or admin",
         )
         self.session, self.adapter = resilient_session(
-            desk, sleep=wiring.sleep, jitter=wiring.jitter
+            desk, sleep=wiring.sleep, jitter=wiring.jitter, budget=wiring.budget
         )
         self.client = Zenpy(
             subdomain=subdomain,

@@ -4,7 +4,7 @@ reads back one way; options and URL fit the desk type.
 unknown-priority/-team/-value in mappings, desk-unmapped (warning),
 ambiguous-mapping, desk-option, desk-url, desk-value (a mapped value the desk
 does not take, from the registry's FixedValues), literal-secret (a credential
-written in the url)."""
+written in the url), desk-rate-limit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Any
 from escalada.connectors.kind import DeskKind
 from escalada.connectors.kind import DeskOption
 from escalada.connectors.registry import desk_kinds
+from escalada.pacing import RateError
+from escalada.pacing import parse_rate
 from escalada.policy.check.base import Context
 from escalada.policy.check.base import condition_values
 from escalada.policy.check.base import conditions
@@ -131,6 +133,17 @@ def _check_url_and_options(ctx: Context, doc: Any, desk: Desk, kind: DeskKind) -
                 doc.where("spec", "url"),
                 f"desk {desk.name!r}: spec.url carries a credential ({', '.join(found)})",
                 CREDENTIAL_HINT,
+            )
+    if desk.rate_limit is not None:
+        try:
+            parse_rate(desk.rate_limit)
+        except RateError as error:
+            ctx.error(
+                "desk-rate-limit",
+                doc.where("spec", "rate_limit"),
+                f"desk {desk.name!r}: spec.rate_limit {error}",
+                "write what the desk allows this account (Zendesk Professional: 400/min), "
+                "or leave rate_limit out for the desk type's documented default",
             )
     allowed = kind.options
     for key, value in desk.options.items():
