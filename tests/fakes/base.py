@@ -8,10 +8,14 @@ fails its test instead of being answered."""
 from __future__ import annotations
 
 import json
+import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
 from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -77,6 +81,12 @@ class FakeServer:
         self.calls: Counter[str] = Counter()  # by route name
         self.faults: list[Fault] = []
         self.faulted: Counter[str] = Counter()  # faults served, by kind
+        # the account's rate limit, when a test sets one (`limit_account`)
+        self.account_limit: int | None = None
+        self._limit_clock: Callable[[], float] = lambda: 0.0
+        self._used: Counter[int] = Counter()  # requests served, by minute of the clock
+        self._limit_lock = threading.Lock()
+        self.rate_limited = 0  # requests refused with 429 past the account's limit
 
     @property
     def total_calls(self) -> int:
@@ -95,6 +105,9 @@ class FakeServer:
             match = path_re.match(path)
             assert match is not None, f"route {route_name} got {path}"
             self.calls[route_name] += 1
+            limited, rate = self._count_against_limit()
+            if limited is not None:
+                return limited
             fault = self._take_fault(method, path)
             if fault is not None:
                 return self.fault_reply(fault)
@@ -104,6 +117,9 @@ class FakeServer:
             served = handler(request, match)
             if self.contract is not None and not self.unchecked:
                 self.observe(method, request.url or "", request.body, served)
+            if rate and isinstance(served, tuple):
+                status, headers, text = served
+                served = (status, {**headers, **rate}, text)
             return served
 
         self.mock.add_callback(method, url_re, callback=callback)
@@ -115,6 +131,45 @@ class FakeServer:
         status, _, text = served
         data = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         contracts.observe(str(self.contract), method, url, data, status, text)
+
+    def limit_account(self, per_minute: int, *, clock: Callable[[], float]) -> None:
+        """Refuse requests past `per_minute` in each minute of `clock` (Unix seconds)
+        with 429, Retry-After to the minute's end and the desk's rate headers, as
+        the vendors document their account limits (Zendesk: requests per minute
+        per account, developer.zendesk.com/api-reference/introduction/rate-limits;
+        ServiceNow's rate limit rules and Jira answer alike, desk-apis.md 1.8, 3.11).
+        Every reply served carries the rate headers too (Zendesk's do)."""
+        self.account_limit = per_minute
+        self._limit_clock = clock
+
+    def _count_against_limit(self) -> tuple[Reply | None, dict[str, str]]:
+        if self.account_limit is None:
+            return None, {}
+        now = self._limit_clock()
+        minute = int(now // 60)
+        reset = max(1, math.ceil((minute + 1) * 60 - now))
+        with self._limit_lock:
+            used = self._used[minute]
+            if used >= self.account_limit:
+                self.rate_limited += 1
+                headers = {
+                    "Retry-After": str(reset),
+                    **self.rate_headers(self.account_limit, 0, now, reset),
+                }
+                return reply(429, self.error_body(429), headers), {}
+            self._used[minute] = used + 1
+            left = self.account_limit - used - 1
+        return None, self.rate_headers(self.account_limit, left, now, reset)
+
+    def rate_headers(self, limit: int, remaining: int, now: float, reset: int) -> dict[str, str]:
+        """The account's limit, what is left of it this minute, and when it resets:
+        `X-RateLimit-*` with the reset as Unix time (ServiceNow's form); a desk's fake
+        overrides it with its own."""
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(int(now) + reset),
+        }
 
     def inject(
         self,
@@ -166,3 +221,37 @@ class FakeServer:
     def refuse(self, request: requests.PreparedRequest) -> Reply | None:
         """A reply refusing the request (e.g. 401 for bad credentials), or None to serve it."""
         return None
+
+
+class ShardClock:
+    """A simulated clock for one shard (a process of its own): Unix seconds that
+    move only when the shard sleeps. Several shards run at once, each on its own
+    clock; a fake's `limit_account(clock=ShardClock.current)` reads the clock the
+    calling thread last used (every desk request acquires from its budget, which
+    reads its clock, just before it goes), so each request is counted at its
+    shard's own time."""
+
+    _local = threading.local()
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        ShardClock._local.clock = self
+        with self._lock:
+            return self.now
+
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self(), timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        ShardClock._local.clock = self
+        with self._lock:
+            self.now += seconds
+
+    @staticmethod
+    def current() -> float:
+        clock = getattr(ShardClock._local, "clock", None)
+        assert isinstance(clock, ShardClock), "a request before its shard read its clock"
+        return clock()

@@ -402,6 +402,19 @@ class ZendeskFake(AdminRoutes, AuditRoutes, JobRoutes, FakeServer):
             }
         return {"error": message or "ServerError", "description": f"HTTP {status}"}
 
+    def rate_headers(self, limit: int, remaining: int, now: float, reset: int) -> dict[str, str]:
+        """Zendesk's: the account's X-Rate-Limit and X-Rate-Limit-Remaining, and on
+        the ticketing endpoints ratelimit-limit/-remaining/-reset (seconds to the
+        minute's end) (developer.zendesk.com, best practices for avoiding rate
+        limiting: "x-rate-limit: 700 ratelimit-limit: 700 ... ratelimit-reset: 41")."""
+        return {
+            "X-Rate-Limit": str(limit),
+            "X-Rate-Limit-Remaining": str(remaining),
+            "ratelimit-limit": str(limit),
+            "ratelimit-remaining": str(remaining),
+            "ratelimit-reset": str(reset),
+        }
+
     def refuse(self, request: requests.PreparedRequest) -> Reply | None:
         expected = base64.b64encode(f"{self.email}/token:{self.token}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":

@@ -1,0 +1,95 @@
+"""Shards of one Zendesk account share its rate limit: the fake enforces the
+account's requests per minute by its own clock (429 with Retry-After and the
+rate headers past it, as Zendesk documents), two shards run at once on their
+own simulated clocks, and with `--shard I/N` taking 1/N of the budget they meet
+no 429 where, each spending the whole budget, they would."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import responses
+
+from escalada.connectors import connect
+from escalada.connectors.base import Shard
+from escalada.connectors.base import Wiring
+from escalada.engine.evaluator import Evaluator
+from escalada.engine.readneeds import read_needs
+from escalada.policy.validate import load_policy
+from escalada.runner import RunOptions
+from escalada.runner import run_cycle
+from tests.connectors.contract import NOW
+from tests.connectors.zendesk.harness import ENVIRON
+from tests.fakes.base import ShardClock
+from tests.fakes.zendesk import ZendeskFake
+from tests.paths import EXAMPLE as EXAMPLES
+from tests.runner_fixtures import RecordingNotifier
+
+DESK = "zendesk-prod"
+M = timedelta(minutes=1)
+LIMIT = 60  # the account's requests a minute (a small plan, so a small test)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy([str(EXAMPLES)])
+
+
+def burst(policy, *, split: bool) -> tuple[ZendeskFake, list[Any]]:
+    """Two shards of one account, at once, each on its own simulated clock that
+    starts at the same instant (two processes), over a backlog of overdue outages."""
+    desk = replace(policy.desks[DESK], rate_limit=f"{LIMIT}/min")
+    desks = {**policy.desks, DESK: desk}
+    policy = replace(policy, desks=desks)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = ZendeskFake(mock)
+        for group in sorted(set(desk.teams.values())):
+            fake.add_group(group)
+        for i in range(80):
+            fake.add_ticket(f"Outage {i}", created=NOW - 40 * M, priority="urgent", tags=["outage"])
+        clocks = [ShardClock(NOW.timestamp()) for _ in range(2)]
+        fake.limit_account(LIMIT, clock=ShardClock.current)
+        reports: list[Any] = [None, None]
+
+        def shard(index: int) -> None:
+            clock = clocks[index]
+            part = Shard(index, 2)
+            wiring = Wiring(environ=ENVIRON, sleep=clock.sleep, clock=clock.datetime)
+            reports[index] = run_cycle(
+                policy,
+                now=NOW,
+                connect=lambda d: connect(
+                    d, needs=read_needs(policy), wiring=wiring, shard=part if split else None
+                ),
+                notifier=RecordingNotifier(),
+                options=RunOptions(desks=(DESK,), shard=part, budget=None),
+                evaluator=Evaluator(policy),
+            )
+
+        threads = [threading.Thread(target=shard, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return fake, reports
+
+
+def test_two_shards_taking_half_the_budget_each_meet_no_429(policy) -> None:
+    fake, reports = burst(policy, split=True)
+    for report in reports:
+        (desk,) = report.desks
+        assert desk.failed is None and desk.escalated > 0
+    assert sum(r.desks[0].escalated for r in reports) == 80
+    assert fake.rate_limited == 0
+    assert fake.total_calls > LIMIT  # more than one minute's worth: the pace mattered
+
+
+def test_two_shards_each_spending_the_whole_budget_meet_429s(policy) -> None:
+    fake, reports = burst(policy, split=False)
+    assert fake.rate_limited > 0  # each paced to the account's 60/min: 120/min together
+    # and the 429s' Retry-After is waited out: both shards still finish
+    assert sum(r.desks[0].escalated for r in reports) == 80
