@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
@@ -28,6 +30,8 @@ from escalada.connectors.http import DeadlineAdapter
 from escalada.connectors.http import retry_after_seconds
 from escalada.errors import EscaladaError
 from escalada.instants import to_iso
+from escalada.pacing import Rate
+from escalada.pacing import RateBudget
 from escalada.policy.model import Channel
 from escalada.policy.model import SecretRef
 from escalada.secrets import Secret
@@ -219,6 +223,115 @@ PAYLOAD_BY_TYPE: Mapping[str, Callable[[Notification], dict[str, Any]]] = {
 }
 
 
+# --- digests: many messages for one channel in one call -------------------------
+
+# More messages than this for one channel in one `send_many` go out as one digest.
+DIGEST_THRESHOLD = 10
+# Slack: at most 50 blocks a message, 3000 characters a section's text
+# (docs.slack.dev/reference/block-kit/blocks); one section per ticket, the rest counted.
+SLACK_DIGEST_ITEMS = 45
+# Teams: a webhook message is at most 28 KB (learn.microsoft.com, "Send messages
+# using incoming webhooks": message size limit); the card is cut well below it.
+TEAMS_DIGEST_BYTES = 24_000
+
+
+def _digest_headline(messages: Sequence[Notification]) -> str:
+    desks = sorted({m.desk for m in messages})
+    return f"{len(messages)} escalations on {', '.join(desks)}"
+
+
+def _digest_line(message: Notification) -> str:
+    return f"level {message.level}" + (f" ({message.team})" if message.team else "")
+
+
+def slack_digest(messages: Sequence[Notification]) -> dict[str, Any]:
+    """One Slack message listing many: a section per ticket (link, title, level,
+    reason), up to SLACK_DIGEST_ITEMS, then how many more."""
+    head = _slack_escape(_digest_headline(messages))
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{head}*"}}
+    ]
+    for message in messages[:SLACK_DIGEST_ITEMS]:
+        link = _slack_link(message.url, message.ticket)
+        title = _slack_escape(_clip(message.title, 300))
+        reason = _slack_escape(_clip(message.reason, 1500))
+        text = f"{link} {title}\n{_slack_escape(_digest_line(message))}: {reason}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, 3000)}})
+    left = len(messages) - SLACK_DIGEST_ITEMS
+    if left > 0:
+        more = f"and {left} more (see the desk)"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    return {"text": head, "blocks": blocks}
+
+
+def teams_digest(messages: Sequence[Notification]) -> dict[str, Any]:
+    """One Adaptive Card listing many, cut before Teams' message size limit."""
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": _digest_headline(messages),
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+        }
+    ]
+    size = 0
+    shown = 0
+    for message in messages:
+        label = f"[{message.ticket}]({message.url})" if message.url else message.ticket
+        text = (
+            f"{label} {_clip(message.title, 300)} - {_digest_line(message)}: "
+            f"{_clip(message.reason, 1000)}"
+        )
+        size += len(text.encode("utf-8")) + 80
+        if size > TEAMS_DIGEST_BYTES:
+            break
+        body.append({"type": "TextBlock", "text": text, "wrap": True})
+        shown += 1
+    if shown < len(messages):
+        body.append(
+            {"type": "TextBlock", "text": f"and {len(messages) - shown} more", "isSubtle": True}
+        )
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    return {
+        "type": "message",
+        "attachments": [{"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": card}],
+    }
+
+
+def webhook_digest(messages: Sequence[Notification]) -> dict[str, Any]:
+    """Every message's own payload, in one object (`event: digest`)."""
+    return {
+        "event": "digest",
+        "count": len(messages),
+        "items": [webhook_payload(message) for message in messages],
+    }
+
+
+DIGEST_BY_TYPE: Mapping[str, Callable[[Sequence[Notification]], dict[str, Any]]] = {
+    "slack": slack_digest,
+    "teams": teams_digest,
+    "webhook": webhook_digest,
+}
+
+# Seconds between two posts to one webhook in a burst. Slack: "1 per second" for
+# posting messages, short bursts allowed (docs.slack.dev/apis/web-api/rate-limits);
+# Teams: throttled per webhook (learn.microsoft.com, connectors-using, rate
+# limiting), the same one a second chosen; generic webhooks publish nothing:
+# five a second chosen.
+PACE_BY_TYPE: Mapping[str, Rate] = {
+    "slack": Rate(1, 1.0),
+    "teams": Rate(1, 1.0),
+    "webhook": Rate(5, 1.0),
+}
+MAX_CHANNEL_THREADS = 8  # channels sent to at once in a burst
+
+
 # --- sending --------------------------------------------------------------------
 
 
@@ -252,6 +365,8 @@ class Notifier:
         timeout: float = 10.0,
         budget: float = CYCLE_BUDGET,
         clock: Callable[[], float] = time.monotonic,
+        digest_threshold: int = DIGEST_THRESHOLD,
+        pace: Mapping[str, Rate] = PACE_BY_TYPE,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
@@ -267,6 +382,10 @@ class Notifier:
         self._blocked: dict[str, float] = {}  # channel -> clock time its Retry-After ends
         self._urls: dict[str, Secret] = {}
         self._lock = threading.Lock()
+        self._digest_threshold = digest_threshold
+        self._pace_by_type = pace
+        self._paces: dict[SecretRef, RateBudget] = {}  # by webhook secret: its pace
+        self._sessions: dict[str, requests.Session] = {}  # by channel, when none is given
 
     def __repr__(self) -> str:
         return f"Notifier(channels={sorted(self.channels)!r})"
@@ -286,6 +405,18 @@ class Notifier:
         Within the cycle's budget only: past it, or while a channel's Retry-After
         lasts, a message fails at once without a request, and the runner's
         `pending` token has a later cycle send it."""
+        return self._deliver(
+            channel_name, lambda channel: PAYLOAD_BY_TYPE[channel.type](message), message.ticket
+        )
+
+    def _deliver(
+        self,
+        channel_name: str,
+        payload: Callable[[Channel], dict[str, Any]],
+        label: str,
+    ) -> NotifyResult:
+        """Post one body to a channel (`label` names it in the log: the ticket, or
+        the digest); what `send` does, for a message or a digest."""
         channel = self.channels.get(channel_name)
         if channel is None:
             known = ", ".join(sorted(self.channels)) or "none"
@@ -297,20 +428,20 @@ class Notifier:
         except EscaladaError as unresolved:
             return NotifyResult(False, channel_name, f"channel {channel_name!r}: {unresolved}")
         host = redact_url(url)
-        body = json.dumps(PAYLOAD_BY_TYPE[channel.type](message), ensure_ascii=False)
+        body = json.dumps(payload(channel), ensure_ascii=False)
         attempt = 0
         while True:
             postponed = self._postponed(channel_name)
             if postponed is not None:
                 text = f"channel {channel_name!r} ({host}): {postponed}"
-                log.warning("%s: not sent: %s", message.ticket, text)
+                log.warning("%s: not sent: %s", label, text)
                 return NotifyResult(False, channel_name, text, attempt)
             attempt += 1
             try:
-                self._post(channel, url, body)
+                self._post(channel, url, body, channel_name)
             except _Permanent as failure:
                 text = f"channel {channel_name!r} ({host}): {failure.text}"
-                log.warning("%s: not sent: %s", message.ticket, text)
+                log.warning("%s: not sent: %s", label, text)
                 return NotifyResult(
                     False, channel_name, text, attempt, maybe_delivered=failure.maybe_delivered
                 )
@@ -325,7 +456,7 @@ class Notifier:
                         with self._lock:
                             self._blocked[channel_name] = self._clock() + failure.wait
                     text = f"channel {channel_name!r} ({host}): {why}"
-                    log.warning("%s: not sent: %s", message.ticket, text)
+                    log.warning("%s: not sent: %s", label, text)
                     return NotifyResult(False, channel_name, text, attempt)
                 log.info(
                     "channel %s (%s): %s, retrying in %.1fs (attempt %d/%d)",
@@ -338,8 +469,61 @@ class Notifier:
                 )
                 self._sleep(delay)
                 continue
-            log.info("%s: sent to channel %s (%s)", message.ticket, channel_name, host)
+            log.info("%s: sent to channel %s (%s)", label, channel_name, host)
             return NotifyResult(True, channel_name, None, attempt)
+
+    def send_many(self, items: Sequence[tuple[str, Notification]]) -> list[NotifyResult]:
+        """Post many messages; results in input order, never raises.
+
+        Channels are sent to at once (a thread each, at most MAX_CHANNEL_THREADS);
+        within one channel the messages go in order, paced per webhook
+        (PACE_BY_TYPE). More than `digest_threshold` for one channel go out as ONE
+        digest listing them, whose result is each one's: one maybe-delivered
+        digest is maybe-delivered for every ticket it carried (never re-sent), one
+        postponed digest is postponed for all. The cycle's budget holds as in `send`."""
+        results: list[NotifyResult | None] = [None] * len(items)
+        by_channel: dict[str, list[int]] = {}
+        for index, (name, _) in enumerate(items):
+            by_channel.setdefault(name, []).append(index)
+
+        def channel(name: str, indexes: list[int]) -> None:
+            known = self.channels.get(name)
+            if known is not None and len(indexes) > self._digest_threshold:
+                messages = [items[i][1] for i in indexes]
+                result = self._deliver(
+                    name,
+                    lambda c: DIGEST_BY_TYPE[c.type](messages),
+                    f"digest of {len(messages)}",
+                )
+                for i in indexes:
+                    results[i] = result
+                return
+            pace = self._pace(known) if known is not None else None
+            for i in indexes:
+                if pace is not None and self._left() > 0:
+                    pace.acquire()
+                results[i] = self.send(name, items[i][1])
+
+        groups = list(by_channel.items())
+        if len(groups) == 1:
+            channel(*groups[0])
+        elif groups:
+            workers = min(MAX_CHANNEL_THREADS, len(groups))
+            with ThreadPoolExecutor(workers, thread_name_prefix="escalada-notify") as pool:
+                for done in [pool.submit(channel, name, indexes) for name, indexes in groups]:
+                    done.result()
+        return [r for r in results if r is not None]
+
+    def _pace(self, channel: Channel) -> RateBudget:
+        """The webhook's pace, shared by channels posting to the same webhook secret."""
+        with self._lock:
+            found = self._paces.get(channel.url)
+            if found is None:
+                rate = self._pace_by_type.get(channel.type, PACE_BY_TYPE["webhook"])
+                found = self._paces[channel.url] = RateBudget(
+                    rate, clock=self._clock, sleep=self._sleep
+                )
+            return found
 
     def _postponed(self, channel_name: str) -> str | None:
         """Why no request goes out now, or None: the cycle's budget is spent, or
@@ -375,8 +559,8 @@ class Notifier:
             self._urls[channel.name] = url
         return url
 
-    def _post(self, channel: Channel, url: str, body: str) -> None:
-        session = self._session_or_new()
+    def _post(self, channel: Channel, url: str, body: str, channel_name: str) -> None:
+        session = self._session_or_new(channel_name)
         try:
             response = session.post(
                 url,
@@ -413,17 +597,24 @@ class Notifier:
         if channel.type == "teams" and TEAMS_FAILED in response.text:
             raise _Permanent(f"Teams refused the message: {text}")
 
-    def _session_or_new(self) -> requests.Session:
+    def _session_or_new(self, channel_name: str) -> requests.Session:
+        """The session given, else one per channel: a DeadlineAdapter's watchdog ends
+        every request of its adapter, so channels posting at once (send_many) each
+        have their own, and one slow receiver's deadline ends only its own post."""
         with self._lock:
-            if self._session is None:
-                self._session = requests.Session()
+            if self._session is not None:
+                self._session.verify = True
+                return self._session
+            session = self._sessions.get(channel_name)
+            if session is None:
+                session = self._sessions[channel_name] = requests.Session()
                 # a total deadline per post: a receiver trickling its answer is a
                 # read timeout (may have been delivered), not a stuck cycle
                 adapter = DeadlineAdapter(deadline=2 * self._timeout, max_retries=0)
-                self._session.mount("https://", adapter)
-                self._session.mount("http://", adapter)
-            self._session.verify = True
-            return self._session
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+            session.verify = True
+            return session
 
     def _delay(self, attempt: int, retry_after: float | None) -> float | None:
         """Seconds to wait before the next attempt; None when the server asks too much."""
