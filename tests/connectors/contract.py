@@ -29,6 +29,10 @@ Rules every harness keeps:
   tags=, status=), bumping the desk's revision / updated stamp.
 - Optional: `clear_calls`, the calls a `clear_pending` of up to 100 tickets makes
   (desks with the PendingClearing capability).
+- Optional: `change_status(key, status, at)` is someone setting the status at the
+  instant `at`, written into the fake's history as the desk keeps it (Jira's
+  changelog, Zendesk's audits, ServiceNow's sys_audit of `state`, the sandbox's
+  status log), so a resolution and a reopen can lie in the past.
 - Optional: `set_page_size(n)` makes both the connector and the fake use pages
   of n for candidate reads, so paging is tested with a few tickets; `page_size`
   then reads n.

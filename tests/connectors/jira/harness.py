@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,11 @@ class JiraHarness:
 
     def edit(self, key: str, **changes: Any) -> None:
         self.fake.edit_issue(key, **changes)
+
+    def change_status(self, key: str, status: str, at: datetime) -> None:
+        """A workflow transition at `at`: a changelog entry of the status field, and
+        resolutiondate set by a done status, cleared by leaving it (tests/fakes/jira.py)."""
+        self.fake.transition(key, STATUS_NAMES[status], at)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from escalada.connectors.sandbox.connector import SandboxConnector
 from escalada.connectors.sandbox.store import NewTicket
 from escalada.connectors.sandbox.store import insert_tickets
 from escalada.connectors.sandbox.store import open_db
+from escalada.connectors.sandbox.store import to_text
 from escalada.marker import decode
 from tests.connectors.contract import NOW
 from tests.connectors.contract import DeskView
@@ -125,6 +127,17 @@ class SandboxHarness:
         self.db.execute(
             f"UPDATE tickets SET {assignments}revision = revision + 1 WHERE key = ?",
             [*values.values(), key],
+        )
+
+    def change_status(self, key: str, status: str, at: datetime) -> None:
+        """Someone sets the status at `at`: the row's status and updated stamp (the
+        status log's trigger writes the change at `updated`), and `resolved` when it
+        becomes resolved; a reopen leaves the old `resolved` stamp, as a row does."""
+        when = to_text(at)
+        self.db.execute(
+            "UPDATE tickets SET status = ?, updated = ?, resolved = CASE WHEN ? THEN ? "
+            "ELSE resolved END, revision = revision + 1 WHERE key = ?",
+            [status, when, status in ("resolved", "closed"), when, key],
         )
 
 

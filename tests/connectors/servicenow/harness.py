@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +200,19 @@ class ServiceNowHarness:
                 value = STATES[value]
             values[columns[name]] = value
         self.fake.edit("incident", self.incident(key)["sys_id"], **values)
+
+    def change_status(self, key: str, status: str, at: datetime) -> None:
+        """An agent sets the state at `at`: a sys_audit row of `state` (old and new
+        value) at that instant, as the base system audits incidents; resolving stamps
+        resolved_at. Reopening goes to In Progress (2) and leaves resolved_at as it
+        was: the engine goes by the state, so a stale stamp must not stop the clock."""
+        later = self.fake.now
+        self.fake.now = at
+        values = {"state": "2" if status == "open" else STATES[status]}
+        if status == "resolved":
+            values["resolved_at"] = at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        self.fake.edit("incident", self.incident(key)["sys_id"], **values)
+        self.fake.now = max(later, self.fake.now)
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +150,14 @@ class ZendeskHarness:
         if "status" in renamed:
             renamed["status"] = STATUS[renamed["status"]]
         self.fake.edit(int(key), **renamed)
+
+    def change_status(self, key: str, status: str, at: datetime) -> None:
+        """An agent sets the status at `at`: an audit whose Change event carries the
+        status (tests/fakes/zendesk_audits.py), created at `at`."""
+        later = self.fake.now
+        self.fake.now = at - timedelta(seconds=1)  # the fake's write ticks one second
+        self.fake.edit(int(key), status=STATUS[status])
+        self.fake.now = max(later, self.fake.now)
 
 
 @contextmanager
