@@ -1,6 +1,7 @@
 """The SLA pause's desk side: status-history calls per runner cycle, against the floor.
 
-    python bench/history.py [--tickets 1200] [--due 0.25] [--desks sandbox,servicenow,jira]
+    python bench/history.py [--tickets 1200] [--due 0.25]
+                            [--desks sandbox,servicenow,jira,zendesk]
 
 Each desk harness gets N open tickets, a share `--due` of them past their first
 time threshold (P3 opened 5 hours ago, unanswered: the standard path's L1 after
@@ -12,7 +13,10 @@ desk, side by side:
   read     tickets whose history the runner asked for (must equal the due ones)
   calls    API calls the history read cost (the desk fake's own count)
   floor    ceil(due / the API's batch): sandbox 500 per statement, ServiceNow
-           100 sys_ids per sys_audit query, Jira 1,000 issues per bulk changelog
+           100 sys_ids per sys_audit query, Jira 1,000 issues per bulk changelog,
+           Zendesk 1: a ticket's audits (GET tickets/{id}/audits.json, 100 a
+           page) are its own call, and Zendesk has no batched read of them
+           (ticket_audits.json is admin-only and account-wide, unfiltered)
   naive    one call per ticket due; all: the floor for every open ticket
 """
 
@@ -36,7 +40,7 @@ from tests.connectors.contract import NOW  # noqa: E402
 from tests.runner_fixtures import open_desk  # noqa: E402
 from tests.runner_fixtures import runner_policy  # noqa: E402
 
-BATCH = {"sandbox": 500, "servicenow": 100, "jira": 1000}
+BATCH = {"sandbox": 500, "servicenow": 100, "jira": 1000, "zendesk": 1}
 H = timedelta(hours=1)
 
 
@@ -84,7 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1200)
     parser.add_argument("--due", type=float, default=0.25)
-    parser.add_argument("--desks", default="sandbox,servicenow,jira")
+    parser.add_argument("--desks", default="sandbox,servicenow,jira,zendesk")
     args = parser.parse_args()
     due = round(args.tickets * args.due)
     print(f"{args.tickets} open tickets, {due} due by time, one dry-run cycle")
