@@ -185,8 +185,13 @@ class Clocks:
         paused: Spans = (),
         frozen: bool = False,
     ) -> None:
-        self.created = created = utc(created)
-        self.now = now = utc(now)
+        # utc() inlined: one Clocks per evaluation, and most instants are UTC already
+        if created.tzinfo is not timezone.utc:
+            created = created.astimezone(timezone.utc)
+        if now.tzinfo is not timezone.utc:
+            now = now.astimezone(timezone.utc)
+        self.created = created
+        self.now = now
         # wall time since opening: business time never exceeds it
         self.wall = now - created if now > created else ZERO
         self.due = 0
@@ -202,9 +207,12 @@ class Clocks:
         """Business time the clock ran from opening to `now` on the ruler's calendar."""
         found = self._now.get(ruler.calendar)
         if found is None:
-            found = self._gross_now(ruler)
-            for start, end in self.paused:
-                found -= self._gross(ruler, end) - self._gross(ruler, start)
+            if self.paused:
+                found = self._gross_now(ruler)
+                for start, end in self.paused:
+                    found -= self._gross(ruler, end) - self._gross(ruler, start)
+            else:  # the common case: nothing to subtract, no second memo
+                found = self._business_now(ruler)
             self._now[ruler.calendar] = found
         return found
 
@@ -231,18 +239,23 @@ class Clocks:
 
     def _gross_now(self, ruler: Ruler) -> timedelta:
         """Business time from opening to `now`, pauses included."""
+        if not self.paused:
+            return self.so_far(ruler)
         key = (ruler.calendar, self.now)
         found = self._memo.get(key)
         if found is None:
-            if ruler.wall:
-                found = self.wall
-            else:
-                lines = self._lines
-                line = lines.line(ruler.calendar, ruler.clock, self.now) if lines else None
-                found = line.to_now(self.created) if line is not None else None
-                if found is None:
-                    found = ruler.clock.elapsed(self.created, self.now)
-            self._memo[key] = found
+            found = self._memo[key] = self._business_now(ruler)
+        return found
+
+    def _business_now(self, ruler: Ruler) -> timedelta:
+        """Business time from opening to `now` on the ruler's calendar (not memoized)."""
+        if ruler.wall:
+            return self.wall
+        lines = self._lines
+        line = lines.line(ruler.calendar, ruler.clock, self.now) if lines else None
+        found = line.to_now(self.created) if line is not None else None
+        if found is None:
+            found = ruler.clock.elapsed(self.created, self.now)
         return found
 
     def _gross(self, ruler: Ruler, end: datetime) -> timedelta:
