@@ -6,18 +6,17 @@ reference fields come back as sys_id and name together. Without a marker
 field the escalation marker lives in work notes, read back with one
 sys_journal_field query per page of candidates.
 
-Writes: one GET of the fields to be written plus `sys_mod_count`, then one
-PATCH with every action of the ticket. ServiceNow's Table API has no
-compare-and-set, so the guarantee is: a ticket whose `sys_mod_count` moved
-since the candidate read is not written (ConflictError; the next cycle
-re-reads it); an edit landing in the milliseconds between that GET and the
-PATCH is not detected, but the PATCH only carries escalada's own fields, so
-the edit is kept, and a double announcement shows as two work notes.
+Writes: one PATCH with every action of the ticket, after a re-read of its
+`sys_mod_count` batched with the next candidates' (one query per 100); a
+ticket whose `sys_mod_count` moved since the candidate read is not written
+(ConflictError; the next cycle re-reads it). `clear_pending` is one Batch API
+call per 100 tickets. See writes.py for both and what the batching costs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from escalada.connectors.records import Rejects
 from escalada.connectors.servicenow import history as hist
 from escalada.connectors.servicenow import options as opts
 from escalada.connectors.servicenow import tickets as tr
+from escalada.connectors.servicenow import writes
 from escalada.connectors.servicenow.client import BatchUnserviced
 from escalada.connectors.servicenow.session import authenticate
 from escalada.connectors.session import resilient_session
@@ -57,6 +57,8 @@ from escalada.policy.model import Policy
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Ticket
+
+log = logging.getLogger("escalada.servicenow")
 
 PYSNC_ERRORS = (
     sn_errors.AuthenticationException,
@@ -121,6 +123,7 @@ class ServiceNowConnector:
         self._unserviced = 0  # items ServiceNow left unserviced in this call
         self._groups: dict[str, str] | None = None  # group name -> sys_id
         self._cells: tr.Cells | None = tr.matrix_cells(desk, needs.matrix)
+        self._rereads = writes.Rereads()
 
     def __repr__(self) -> str:
         return f"ServiceNowConnector({self.desk.name!r}, {self._instance!r})"
@@ -250,6 +253,7 @@ class ServiceNowConnector:
         )
         owned = [r for r in rows if shard is None or shard.owns(r["number"][0])]
         ids = [row["sys_id"][0] for row in owned]
+        self._rereads.candidates(ids)
         markers = {} if self.options.marker_field else note_markers(self, ids)
         read = [
             (
@@ -324,11 +328,14 @@ class ServiceNowConnector:
             return ApplyResult(ticket.key, (), 0, ticket.revision)
         before = self.calls
         sys_id, _, mod_count = (ticket.revision or "").partition(":")
-        record = self.client.GlideRecord(self.options.table)
-        record.fields = ["sys_id", "number", "sys_mod_count", "sys_updated_on", *touched]
-        with self.call(f"re-read {ticket.key}"):
-            found = record.get(sys_id) if sys_id else record.get("number", ticket.key)
-        if not found:
+        if sys_id:
+            record = self._reread(sys_id, ticket.key)
+        else:  # a ticket not read by candidates(): read it now
+            record = self.client.GlideRecord(self.options.table)
+            record.fields = self._write_fields()
+            with self.call(f"re-read {ticket.key}"):
+                record = record if record.get("number", ticket.key) else None
+        if record is None:
             raise ConflictError(self.desk.name, f"write {ticket.key}", "the ticket was deleted")
         if mod_count and record.get_value("sys_mod_count") != mod_count:
             raise ConflictError(
@@ -351,12 +358,99 @@ class ServiceNowConnector:
         for name, value in write.fields.items():
             record.set_value(name, value)
         if record.changes():
-            with self.call(f"PATCH {self.options.table} {ticket.key}"):
-                record.update()
+            try:
+                with self.call(f"PATCH {self.options.table} {ticket.key}"):
+                    record.update()
+            except BaseException:
+                self._rereads.forget(sys_id)  # its unsent changes must not ride a later write
+                raise
             self._verify(ticket.key, record, write.fields)
         self._verify_priority(ticket.key, record, actions)
+        if ticket.escalation.pending and any(
+            a.type in ("mark", "clear") and not (a.state and a.state.pending) for a in actions
+        ):
+            self._rereads.drop()  # its messages went out: another runner may have run since
         revision = f"{record.get_value('sys_id')}:{record.get_value('sys_mod_count')}"
         return ApplyResult(ticket.key, write.written, self.calls - before, revision)
+
+    def _write_fields(self) -> list[str]:
+        """Every field an apply may write, and the concurrency token."""
+        names = ["sys_id", "number", "sys_mod_count", "sys_updated_on", "assignment_group"]
+        names += ["work_notes", "comments", opts.impact_field(self.desk)]
+        names += [opts.urgency_field(self.desk), "priority"]
+        if self.options.marker_field:
+            names.append(self.options.marker_field)
+        return list(dict.fromkeys(names))
+
+    def _reread(self, sys_id: str, key: str) -> Any | None:
+        """The record about to be written, as re-read: with the next candidates not
+        re-read yet, one query per REREAD_BATCH (writes.py); None when it is gone."""
+        rereads = self._rereads
+        with rereads.lock:
+            if sys_id not in rereads.records:
+                ids = rereads.chunk(sys_id)
+                record = self.client.GlideRecord(self.options.table, batch_size=len(ids))
+                record.fields = self._write_fields()
+                record.add_encoded_query(f"sys_idIN{','.join(ids)}")
+                with self.call(f"re-read {key} and {len(ids) - 1} more tickets before writing"):
+                    record.query()
+                    for current in record:
+                        copied = writes.unchanged(current.pop_record(), self._write_fields())
+                        rereads.records[str(current.get_value("sys_id"))] = copied
+                for other in ids:
+                    rereads.records.setdefault(other, None)
+            return rereads.records[sys_id]
+
+    def clear_pending(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Each ticket's marker without its pending token, one PATCH per ticket inside
+        one Batch API call per 100 tickets (writes.py)."""
+        cleared: list[Ticket] = []
+        for chunk in writes.batched(list(tickets), writes.CLEAR_BATCH):
+            cleared += self._clear_chunk(chunk)
+        self._rereads.drop()  # messages went out: the next write re-reads
+        return cleared
+
+    def _clear_chunk(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        done: dict[str, Ticket] = {}
+        queued: list[str] = []
+        batch = self.client.batch_api
+        for ticket in tickets:
+            sys_id = (ticket.revision or "").partition(":")[0]
+            record = self._reread(sys_id, ticket.key) if sys_id else None
+            if record is None:
+                continue  # gone (or never read): nothing to clear
+            name, value = writes.cleared_marker(ticket, self.options.marker_field)
+            record.set_value(name, value)
+            cleared = writes.without_token(ticket)
+            if not record.changes():
+                done[ticket.key] = cleared
+                continue
+
+            def hook(response: Any, ticket: Ticket = ticket, cleared: Ticket = cleared) -> None:
+                if response is not None and response.status_code == 200:
+                    done[ticket.key] = replace(cleared, revision=writes.revision_of(response))
+
+            batch.patch(record, hook)
+            queued.append(sys_id)
+        if queued:
+            try:
+                with self.call(f"clear the pending token of {len(queued)} tickets"):
+                    batch.execute()
+            except DeskError:
+                if self._batch_failure is None:
+                    raise  # the call itself failed, not one of its items
+            finally:
+                for sys_id in queued:  # the batch does not splice answers into records
+                    self._rereads.forget(sys_id)
+        left = [t.key for t in tickets if t.key not in done]
+        if left:
+            log.warning(
+                "desk %s: the pending token of %s was not cleared; their messages are "
+                "re-sent past the resend lease",
+                self.desk.name,
+                ", ".join(left[:10]) + (" ..." if len(left) > 10 else ""),
+            )
+        return [done[t.key] for t in tickets if t.key in done]
 
     def _verify(self, key: str, record: Any, fields: Mapping[str, str]) -> None:
         """ServiceNow ignores a field it does not know (or may not write) without an error:

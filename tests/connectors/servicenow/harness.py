@@ -63,7 +63,10 @@ MARKER_FIELD = "u_escalada"
 class ServiceNowHarness:
     name = "servicenow"
     read_overhead = 1  # the assignment-group lookup, once per connector
-    apply_calls = 2  # GET the fields to write (+ sys_mod_count), then one PATCH
+    apply_calls = 2  # the re-read (this ticket and the next 99 candidates), then one PATCH
+    # tickets read again since their write: their re-read, then one Batch API call (a PATCH
+    # of the marker per ticket); right after the same connector wrote them, the batch alone
+    clear_calls = 2
     on_conflict = "error"
     faults = frozenset({"429", "503", "502", "reset", "timeout", "401", "403", "404"})
 
