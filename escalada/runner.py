@@ -244,6 +244,7 @@ class _Cycle:
             tickets = list(connector.candidates(shard=self.options.shard))
             self._rejected(connector, report)
             report.seen += len(tickets)
+            self._unknown_priorities(desk, tickets)
             report.breaches = _breaches(tickets, self.policy, self.now)
             complete = self._complete(connector, tickets)
             self._rejected(connector, report, read=False)  # a refresh's or history's
@@ -271,6 +272,36 @@ class _Cycle:
                 connector.close()
             report.duration = time.monotonic() - started
         return report
+
+    def _unknown_priorities(self, desk: Desk, tickets: Sequence[Ticket]) -> None:
+        """One warning per desk and cycle for tickets whose priority the policy does not
+        define (they run with no SLA targets): the count, and a few of them."""
+        matrix = self.policy.matrix
+        if matrix is None:
+            return
+        unknown = []
+        for ticket in tickets:
+            try:
+                priority = self.evaluator.settle_priority(ticket).effective
+            except Exception:  # noqa: BLE001 - the per-ticket step reports the error
+                continue
+            if priority is not None and priority not in matrix.priorities:
+                unknown.append((ticket.key, priority))
+        if not unknown:
+            return
+        shown = ", ".join(key for key, _ in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        names = ", ".join(dict.fromkeys(p for _, p in unknown))
+        log.warning(
+            "desk %s: %d ticket(s) have a priority the policy does not define (%s): %s%s; "
+            "they run with no SLA targets: add the priority to the matrix, or map the desk's "
+            "value onto one in the Desk's `priorities`",
+            desk.name,
+            len(unknown),
+            names,
+            shown,
+            more,
+        )
 
     @staticmethod
     def _rejected(connector: Connector, report: DeskReport, *, read: bool = True) -> None:

@@ -558,3 +558,23 @@ def test_a_failed_audit_write_stops_the_desk_with_one_line(
     assert desk.failed.startswith("cannot write the audit log") and desk.escalated == 1
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [f"desk {desk.desk} failed: {desk.failed}"]  # one line, no ticket's
+
+
+def test_tickets_whose_priority_the_policy_lacks_get_one_warning_per_cycle(
+    sandbox: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    for i in range(7):
+        sandbox.add_ticket(title=f"odd {i}", created=NOW - H, priority="P3")
+    seed(sandbox)
+    policy = runner_policy(sandbox.desk)
+    assert policy.matrix is not None
+    kept = {name: p for name, p in policy.matrix.priorities.items() if name != "P3"}
+    policy = replace(policy, matrix=replace(policy.matrix, priorities=kept))
+    for _ in range(2):
+        run(sandbox, policy, NOW, RecordingNotifier(), options=RunOptions(dry_run=True))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2  # one per cycle, not one per ticket
+    assert warnings[0].startswith(
+        "desk sandbox-contract: 9 ticket(s) have a priority the policy does not define (P3): "
+        "SB-1, SB-2, SB-3, SB-4, SB-5 and 4 more; they run with no SLA targets"
+    )

@@ -45,7 +45,7 @@ class EscaladaGroup(click.Group):
         except EscaladaError as error:
             if debug_enabled(ctx):
                 raise
-            click.echo(f"error: {printable(str(error))}", err=True)  # one line, always
+            _fatal("error: ", str(error), error.exit_code)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -53,9 +53,35 @@ class EscaladaGroup(click.Group):
         except Exception as error:  # noqa: BLE001 - the one place a bug becomes one line
             if debug_enabled(ctx):
                 raise
-            what = printable(f"{type(error).__name__}: {error}")
-            click.echo(f"internal error: {what} (run with --debug)", err=True)
+            _fatal(
+                "",
+                f"internal error: {type(error).__name__}: {error} (run with --debug)",
+                INTERNAL_ERROR,
+            )
             ctx.exit(INTERNAL_ERROR)
+
+
+def _fatal(prefix: str, message: str, exit_code: int) -> None:
+    """The line that ends a command, on stderr: as a JSON log record (`"event":
+    "fatal"`, with the exit code) when the command logs JSON (`--log-format json`)."""
+    from escalada import logs
+
+    if logs.current_format() != "json":
+        click.echo(prefix + printable(message), err=True)  # one line, always
+        return
+    import logging
+
+    record = logging.makeLogRecord(
+        {
+            "name": "escalada",
+            "levelno": logging.ERROR,
+            "levelname": "ERROR",
+            "msg": message,
+            "event": "fatal",
+            "exit_code": exit_code,
+        }
+    )
+    click.echo(logs.JsonFormatter().format(record), err=True)
 
 
 def debug_enabled(ctx: click.Context) -> bool:

@@ -12,7 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from typing import Any
@@ -31,6 +33,7 @@ from escalada.errors import PolicyInvalid
 from escalada.instants import to_iso
 from escalada.metrics import Counters
 from escalada.policy.model import Desk
+from escalada.policy.model import Policy
 from escalada.runner import CycleReport
 from escalada.runner import RunOptions
 from escalada.runner import run_cycle
@@ -148,9 +151,11 @@ def execute(
     except PolicyInvalid as invalid:
         _log_findings(invalid)
         raise
+    reloader = PolicyReloader(settings.policy_paths, settings.options.policy_revision, policy)
     evaluator = Evaluator(policy)
     needs = read_needs(policy)
     notifier = Notifier(policy.channels)
+    options = settings.options
     audit = AuditLog(settings.audit)
     counters = Counters()  # the metrics' _total series: this process's every cycle
     audit.check()  # before the first write: a bad path stops here with one line
@@ -166,13 +171,23 @@ def execute(
         return connect_fn(desk, needs=needs, shard=shard)
 
     def cycle() -> CycleReport:
+        nonlocal policy, evaluator, needs, notifier, options
+        fresh = reloader.reload()  # each cycle runs the policy as its files are now
+        if fresh is not None:
+            policy = fresh
+            evaluator, needs, notifier = (
+                Evaluator(policy),
+                read_needs(policy),
+                Notifier(policy.channels),
+            )
+            options = replace(options, policy_revision=reloader.revision)
         return run_cycle(
             policy,
             now=clock(),
             connect=connector,
             notifier=notifier,
             audit=audit,
-            options=settings.options,
+            options=options,
             stop=stop,
             evaluator=evaluator,
         )
@@ -207,6 +222,59 @@ def execute(
         audit.close()
         if restore is not None:
             restore()
+
+
+class PolicyReloader:
+    """The policy of each cycle: its files are read again when their bytes changed
+    (`policy_digest`); a new version that is invalid (or unreadable) leaves the last
+    good one running, and is said once per version, not once per cycle."""
+
+    def __init__(self, paths: Sequence[str], revision: str | None, policy: Policy) -> None:
+        self.paths = tuple(paths)
+        self.revision = revision  # what markers and audit records name (None: not kept)
+        self.policy = policy
+        self._digest = self._read_digest()
+        self._refused: str | None = None  # the digest of the invalid version last said
+
+    def _read_digest(self) -> str | None:
+        from escalada.policy.load.files import policy_files
+        from escalada.revision import policy_digest
+
+        try:
+            files, _ = policy_files(self.paths)
+        except (EscaladaError, OSError):
+            return None
+        return policy_digest(files)
+
+    def reload(self) -> Policy | None:
+        """The new policy when the files changed and validate; None to keep the current."""
+        from escalada.policy.validate import load_policy
+        from escalada.revision import policy_revision
+
+        digest = self._read_digest()
+        if digest is None or digest == self._digest or digest == self._refused:
+            return None
+        try:
+            policy = load_policy(self.paths)
+        except EscaladaError as error:
+            self._refused = digest
+            if isinstance(error, PolicyInvalid):
+                _log_findings(error)
+            log.error(
+                "the policy changed but cannot be used: %s; the runner keeps the policy it "
+                "had%s until the files are fixed",
+                error,
+                f" (revision {self.revision})" if self.revision else "",
+            )
+            return None
+        self._digest, self._refused, self.policy = digest, None, policy
+        if self.revision is not None:
+            self.revision = policy_revision(self.paths)
+        log.info(
+            "the policy changed: reloaded%s",
+            f" (revision {self.revision})" if self.revision else "",
+        )
+        return policy
 
 
 def _log_findings(invalid: PolicyInvalid) -> None:

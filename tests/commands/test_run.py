@@ -448,3 +448,48 @@ def test_a_sharded_run_builds_its_connectors_with_the_shard(
         install_signals=False,
     )
     assert code == 0 and seen == [Shard(1, 2)]
+
+
+def test_interval_reloads_the_policy_each_cycle_and_keeps_the_last_good_one(
+    tmp_path: Path, desk_file: Path, hooks: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """docs/runner.md: each cycle loads the policy. An invalid edit leaves the last good
+    policy running and is said once, not once per cycle (issue 12)."""
+    policy = write_policy(tmp_path / "policy", {"sandbox": desk_file})
+    text = (policy / "policy.yaml").read_text(encoding="utf-8")
+    assert "after: 4h" in text
+    stop = threading.Event()
+    edits = {
+        # after cycle 1: a broken edit, seen by cycles 2 and 3
+        NOW: text.replace("after: 4h", "after: soon"),
+        # after cycle 3: a good edit that makes the quiet ticket (opened 1h ago) due
+        NOW + 2 * M: text.replace("after: 4h", "after: 30m"),
+    }
+    instants = iter([NOW + i * M for i in range(5)])
+    lines: list[str] = []
+
+    def clock() -> Any:
+        moment = next(instants)
+        if moment in edits:
+            (policy / "policy.yaml").write_text(edits[moment], encoding="utf-8")
+        if moment == NOW + 4 * M:
+            stop.set()
+        return moment
+
+    caplog.set_level(logging.INFO, logger="escalada")
+    code = execute(
+        settings(policy, interval=0.0, options=RunOptions(policy_revision="aaaaaaaaaaaa")),
+        echo=lines.append,
+        clock=clock,
+        connect_fn=sandbox_at(),
+        install_signals=False,
+        stop=stop,
+    )
+    assert code == 0
+    assert len(lines) == 5  # every cycle ran, the ones under the broken edit too
+    assert [" 0 written" in line for line in lines] == [False, True, True, False, True]
+    said = [r.getMessage() for r in caplog.records if r.name == "escalada.runner"]
+    refused = [m for m in said if m.startswith("the policy changed but cannot be used")]
+    assert len(refused) == 1 and "(revision aaaaaaaaaaaa)" in refused[0]
+    assert len([m for m in said if m.startswith("the policy changed: reloaded")]) == 1
+    assert sandbox_rows(desk_file)["SB-4"][1]  # the quiet ticket escalated under the new one

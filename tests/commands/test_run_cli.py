@@ -104,6 +104,16 @@ def test_json_logs_and_a_json_summary(policy: Path, hooks: responses.RequestsMoc
     assert {entry["logger"] for entry in logged} <= {"escalada.notify", "escalada.runner"}
 
 
+def test_json_logs_print_the_fatal_error_as_json_too(policy: Path, desk_file: Path) -> None:
+    result = invoke("--policy", str(policy), "--desk", "nope", "--log-format", "json")
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    record = json.loads(line)  # not `error: ...` in the middle of a JSON log (issue 12)
+    assert record["level"] == "error" and record["event"] == "fatal"
+    assert record["exit_code"] == 1
+    assert record["message"] == "no Desk named nope in the policy (known desks: sandbox)"
+
+
 def test_dry_run_prints_decisions_only(
     policy: Path, desk_file: Path, hooks: responses.RequestsMock
 ) -> None:
