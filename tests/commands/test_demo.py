@@ -95,3 +95,14 @@ def test_output_into_a_reader_that_leaves_is_not_an_error(tmp_path, escalada_exe
     child.stderr.close()
     assert child.wait(timeout=120) == 0, err
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_db_that_is_not_a_sandbox_is_one_line_and_exit_1(tmp_path):
+    text = tmp_path / "somefile.txt"
+    text.write_text("notes\n", encoding="utf-8")
+    for db, said in ((text, "is not a sandbox database"), ("/dev/null", "is not a regular file")):
+        result = CliRunner().invoke(cli, ["demo", "--db", str(db)])
+        assert result.exit_code == 1
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"error: {db} ") and said in line
+    assert text.read_text(encoding="utf-8") == "notes\n"

@@ -188,3 +188,13 @@ def test_the_workflow_uses_options_the_commands_have() -> None:
         helptext = run(command, "--help").stdout
         for option in re.findall(r"(--[a-z-]+)", rest):
             assert option in helptext, f"escalada {command} has no {option}"
+
+
+def test_plan_on_a_sandbox_not_created_yet_writes_nothing(policy: str, db_path: Path) -> None:
+    """plan is documented as writing nothing: no folder, no SQLite file (issue 12)."""
+    result = run("plan", "--policy", policy, "--detailed-exitcode")
+    assert result.exit_code == 2, result.stderr
+    assert not db_path.parent.exists()
+    checked = run("desks", "check", "--policy", policy)  # 1: no priorities or groups yet
+    assert "not created yet" in checked.stdout
+    assert not db_path.parent.exists()

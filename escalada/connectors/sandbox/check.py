@@ -26,10 +26,16 @@ def check(
     counts: tuple[int, int],
     present: Iterable[ConfigObject],
     policy: Policy | None,
+    *,
+    exists: bool = True,
 ) -> list[CheckItem]:
-    """The items, from the file's (open, total) ticket counts and its configuration."""
+    """The items, from the file's (open, total) ticket counts and its configuration
+    (`exists`: False for a file not created yet, an empty sandbox)."""
     open_count, total = counts
-    items = [CheckItem(desk.name, "database", True, f"{path}: {total} tickets, {open_count} open")]
+    detail = f"{path}: {total} tickets, {open_count} open"
+    if not exists:
+        detail = f"{path}: not created yet (an empty sandbox; `escalada sandbox seed` fills it)"
+    items = [CheckItem(desk.name, "database", True, detail)]
     found = {(obj.kind, obj.name) for obj in present}
     wanted = [("group", name) for name in desk.teams.values()]
     wanted += [("priority", name) for name in desk.priorities.values()]

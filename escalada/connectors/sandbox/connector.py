@@ -8,7 +8,8 @@ Desk document:
     spec:
       type: sandbox
       options: {path: .escalada/sandbox.sqlite}   # the default (relative to the working
-                                                  # directory); created on demand
+                                                  # directory); created by the first write
+                                                  # (reads of a missing file see an empty desk)
       scope: "tag:outage -tag:spam"               # optional: escalada.connectors.sandbox.scope
       teams: {network-l2: "Network L2"}           # optional: an unmapped policy name is
                                                   # stored as is (priorities alike)
@@ -32,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 from typing import Literal
 from typing import TypeVar
@@ -112,19 +114,33 @@ class SandboxConnector:
         self._team_of = ReadBack(desk.teams)
         self._impact_of = ReadBack(desk.impact.values if desk.impact else {})
         self._urgency_of = ReadBack(desk.urgency.values if desk.urgency else {})
+        # A file that does not exist yet is an empty sandbox held in memory until the
+        # first write: reads (`plan`, `desks check`, a dry run) create no file or folder.
+        self._unborn = not self.path.exists()
+        self._db = self._connect(Path(":memory:") if self._unborn else self.path)
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
         try:
-            self._db = open_db(self.path)
+            db = open_db(path)
         except StoreError as error:
             raise DeskError(
-                desk.name,
+                self.desk.name,
                 "open",
                 str(error),
                 hint="point the Desk's `options: {path: ...}` at a sandbox file or a new "
                 "path, or create one with `escalada sandbox seed --db PATH`",
             ) from None
-        self._db.create_function(
+        db.create_function(
             "escalada_crc32", 1, lambda key: zlib.crc32(key.encode("utf-8")), deterministic=True
         )
+        return db
+
+    def _writable(self) -> None:
+        """Before a write: the file itself, created (with its folder) if it is new."""
+        if self._unborn:
+            self._db.close()
+            self._db = self._connect(self.path)
+            self._unborn = False
 
     @property
     def calls(self) -> int:
@@ -372,7 +388,12 @@ class SandboxConnector:
             [],
         ).fetchone()
         return sandbox_check.check(
-            self.desk, self.path, tuple(counts), self.current_config(), policy
+            self.desk,
+            self.path,
+            tuple(counts),
+            self.current_config(),
+            policy,
+            exists=not self._unborn,
         )
 
     def desired_config(self, policy: Policy) -> list[ConfigObject]:
@@ -398,6 +419,7 @@ class SandboxConnector:
         self, op: Literal["create", "update", "delete"], obj: ConfigObject
     ) -> ConfigObject:
         operation = f"{op} {obj.key}"
+        self._writable()
         if obj.kind == "group" and op == "create" and obj.create_missing:
             # the embedded desk's own group (owner: the desk), as a real desk's admins
             # would add it: never changed or deleted by escalada afterwards
@@ -449,6 +471,7 @@ class SandboxConnector:
         """`work` in one write transaction, counted as one call (a client sends a
         transaction in one round trip): committed when it returns something true,
         rolled back when it returns something false or raises."""
+        self._writable()
         result: list[T] = []
 
         def run(db: sqlite3.Connection) -> None:
@@ -475,6 +498,8 @@ class SandboxConnector:
         work: Callable[[sqlite3.Connection], None] | None = None,
     ) -> sqlite3.Cursor:
         self._calls += counted
+        if self._unborn and self.path.exists():  # created since (a seed, another runner)
+            self._writable()
         try:
             if work is not None:  # a transaction (see _transaction)
                 work(self._db)

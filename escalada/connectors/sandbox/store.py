@@ -97,6 +97,8 @@ def from_text(text: str | None) -> datetime | None:
 
 def open_db(path: Path) -> sqlite3.Connection:
     """Open (creating on demand) a sandbox database; autocommit, explicit transactions."""
+    if path.exists() and not path.is_file():  # /dev/null, a directory, a FIFO
+        raise StoreError(f"{path} is not a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # One connector uses its connection from one thread at a time, though not

@@ -136,13 +136,23 @@ def test_a_bad_scope_is_one_clear_error_with_its_place(
 # --- the file ---------------------------------------------------------------------
 
 
-def test_default_path_is_created_on_demand(
+def test_the_default_path_is_created_by_the_first_write_never_by_a_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Make
 ) -> None:
     monkeypatch.chdir(tmp_path)
     connector = make(Desk(name="sandbox", type="sandbox"))
+    assert keys(connector) == [] and connector.current_config() == []
+    (database, *_) = connector.check()
+    assert database.ok and "not created yet" in database.detail
+    assert list(tmp_path.iterdir()) == []  # plan, check and a dry run write nothing (issue 12)
+    connector.write_config("create", ConfigObject("priority", "P1", {"rank": 0}))
     assert (tmp_path / ".escalada" / "sandbox.sqlite").is_file()
-    assert keys(connector) == []
+    assert [obj.name for obj in connector.current_config()] == ["P1"]
+
+
+def test_a_path_that_is_not_a_regular_file_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EscaladaError, match="/dev/null is not a regular file"):
+        connect(Desk(name="sandbox", type="sandbox", options={"path": "/dev/null"}))
 
 
 def test_a_file_that_is_not_a_sandbox_is_refused(tmp_path: Path) -> None:
