@@ -6,15 +6,22 @@ ticket in the same write as the escalation itself (`mark` travels with the
 comment and the assignment), so a rerun after a crash sees what was done. The
 channel notifications of an escalation are made crash-safe by the marker's
 `pending` token: it is written with the escalation, the notifications go out,
-and a second small write clears it. A run that dies in between leaves the
-token, and a later run sends them then, once the token is older than
-`RunOptions.resend_after` (a younger token may belong to a runner that is
-sending right now: re-sending at once would announce twice). A send that
-reaches no channel at all keeps the token too, so it is retried. The one gap:
-when the clearing write does not land after messages went out (the process
-dies in that instant, the desk fails that one write, or refuses it because
-someone edited the ticket in that second), the messages already sent go out
-once more, marked as re-sent. No message is ever lost.
+and the token is cleared afterwards. A desk's due tickets go in chunks
+(`RunOptions.batch`, 100): each ticket of the chunk is written (one `apply`),
+then the chunk's messages go out (`send_many` where the notifier has it), then
+one `clear_pending` call clears the tokens of the tickets whose messages went
+out (one clearing `apply` per ticket where the desk lacks the capability). A run
+that dies in between leaves the tokens, and a later run sends those messages
+then, once a token is older than `RunOptions.resend_after` (a younger token may
+belong to a runner that is sending right now: re-sending at once would announce
+twice). A send that reaches no channel at all keeps the token too, so it is
+retried. A stop, the cycle's budget or a desk gone down mid-chunk first sends
+and clears what the chunk has written. The one gap: when the clearing does not
+land after messages went out (the process dies in between, the desk fails the
+clearing call, or leaves a ticket out because someone edited it in that
+second), the messages already sent go out once more, marked as re-sent. It
+covers at most the tickets of one chunk: those whose messages had gone out and
+whose clearing had not landed. No message is ever lost.
 """
 
 from __future__ import annotations
@@ -60,7 +67,11 @@ log = logging.getLogger("escalada.runner")
 
 
 class Sender(Protocol):
-    """What the runner needs of a notifier (escalada.notify.Notifier; the demo's recorder)."""
+    """What the runner needs of a notifier (escalada.notify.Notifier; the demo's recorder).
+
+    A notifier may also have `send_many(items) -> list[NotifyResult]` (results in
+    the input order): the runner then hands it a chunk's messages at once, to go
+    out concurrently across channels; without it, the runner calls `send` for each."""
 
     def send(self, channel: str, message: Notification) -> NotifyResult: ...
 
@@ -73,6 +84,9 @@ CYCLE_BUDGET = 600.0
 # longer than a runner can take between its escalation write and its clearing
 # write (the notifier's retries: 3 attempts, up to 60s Retry-After, per channel).
 RESEND_AFTER = timedelta(minutes=10)
+# Tickets per chunk: written one by one, then their messages sent together and
+# their pending tokens cleared in one call (Zendesk's update_many takes 100 ids).
+BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,8 @@ class RunOptions:
     # Seconds a cycle may take: past it, requests in flight end and every desk
     # leaves its remaining tickets to the next cycle (a scheduled job must end).
     budget: float | None = CYCLE_BUDGET
+    # Tickets per chunk (see BATCH); 1 confirms each ticket before writing the next.
+    batch: int = BATCH
 
 
 @dataclass
@@ -97,7 +113,7 @@ class DeskReport:
     seen: int = 0
     escalated: int = 0  # tickets written (or that would be, in a dry run)
     actions: int = 0
-    writes: int = 0  # connector.apply calls that wrote something
+    writes: int = 0  # connector.apply calls that wrote something, and clear_pending calls
     errors: int = 0
     conflicts: int = 0
     notifications: int = 0  # channel messages sent
@@ -246,14 +262,14 @@ class _Cycle:
             report.seen += len(tickets)
             self._unknown_priorities(desk, tickets)
             report.breaches = _breaches(tickets, self.policy, self.now)
-            complete = self._complete(connector, tickets)
+            pairs = self._complete(connector, tickets)
             self._rejected(connector, report, read=False)  # a refresh's or history's
-            for ticket, decision in complete:
-                if self.stop.is_set():
+            size = max(1, self.options.batch)
+            for start in range(0, len(pairs), size):
+                if not self._chunk(connector, pairs[start : start + size], report):
                     why = "budget spent" if self.stop.expired.is_set() else "stop requested"
                     log.info("desk %s: %s, leaving the rest for the next cycle", desk.name, why)
                     break
-                self.ticket(connector, ticket, report, decision)
         except EscaladaError as error:
             report.failed = str(error)
             log.error("desk %s failed: %s", desk.name, error)
@@ -369,15 +385,42 @@ class _Cycle:
             return None
         return None if decision.actions else decision
 
+    def _chunk(
+        self,
+        connector: Connector,
+        chunk: Sequence[tuple[Ticket, Decision | None]],
+        report: DeskReport,
+    ) -> bool:
+        """Write each ticket of the chunk, then send the chunk's messages and clear the
+        pending tokens of the tickets whose messages went out. A stop (or the budget)
+        ends the writes, and a desk gone down ends the desk, after the tickets already
+        written are flushed. False when the cycle was stopped."""
+        written: list[_Written] = []
+        try:
+            for ticket, decision in chunk:
+                if self.stop.is_set():
+                    self._flush(connector, written, report)
+                    return False
+                waiting = self.ticket(connector, ticket, report, decision)
+                if waiting is not None:
+                    written.append(waiting)
+        except DeskUnavailable:
+            self._flush(connector, written, report, desk_down=True)
+            raise
+        self._flush(connector, written, report)
+        return True
+
     def ticket(
         self,
         connector: Connector,
         ticket: Ticket,
         report: DeskReport,
         decision: Decision | None,
-    ) -> None:
+    ) -> _Written | None:
+        """Write one ticket's desk actions; the ticket, as written, when its channel
+        messages are still to go out."""
         try:
-            self._ticket(connector, ticket, report, decision)
+            return self._ticket(connector, ticket, report, decision)
         except AuditFailed:
             raise  # the desk's part ends: its writes would go unrecorded (one line, there)
         except DeskUnavailable as error:
@@ -394,6 +437,7 @@ class _Cycle:
                 error.message,
             )
             self._audit(ticket, ticket.escalation.level, "write", str(error), "conflict")
+            return None
         except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
             report.errors += 1
             shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
@@ -404,40 +448,27 @@ class _Cycle:
                 exc_info=log.isEnabledFor(logging.DEBUG) and not isinstance(error, EscaladaError),
             )
             self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
+            return None
 
     def _ticket(
         self, connector: Connector, ticket: Ticket, report: DeskReport, decision: Decision | None
-    ) -> None:
+    ) -> _Written | None:
         if decision is None:
             decision = self.evaluator.evaluate(ticket, self.now)
         resend = self._resend(ticket, decision)
         actions = _stamped([*decision.actions, *resend], self.now, self.options.policy_revision)
         if not actions:
-            return
+            return None
         if resend:
             decision = replace(decision, actions=tuple(actions))
         report.decisions.append(decision)
-        level_from = ticket.escalation.level
-
-        def audit(action: Action, result: str) -> None:
-            self._audit(
-                ticket,
-                decision.level,
-                action.type,
-                action.reason,
-                result,
-                level_from=level_from,
-                path=decision.path or ticket.escalation.path,
-                decision=decision,
-                escalation=decision.escalated and action.type not in _NOT_ESCALATION,
-            )
-
+        waiting = _Written(ticket, ticket, decision, (), ticket.escalation.level, False)
         if self.options.dry_run:
             for action in actions:
-                audit(action, "dry-run")
+                self._audit_action(waiting, action, "dry-run")
             report.escalated += 1
             report.actions += len(actions)
-            return
+            return None
         channel_actions = [a for a in actions if a.type in CHANNEL_ACTIONS and a.channels]
         desk_actions = [a for a in actions if a.type != "notify"]  # an update is also a note
         if channel_actions:
@@ -454,28 +485,154 @@ class _Cycle:
             report.writes += 1
             report.actions += len(desk_actions)
             for action in desk_actions:
-                audit(action, "ok")
+                self._audit_action(waiting, action, "ok")
         if not channel_actions:
-            return
-        sent, failed, maybe = self._notify(ticket, decision, channel_actions)
-        report.notifications += sent
-        report.notify_failures += failed
-        if sent == 0 and maybe == 0:
-            log.warning(
-                "%s: no channel took the notifications; the pending token stays and a cycle "
-                "%d minutes after this write retries them",
-                ticket.key,
-                self.options.resend_after.total_seconds() // 60,
-            )
-            return
-        cleared = Action(
-            "mark", "notifications sent", state=replace(written.escalation, pending=False)
+            return None
+        return replace(
+            waiting,
+            ticket=written,
+            channel_actions=tuple(channel_actions),
+            wrote=bool(desk_actions),
         )
-        connector.apply(written, [cleared])
-        if not desk_actions:  # a re-send: this is the ticket's only write
+
+    def _flush(
+        self,
+        connector: Connector,
+        written: Sequence[_Written],
+        report: DeskReport,
+        *,
+        desk_down: bool = False,
+    ) -> None:
+        """Send the written tickets' messages, then clear the pending tokens of those
+        that some channel took (or may have: never sent again). A ticket no channel
+        took keeps its token: a cycle past the resend lease retries it."""
+        if not written:
+            return
+        if self.stop.is_set() and len(written) > 1:
+            # stopping: a signal leaves requests a few seconds (then refuses new ones),
+            # so each ticket is confirmed as soon as its messages are out: a cut-off
+            # leaves at most the ticket in hand in the gap, as before chunks
+            for waiting in written:
+                self._flush(connector, [waiting], report, desk_down=desk_down)
+            return
+        to_clear = []
+        for waiting, (sent, failed, maybe) in zip(written, self._notify(written), strict=True):
+            report.notifications += sent
+            report.notify_failures += failed
+            if sent == 0 and maybe == 0:
+                log.warning(
+                    "%s: no channel took the notifications; the pending token stays and a "
+                    "cycle %d minutes after this write retries them",
+                    waiting.original.key,
+                    self.options.resend_after.total_seconds() // 60,
+                )
+                continue
+            to_clear.append(waiting)
+        if to_clear:
+            self._clear(connector, to_clear, report, desk_down=desk_down)
+
+    def _clear(
+        self,
+        connector: Connector,
+        items: Sequence[_Written],
+        report: DeskReport,
+        *,
+        desk_down: bool,
+    ) -> None:
+        """Clear the items' pending tokens: one `clear_pending` call where the desk has
+        it, else one clearing `apply` per ticket. A token left on the desk is re-sent
+        past the lease (the gap: those messages go out twice, marked as re-sent)."""
+        clear_many = getattr(connector, "clear_pending", None)
+        if clear_many is None:
+            for n, waiting in enumerate(items):
+                try:
+                    self._clear_one(connector, waiting, report)
+                except DeskUnavailable:
+                    self._left_pending(items[n + 1 :], "the desk is unavailable")
+                    if desk_down:
+                        return
+                    raise
+            return
+        try:
+            cleared = {t.key for t in clear_many([w.ticket for w in items])}
+        except DeskUnavailable as error:
+            report.errors += 1
+            self._left_pending(items, str(error))
+            if desk_down:
+                return
+            raise
+        except AuditFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - the tokens stay; the lease re-sends
+            report.errors += 1
+            shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
+            self._left_pending(items, str(shown))
+            return
+        report.writes += 1
+        left = [w for w in items if w.ticket.key not in cleared]
+        for waiting in items:
+            if waiting.ticket.key in cleared:
+                if not waiting.wrote:  # a re-send: this is the ticket's only write
+                    report.escalated += 1
+                self._audit_action(waiting, _cleared(waiting), "ok")
+        if left:
+            self._left_pending(left, "the desk did not clear it (edited meanwhile?)")
+
+    def _clear_one(self, connector: Connector, waiting: _Written, report: DeskReport) -> None:
+        ticket = waiting.original
+        cleared = _cleared(waiting)
+        try:
+            connector.apply(waiting.ticket, [cleared])
+        except DeskUnavailable as error:
+            report.errors += 1
+            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
+            raise
+        except ConflictError as error:
+            report.conflicts += 1
+            log.warning(
+                "%s: changed on the desk while being written; next cycle re-reads it (%s)",
+                ticket.key,
+                error.message,
+            )
+            self._audit(ticket, ticket.escalation.level, "write", str(error), "conflict")
+            return
+        except AuditFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
+            report.errors += 1
+            shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
+            log.error("%s: %s", ticket.key, shown)
+            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
+            return
+        if not waiting.wrote:  # a re-send: this is the ticket's only write
             report.escalated += 1
         report.writes += 1
-        audit(cleared, "ok")
+        self._audit_action(waiting, cleared, "ok")
+
+    def _left_pending(self, items: Sequence[_Written], why: str) -> None:
+        for waiting in items:
+            log.warning(
+                "%s: notifications sent but the pending token is not cleared (%s); a cycle "
+                "%d minutes after this write sends them again, marked as re-sent",
+                waiting.original.key,
+                why,
+                self.options.resend_after.total_seconds() // 60,
+            )
+            self._audit_action(waiting, _cleared(waiting), f"failed: {why}")
+
+    def _audit_action(self, waiting: _Written, action: Action, result: str) -> None:
+        decision = waiting.decision
+        self._audit(
+            waiting.original,
+            decision.level,
+            action.type,
+            action.reason,
+            result,
+            level_from=waiting.level_from,
+            path=decision.path or waiting.original.escalation.path,
+            decision=decision,
+            escalation=decision.escalated and action.type not in _NOT_ESCALATION,
+        )
 
     def _resend(self, ticket: Ticket, decision: Decision) -> list[Action]:
         """The current level's notifications when a run left them unsent (its `pending`
@@ -502,51 +659,64 @@ class _Cycle:
         )
         return [Action("notify", reason, team=team.name, channels=tuple(team.channels))]
 
-    def _notify(
-        self, ticket: Ticket, decision: Decision, actions: Sequence[Action]
-    ) -> tuple[int, int, int]:
-        """Send each action to each of its channels: (messages sent, messages failed,
-        of those failed, the ones that may have been delivered: never sent again)."""
-        sent = failed = maybe = 0
-        for action in actions:
-            for channel in action.channels:
-                message = Notification(
-                    desk=ticket.desk,
-                    ticket=ticket.key,
-                    url=ticket.url,
-                    title=ticket.title,
-                    path=decision.path or ticket.escalation.path,
-                    level=decision.level,
-                    team=action.team,
-                    action=action.type,
-                    reason=action.reason,
-                    at=self.now,
-                )
-                if self.notifier is None:
-                    result_text, ok = "not sent: no notifier", False
-                else:
-                    result = self.notifier.send(channel, message)
-                    ok = result.ok
-                    result_text = "sent" if ok else f"not sent: {result.error}"
-                    if result.maybe_delivered:
-                        maybe += 1
-                        result_text = f"unconfirmed: {result.error}"
-                if ok:
-                    sent += 1
-                else:
-                    failed += 1
-                    log.warning("%s: channel %s: %s", ticket.key, channel, result_text)
-                self._audit(
-                    ticket,
-                    decision.level,
-                    f"{action.type}:{channel}",
-                    action.reason,
-                    result_text,
-                    path=decision.path or ticket.escalation.path,
-                    decision=decision,
-                    escalation=decision.escalated and action.type not in _NOT_ESCALATION,
-                )
-        return sent, failed, maybe
+    def _notify(self, written: Sequence[_Written]) -> list[tuple[int, int, int]]:
+        """Send each written ticket's actions to each of their channels, all at once
+        through `send_many` where the notifier has it: per ticket, (messages sent,
+        messages failed, of those failed, the ones that may have been delivered:
+        never sent again)."""
+        items: list[tuple[int, Action, str, Notification]] = []
+        for n, waiting in enumerate(written):
+            ticket, decision = waiting.original, waiting.decision
+            for action in waiting.channel_actions:
+                for channel in action.channels:
+                    message = Notification(
+                        desk=ticket.desk,
+                        ticket=ticket.key,
+                        url=ticket.url,
+                        title=ticket.title,
+                        path=decision.path or ticket.escalation.path,
+                        level=decision.level,
+                        team=action.team,
+                        action=action.type,
+                        reason=action.reason,
+                        at=self.now,
+                    )
+                    items.append((n, action, channel, message))
+        results: list[NotifyResult | None]
+        send_many = getattr(self.notifier, "send_many", None)
+        if self.notifier is None:
+            results = [None] * len(items)
+        elif send_many is not None:
+            results = list(send_many([(channel, message) for _, _, channel, message in items]))
+        else:
+            results = [self.notifier.send(channel, message) for _, _, channel, message in items]
+        counts = [[0, 0, 0] for _ in written]
+        for (n, action, channel, _), result in zip(items, results, strict=True):
+            ticket, decision = written[n].original, written[n].decision
+            if result is None:
+                result_text, ok = "not sent: no notifier", False
+            else:
+                ok = result.ok
+                result_text = "sent" if ok else f"not sent: {result.error}"
+                if result.maybe_delivered:
+                    counts[n][2] += 1
+                    result_text = f"unconfirmed: {result.error}"
+            if ok:
+                counts[n][0] += 1
+            else:
+                counts[n][1] += 1
+                log.warning("%s: channel %s: %s", ticket.key, channel, result_text)
+            self._audit(
+                ticket,
+                decision.level,
+                f"{action.type}:{channel}",
+                action.reason,
+                result_text,
+                path=decision.path or ticket.escalation.path,
+                decision=decision,
+                escalation=decision.escalated and action.type not in _NOT_ESCALATION,
+            )
+        return [(sent, failed, maybe) for sent, failed, maybe in counts]
 
     def _audit(
         self,
@@ -583,6 +753,25 @@ class _Cycle:
                 trigger=decision.trigger if decision and escalation else None,
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A ticket of the chunk in hand: written (or, for a re-send, as read), its
+    channel messages still to go out and its pending token still to be cleared."""
+
+    ticket: Ticket  # as the desk now holds it, with its pending token
+    original: Ticket  # as read this cycle (what the audit's "from" describes)
+    decision: Decision
+    channel_actions: tuple[Action, ...]
+    level_from: int
+    wrote: bool  # whether this cycle wrote the ticket before its messages (not a re-send)
+
+
+def _cleared(waiting: _Written) -> Action:
+    """The mark that confirms a written ticket's messages: its token cleared."""
+    state = replace(waiting.ticket.escalation, pending=False)
+    return Action("mark", "notifications sent", state=state)
 
 
 def _due_by_time(decision: Decision) -> bool:

@@ -219,11 +219,12 @@ class Crash(BaseException):
 @dataclass
 class Tripwire:
     """Counts the effects of a run (desk writes and channel messages, in order) and
-    kills the run just before effect number `at` takes place."""
+    kills the run just before effect number `at` takes place. A write names the
+    tickets it is for, separated by spaces (a `clear_pending` call names several)."""
 
     at: int | None = None
-    events: list[tuple[str, str]] = field(default_factory=list)  # (kind, ticket)
-    current: str = ""  # the ticket being written (HTTP writes name no ticket key)
+    events: list[tuple[str, str]] = field(default_factory=list)  # (kind, tickets)
+    current: str = ""  # the ticket(s) being written (HTTP writes name no ticket key)
     killed: tuple[str, str] | None = None  # the effect the kill prevented
 
     def event(self, kind: str, ticket: str) -> None:
@@ -233,24 +234,28 @@ class Tripwire:
         self.events.append((kind, ticket))
 
 
-def arm(h: Harness, notifier: RecordingNotifier, wire: Tripwire) -> Callable[[Desk], Connector]:
+def arm(
+    h: Harness, notifier: RecordingNotifier, wire: Tripwire, *, bulk: bool = True
+) -> Callable[[Desk], Connector]:
     """Route the run's desk writes and channel messages through the tripwire; returns
-    the `connect` function for run_cycle."""
+    the `connect` function for run_cycle (`bulk=False`: a desk without `clear_pending`)."""
     notifier.before_send = lambda channel, message: wire.event("send", message.ticket)
     http = wrap_http_writes(h, lambda url: wire.event("write", wire.current))
-    return lambda desk: TrippedConnector(h.connector(), wire, count=not http)
+    return lambda desk: TrippedConnector(h.connector(), wire, count=not http, bulk=bulk)
 
 
 class TrippedConnector:
     """A connector that tells the tripwire which ticket is being written, and, where
     the desk has no HTTP requests to trip on (the sandbox: its apply is one
-    transaction, and a crash inside it is a rollback), counts the apply itself."""
+    transaction, and a crash inside it is a rollback), counts the apply itself.
+    It has `clear_pending` when the desk has it (and `bulk` is on)."""
 
-    def __init__(self, inner: Connector, wire: Tripwire, *, count: bool) -> None:
+    def __init__(self, inner: Connector, wire: Tripwire, *, count: bool, bulk: bool = True) -> None:
         self.inner = inner
         self.desk = inner.desk
         self.wire = wire
         self.count = count
+        self.bulk = bulk
 
     @property
     def calls(self) -> int:
@@ -266,7 +271,18 @@ class TrippedConnector:
         return self.inner.apply(ticket, actions)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "clear_pending":
+            clear = getattr(self.inner, name) if self.bulk else None  # AttributeError: none
+            if clear is None:
+                raise AttributeError(name)
+            return lambda tickets: self._clear_pending(clear, tickets)
         return getattr(self.inner, name)
+
+    def _clear_pending(self, clear: Callable[[Any], Any], tickets: Sequence[Ticket]) -> Any:
+        self.wire.current = " ".join(t.key for t in tickets)
+        if self.count:
+            self.wire.event("write", self.wire.current)
+        return clear(tickets)
 
 
 def http_write(method: str, url: str) -> bool:
@@ -314,6 +330,16 @@ class WriteCounter:
             f"SELECT sum(revision) FROM tickets WHERE key IN ({marks})", list(self.keys)
         ).fetchone()
         return int(row[0]) - len(self.keys)  # every ticket starts at revision 1
+
+
+def clearing_writes(h: Harness, tickets: int) -> int:
+    """The writes that clear one chunk's `tickets` pending tokens: one `clear_pending`
+    call where the desk clears in bulk, else one clearing apply per ticket."""
+    connector = h.connector()
+    try:
+        return 1 if getattr(connector, "clear_pending", None) is not None else tickets
+    finally:
+        connector.close()
 
 
 # --- running --------------------------------------------------------------------------

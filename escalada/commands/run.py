@@ -391,7 +391,7 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
             abort_all()
             return
         log.info(
-            "%s received: finishing the ticket in hand, then stopping "
+            "%s received: finishing the tickets in hand, then stopping "
             "(a request still in flight after %.0fs is ended)",
             name,
             STOP_GRACE,

@@ -389,8 +389,9 @@ def test_interval_loop_counters_add_up_across_cycles_in_the_textfile(
 def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
     tmp_path: Path, desk_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGTERM lands while the first ticket's notifications are going out: that
-    ticket is finished (its pending token cleared), the others wait for the next run."""
+    """SIGTERM lands while the first chunk's notifications are going out (a chunk's
+    tickets are all written before its messages go out): the chunk is finished
+    (every message sent, every pending token cleared) and the loop ends."""
     for name, url in HOOKS.items():
         monkeypatch.setenv(name, url)
     policy = write_policy(tmp_path / "policy", {"sandbox": desk_file})
@@ -420,11 +421,12 @@ def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
             stop=stop,
         )
     assert code == 0 and len(lines) == 1  # one cycle, cut short, then out of the loop
-    assert "4 tickets seen, 1 written" in lines[0]
+    assert "4 tickets seen, 3 written" in lines[0]
     rows = sandbox_rows(desk_file)
-    assert [key for key, row in rows.items() if row[3]] == ["SB-1"]
-    assert "escalada-pending" not in rows["SB-1"][1]
-    assert posted == [HOOKS["HOOK_NET"], HOOKS["HOOK_SD_LEADS"]]  # both of SB-1's channels
+    assert [key for key, row in rows.items() if row[3]] == ["SB-1", "SB-2", "SB-3"]
+    assert not any("escalada-pending" in row[1] for row in rows.values())
+    net, leads, mgmt = HOOKS["HOOK_NET"], HOOKS["HOOK_SD_LEADS"], HOOKS["HOOK_MGMT"]
+    assert posted == [net, leads, mgmt, net, leads]  # every channel of the chunk in hand
     assert signal.getsignal(signal.SIGTERM) is previous  # handlers put back
 
 

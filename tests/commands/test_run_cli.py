@@ -301,5 +301,5 @@ def test_installed_command_stops_cleanly_on_sigterm(
             child.kill()
             child.wait()
     assert child.returncode == 0, err
-    assert "SIGTERM received: finishing the ticket in hand, then stopping" in err
+    assert "SIGTERM received: finishing the tickets in hand, then stopping" in err
     assert out == ""  # no second cycle
