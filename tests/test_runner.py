@@ -193,7 +193,8 @@ def test_a_desk_that_cannot_be_connected_to_fails_alone(sandbox: Harness) -> Non
 
     report = run_cycle(policy, now=NOW, connect=connect, notifier=RecordingNotifier())
     assert [(d.desk, d.failed, d.calls) for d in report.desks] == [
-        (sandbox.desk.name, None, 8),  # 7, and one status-history read for the SLA pause
+        # the page, the history read, three writes and one clearing for the chunk
+        (sandbox.desk.name, None, 6),
         ("down", "desk 'down': sign in: HTTP 401 (check the credentials)", 0),
     ]
 

@@ -103,7 +103,7 @@ def test_once_escalates_notifies_and_summarises(
     assert code == 0
     assert lines == [
         "cycle 2026-11-23T10:00:00Z: 1 desk(s), 4 tickets seen, 3 written, 0 errors, "
-        f"8 API calls, {lines[-1].rsplit(', ', 1)[1]}"
+        f"6 API calls, {lines[-1].rsplit(', ', 1)[1]}"
     ]
     sent = posts(hooks)
     assert sorted((url.rsplit("/", 1)[1], p.get("ticket") or p["text"][:4]) for url, p in sent) == [
