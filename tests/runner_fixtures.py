@@ -285,8 +285,18 @@ class TrippedConnector:
         return clear(tickets)
 
 
-def http_write(method: str, url: str) -> bool:
-    return method in WRITE_METHODS and not any(part in url for part in READ_ONLY_POSTS)
+def http_write(method: str, url: str, body: Any = None) -> bool:
+    """A write request: a write method, except the POSTs that read, and a ServiceNow
+    Batch API POST that carries a write (its rest_requests' methods)."""
+    if method not in WRITE_METHODS:
+        return False
+    if "/batch" in url and body:
+        import json
+
+        text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        requests = json.loads(text).get("rest_requests", [])
+        return any(r.get("method") in WRITE_METHODS for r in requests)
+    return not any(part in url for part in READ_ONLY_POSTS)
 
 
 def wrap_http_writes(h: Harness, on_write: Callable[[str], None]) -> bool:
@@ -302,7 +312,7 @@ def wrap_http_writes(h: Harness, on_write: Callable[[str], None]) -> bool:
         inner = route.callback
 
         def callback(request: Any, inner: Callable[[Any], Any] = inner) -> Any:
-            if http_write(request.method, request.url):
+            if http_write(request.method, request.url, request.body):
                 on_write(request.url)
             return inner(request)
 
