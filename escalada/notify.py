@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import requests
 
 from escalada.connectors.http import DeadlineAdapter
+from escalada.connectors.http import Stopping
 from escalada.connectors.http import retry_after_seconds
 from escalada.errors import EscaladaError
 from escalada.instants import to_iso
@@ -570,6 +571,9 @@ class Notifier:
                 verify=True,
                 allow_redirects=False,  # a redirect would re-send the message elsewhere
             )
+        except Stopping:
+            # refused before it left: not delivered, so its pending token stays
+            raise _Permanent("not sent: the run is stopping") from None
         except requests.ReadTimeout:
             # the message may have arrived: retrying could post it twice
             raise _Permanent(

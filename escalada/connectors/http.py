@@ -67,6 +67,10 @@ class DeadlineExceeded(requests.ReadTimeout):
     A ReadTimeout: the request may have reached the server."""
 
 
+class Stopping(DeadlineExceeded):
+    """The run is stopping: the request was refused before it left (never sent)."""
+
+
 _ADAPTERS: weakref.WeakSet[DeadlineAdapter] = weakref.WeakSet()
 _STOPPING = threading.Event()
 
@@ -165,7 +169,7 @@ class DeadlineAdapter(HTTPAdapter):
         if verify is False:  # TLS verification is always on (DESIGN.md, Guarantees)
             verify = True
         if _STOPPING.is_set():
-            raise DeadlineExceeded("stopping: no new requests", request=request)
+            raise Stopping("stopping: no new requests", request=request)
         self._aborted.clear()
         self._reason = None
         watchdog = threading.Timer(self.deadline, self.abort)

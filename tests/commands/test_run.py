@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -424,10 +425,14 @@ def test_sigterm_finishes_the_ticket_in_hand_then_exits_0(
     assert "4 tickets seen, 3 written" in lines[0]
     rows = sandbox_rows(desk_file)
     assert [key for key, row in rows.items() if row[3]] == ["SB-1", "SB-2", "SB-3"]
-    assert not any("escalada-pending" in row[1] for row in rows.values())
     net, leads, mgmt = HOOKS["HOOK_NET"], HOOKS["HOOK_SD_LEADS"], HOOKS["HOOK_MGMT"]
-    # every channel of the chunk in hand (concurrently across channels: in any order)
-    assert sorted(posted) == sorted([net, leads, mgmt, net, leads])
+    channels = {"SB-1": [net, leads], "SB-2": [mgmt], "SB-3": [net, leads]}
+    pending = {key for key, row in rows.items() if "escalada-pending" in row[1]}
+    assert "SB-1" not in pending  # the ticket in hand when the signal came is confirmed
+    # a message refused once the grace is over (paced per webhook, it had not left)
+    # leaves its ticket's token: retried past the lease, never lost
+    confirmed = Counter(url for key, urls in channels.items() if key not in pending for url in urls)
+    assert not confirmed - Counter(posted)
     assert signal.getsignal(signal.SIGTERM) is previous  # handlers put back
 
 
