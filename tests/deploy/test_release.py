@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -89,16 +90,27 @@ def test_the_readme_says_how_to_install_before_the_first_release():
     assert "git clone https://github.com/escalada/escalada" in readme
 
 
+_NOT_SOURCES = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel as the release builds it (`python -m build`, the dev extra's `build`),
     or pip's where `build` is not installed. Either fetches setuptools from the index."""
     out = tmp_path_factory.mktemp("dist")
-    if importlib.util.find_spec("build") is not None:
-        command = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)]
+    # a copy of the tracked sources: building writes build/ and *.egg-info beside them, and
+    # a build/ folder in the checkout would later pass for the `build` package (a namespace
+    # package from the current directory), so a second run of the suite took the wrong path
+    source = tmp_path_factory.mktemp("source")
+    shutil.copytree(ROOT, source, dirs_exist_ok=True, ignore=_NOT_SOURCES)
+    spec = importlib.util.find_spec("build")
+    if spec is not None and spec.origin not in (None, "namespace"):
+        command = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)]
     else:
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), "."]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     (built,) = out.glob("escalada-*.whl")
     return built
