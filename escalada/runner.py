@@ -421,15 +421,18 @@ class _Cycle:
         messages are still to go out."""
         try:
             return self._ticket(connector, ticket, report, decision)
-        except AuditFailed:
-            raise  # the desk's part ends: its writes would go unrecorded (one line, there)
-        except DeskUnavailable as error:
-            # down or rate-limiting past the retry budget: trying each remaining ticket
-            # would cost the budget again per ticket; the desk's part of the cycle ends
-            report.errors += 1
-            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
-            raise
-        except ConflictError as error:
+        except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
+            self._write_failed(ticket, error, report)
+            return None
+
+    def _write_failed(self, ticket: Ticket, error: Exception, report: DeskReport) -> None:
+        """Count, log and audit one ticket's failed write. A failed audit write and a
+        desk down (or rate-limiting past the retry budget) end the desk's part of the
+        cycle and are raised again: trying each remaining ticket would cost the budget
+        again per ticket, and writes the audit cannot record must not be made."""
+        if isinstance(error, AuditFailed):
+            raise error  # one line, where the desk's part ends
+        if isinstance(error, ConflictError):
             report.conflicts += 1
             log.warning(
                 "%s: changed on the desk while being written; next cycle re-reads it (%s)",
@@ -437,18 +440,19 @@ class _Cycle:
                 error.message,
             )
             self._audit(ticket, ticket.escalation.level, "write", str(error), "conflict")
-            return None
-        except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
-            report.errors += 1
-            shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
-            log.error(
-                "%s: %s",
-                ticket.key,
-                shown,
-                exc_info=log.isEnabledFor(logging.DEBUG) and not isinstance(error, EscaladaError),
-            )
+            return
+        report.errors += 1
+        if isinstance(error, DeskUnavailable):
             self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
-            return None
+            raise error
+        shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
+        log.error(
+            "%s: %s",
+            ticket.key,
+            shown,
+            exc_info=log.isEnabledFor(logging.DEBUG) and not isinstance(error, EscaladaError),
+        )
+        self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
 
     def _ticket(
         self, connector: Connector, ticket: Ticket, report: DeskReport, decision: Decision | None
@@ -583,26 +587,8 @@ class _Cycle:
         cleared = _cleared(waiting)
         try:
             connector.apply(waiting.ticket, [cleared])
-        except DeskUnavailable as error:
-            report.errors += 1
-            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
-            raise
-        except ConflictError as error:
-            report.conflicts += 1
-            log.warning(
-                "%s: changed on the desk while being written; next cycle re-reads it (%s)",
-                ticket.key,
-                error.message,
-            )
-            self._audit(ticket, ticket.escalation.level, "write", str(error), "conflict")
-            return
-        except AuditFailed:
-            raise
         except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
-            report.errors += 1
-            shown = error if isinstance(error, EscaladaError) else _describe_internal(error)
-            log.error("%s: %s", ticket.key, shown)
-            self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
+            self._write_failed(ticket, error, report)
             return
         if not waiting.wrote:  # a re-send: this is the ticket's only write
             report.escalated += 1
