@@ -500,6 +500,11 @@ class Notifier:
                     results[i] = result
                 return
             pace = self._pace(known) if known is not None else None
+            if known is not None:
+                try:
+                    self._url(known)
+                except EscaladaError:
+                    pace = None  # the secret does not resolve: nothing is posted, no wait
             for i in indexes:
                 if pace is not None and self._left() > 0:
                     pace.acquire()

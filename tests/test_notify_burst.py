@@ -213,3 +213,21 @@ def test_the_threshold_and_the_pace_are_the_notifiers_to_set() -> None:
     )
     sender.send_many([("ops", message(i)) for i in range(3)])
     assert [b["event"] for b in bodies(HOOK)] == ["digest"]
+
+
+@responses.activate
+def test_a_channel_whose_secret_does_not_resolve_costs_no_pacing() -> None:
+    """Nothing is posted when the webhook secret is missing: each message fails at
+    once, without waiting a second apiece for a pace no request uses."""
+    clock = Clock()
+    lost = Notifier(
+        CHANNELS,
+        resolve_secret=lambda ref: resolve(ref, environ={}),
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    items = [("sd-leads", message(i)) for i in range(DIGEST_THRESHOLD)]
+    results = lost.send_many(items)
+    assert [r.ok for r in results] == [False] * DIGEST_THRESHOLD
+    assert all("not set" in (r.error or "") for r in results)
+    assert sum(clock.slept) == 0 and not responses.calls
