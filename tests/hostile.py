@@ -173,6 +173,29 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+def _read_request(conn: socket.socket) -> None:
+    """Read one whole HTTP request (its head, then Content-Length bytes of body):
+    answering after the first read and closing while the client still sends its
+    body (requests sends head and body apart) resets the connection under it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip() or 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        body += chunk
+
+
 @contextmanager
 def tls_server(cert: Path, key: Path) -> Iterator[TlsServer]:
     """An HTTPS server on 127.0.0.1 with a self-signed certificate: a client that
@@ -196,7 +219,7 @@ def tls_server(cert: Path, key: Path) -> Iterator[TlsServer]:
             try:
                 with context.wrap_socket(conn, server_side=True) as tls:
                     server.handshakes.append("ok")
-                    tls.recv(65536)
+                    _read_request(tls)
                     body = b'{"ok": true}'
                     tls.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
