@@ -22,12 +22,8 @@ class NotReadable(OSError):
 def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     """The file's bytes; raises NotReadable (an OSError) for a FIFO, device, socket
     or directory and for a file over `limit` bytes, OSError when it cannot be opened."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags)
+    fd = _open_regular(path)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotReadable(errno.EINVAL, f"not a regular file (it is {_kind(mode)})", path)
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -47,6 +43,12 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     """The file opened for reading as a stream (no size limit: a year of tickets is large);
     raises NotReadable for a FIFO, device, socket or directory, checked on the descriptor
     opened without blocking, OSError when it cannot be opened."""
+    return os.fdopen(_open_regular(path), "rb")
+
+
+def _open_regular(path: str | os.PathLike[str]) -> int:
+    """A descriptor of the path opened without blocking (a FIFO would block an open
+    for reading) once it is known to be a regular file; NotReadable otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags)
     try:
@@ -56,7 +58,7 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
-    return os.fdopen(fd, "rb")
+    return fd
 
 
 def size_text(limit: int) -> str:
