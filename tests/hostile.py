@@ -80,12 +80,9 @@ def hostile_server() -> Iterator[Hostile]:
     def serve(conn: socket.socket) -> None:
         conn.settimeout(1.0)
         try:
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
+            head = _read_request(conn)
+            if head is None:
+                return
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             method, path = line.split(" ")[:2]
             server.requests.append(f"{method} {path}")
@@ -173,15 +170,16 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _read_request(conn: socket.socket) -> None:
-    """Read one whole HTTP request (its head, then Content-Length bytes of body):
-    answering after the first read and closing while the client still sends its
-    body (requests sends head and body apart) resets the connection under it."""
+def _read_request(conn: socket.socket) -> bytes | None:
+    """Read one whole HTTP request (its head, then Content-Length bytes of body) and
+    return its head; None when the client hung up first. Answering after the first
+    read and closing while the client still sends its body (requests sends head and
+    body apart) resets the connection under it."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
-        if not chunk:
-            return
+        if not chunk or len(data) > 65536:
+            return None
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     length = 0
@@ -192,8 +190,9 @@ def _read_request(conn: socket.socket) -> None:
     while len(body) < length:
         chunk = conn.recv(65536)
         if not chunk:
-            return
+            return None
         body += chunk
+    return head
 
 
 @contextmanager
