@@ -27,24 +27,7 @@ from tests.test_notify import MESSAGE
 from tests.test_notify import SLACK
 from tests.test_notify import TEAMS
 from tests.test_notify import assert_no_secret
-
-
-class Clock:
-    """Monotonic seconds that move when the notifier sleeps (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.slept.append(seconds)
-            self.now += seconds
+from tests.test_pacing import SimClock as Clock
 
 
 def notifier(clock: Clock, **options: Any) -> Notifier:
