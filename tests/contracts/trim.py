@@ -6,7 +6,8 @@ Jira: the Jira Cloud platform REST OpenAPI v3 (Apache-2.0 by its info.license),
 as copied into ilpanich/jirust-cli at jira-v3-openapi-spec/swagger.v3.json. For
 each operation below it keeps the method, path, parameters, the JSON request
 body schema, the JSON response schemas and examples, and every component schema
-they reach; OpenAPI 3.0's `nullable` becomes a JSON Schema "null" type. escalada
+they reach; OpenAPI 3.0's `nullable` becomes a JSON Schema "null" type, and a
+parameter a change notice made required (x-changes type "required") is required. escalada
 talks REST v2, whose paths and shapes match v3 for these operations except for
 rich text (v2 sends strings where v3 has Atlassian Document Format): V2 lists
 those overrides, applied here and recorded in the file.
@@ -134,6 +135,15 @@ def nullable(schema: Any) -> Any:
     return out
 
 
+def required(param: dict[str, Any]) -> bool:
+    """Required by the schema, or by a change notice in force: getMyPermissions'
+    `permissions` says "(Required)" in prose and in an x-changes entry of type
+    "required" (effective 2019-02-01; the 400 is "Returned if `permissions` is
+    empty"), while its `required` flag is still unset."""
+    notices = param.get("x-changes") or ()
+    return bool(param.get("required")) or any(c.get("type") == "required" for c in notices)
+
+
 def refs(node: Any, found: set[str]) -> None:
     if isinstance(node, dict):
         ref = node.get("$ref")
@@ -173,7 +183,7 @@ def trim_jira(spec: dict[str, Any]) -> dict[str, Any]:
                 {
                     "name": p["name"],
                     "in": p["in"],
-                    "required": bool(p.get("required")),
+                    "required": required(p),
                     "schema": p.get("schema", {}),
                 }
                 for p in params

@@ -23,14 +23,24 @@ from tests.fakes.base import query
 from tests.fakes.base import reply
 
 ADMIN_ONLY = "Administrator privileges are required."
-PERMISSIONS = (
-    "BROWSE_PROJECTS",
-    "EDIT_ISSUES",
-    "ADD_COMMENTS",
-    "ASSIGN_ISSUES",
-    "ADMINISTER",
-    "BULK_CHANGE",  # global: Make bulk changes (bulk edit)
-)
+# getMyPermissions (tests/contracts/jira.json): key -> (id, name, type, description).
+# EDIT_ISSUES is the reference's own example; BULK_CHANGE's name, type and description
+# are getAllPermissions' example (it gives no id). The other ids are Jira's long-standing
+# numbers and the other texts this fake's own: escalada reads only `havePermission`.
+PERMISSIONS = {
+    "BROWSE_PROJECTS": ("10", "Browse Projects", "PROJECT", "Ability to browse projects."),
+    "EDIT_ISSUES": ("12", "Edit Issues", "PROJECT", "Ability to edit issues."),
+    "ADD_COMMENTS": ("15", "Add Comments", "PROJECT", "Ability to comment on issues."),
+    "ASSIGN_ISSUES": ("13", "Assign Issues", "PROJECT", "Ability to assign issues."),
+    "ADMINISTER": ("0", "Administer Jira", "GLOBAL", "Ability to administer Jira."),
+    "BULK_CHANGE": (
+        "33",
+        "Bulk Change",
+        "GLOBAL",
+        "Ability to modify a collection of issues at once. For example, resolve multiple "
+        "issues in one step.",
+    ),
+}
 REST = "/rest/api/2"
 # System priority avatars: ids are this fake's own (Jira does not publish them).
 PRIORITY_AVATARS = {
@@ -79,6 +89,11 @@ class AdminRoutes:
         ) -> dict[str, Any]: ...
 
     def _permissions(self, request: requests.PreparedRequest, match: re.Match[str]) -> Reply:
+        """getMyPermissions (tests/contracts/jira.json): `permissions` is required since
+        2019-02-01 (its x-changes notice; the 400 is "Returned if `permissions` is empty,
+        contains an invalid key ..."). The reply is Permissions, one UserPermission per
+        key asked. Grants are site-wide here: a project context changes no answer, and
+        "Global permissions are unaffected by context" (the operation's description)."""
         wanted = first(request, "permissions")
         if not wanted:
             return reply(400, errors(["The 'permissions' query parameter is required."]))
@@ -86,21 +101,18 @@ class AdminRoutes:
         unknown = [k for k in keys if k not in PERMISSIONS]
         if unknown:
             return reply(400, errors([f"Unrecognized permission key(s): {', '.join(unknown)}"]))
-        return reply(
-            200,
-            {
-                "permissions": {
-                    k: {
-                        "id": str(i),
-                        "key": k,
-                        "name": k.title(),
-                        "type": "PROJECT",
-                        "havePermission": k in self.granted,
-                    }
-                    for i, k in enumerate(keys)
-                }
-            },
-        )
+        granted = {}
+        for key in keys:
+            pid, name, kind, description = PERMISSIONS[key]
+            granted[key] = {
+                "id": pid,
+                "key": key,
+                "name": name,
+                "type": kind,
+                "description": description,
+                "havePermission": key in self.granted,
+            }
+        return reply(200, {"permissions": granted})
 
     # --- priorities, groups, components, users ---------------------------------
 

@@ -66,6 +66,34 @@ def test_a_missing_edit_permission_is_400_not_403(fake: JiraFake) -> None:
     assert response.status_code == 400 and "priority" in response.json()["errors"]
 
 
+def test_my_permissions_answers_each_key_asked_with_its_type(fake: JiraFake) -> None:
+    """getMyPermissions: one UserPermission per key; a global one (BULK_CHANGE) is
+    GLOBAL and unaffected by the project context."""
+    fake.granted.discard("BULK_CHANGE")
+    params = {"permissions": "EDIT_ISSUES,BULK_CHANGE", "projectKey": "SD"}
+    response = requests.get(f"{API}/mypermissions", params=params, auth=AUTH, timeout=5)
+    granted = response.json()["permissions"]
+    assert set(granted) == {"EDIT_ISSUES", "BULK_CHANGE"}
+    assert granted["EDIT_ISSUES"]["type"] == "PROJECT" and granted["EDIT_ISSUES"]["havePermission"]
+    assert granted["BULK_CHANGE"]["type"] == "GLOBAL"
+    assert granted["BULK_CHANGE"]["havePermission"] is False
+
+
+@pytest.mark.off_contract  # no `permissions` on purpose: the contract requires it
+@pytest.mark.parametrize("params", [{}, {"permissions": ""}, {"projectKey": "SD"}])
+def test_my_permissions_without_keys_is_400(fake: JiraFake, params: dict[str, str]) -> None:
+    """Required since 2019-02-01 (the parameter's x-changes notice)."""
+    response = requests.get(f"{API}/mypermissions", params=params, auth=AUTH, timeout=5)
+    assert response.status_code == 400 and response.json()["errorMessages"]
+
+
+def test_my_permissions_refuses_an_unknown_key(fake: JiraFake) -> None:
+    params = {"permissions": "BROWSE_PROJECTS,BULK_EDIT"}
+    response = requests.get(f"{API}/mypermissions", params=params, auth=AUTH, timeout=5)
+    assert response.status_code == 400
+    assert response.json()["errorMessages"] == ["Unrecognized permission key(s): BULK_EDIT"]
+
+
 def test_priorities_need_an_avatar_and_are_listed_paged(fake: JiraFake) -> None:
     """createPriority: iconUrl sunset (CHANGE-1525), avatarId from getAllSystemAvatars;
     searchPriorities is paged; GET priority is removed (CHANGE-762), so not served."""
