@@ -314,8 +314,9 @@ def desks() -> None:
 def desks_check(ctx: click.Context, policy_paths: tuple[str, ...], desks: tuple[str, ...]) -> None:
     """Connect to each desk and check credentials, permissions and every mapped name.
 
-    Prints one line per item (desk, item, ok or FAIL, detail) and exits 1 if
-    any failed; a desk that cannot be reached is one failed line, and the
+    Prints one line per item (desk, item, ok, WARN or FAIL, detail) and exits
+    1 if any failed; a warning (escalada works, at a cost the detail names)
+    does not fail. A desk that cannot be reached is one failed line, and the
     other desks are still checked. Run it after changing a Desk document,
     before the runner needs it.
 

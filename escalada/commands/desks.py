@@ -47,20 +47,27 @@ def check_desks(
     return items
 
 
+def _result(item: CheckItem) -> str:
+    if item.ok:
+        return "ok"
+    return "FAIL" if item.failed else "WARN"
+
+
 def render(items: Sequence[CheckItem]) -> str:
-    rows = [(i.desk, i.item, "ok" if i.ok else "FAIL", i.detail) for i in items]
-    failed = sum(not i.ok for i in items)
+    rows = [(i.desk, i.item, _result(i), i.detail) for i in items]
+    failed = sum(i.failed for i in items)
+    warned = sum(not i.ok and not i.failed for i in items)
     desks = len({i.desk for i in items})
-    summary = f"{len(items)} checks on {desks} desk(s): " + (
-        f"{failed} failed" if failed else "all ok"
-    )
+    counts = [f"{failed} failed"] if failed else []
+    counts += [f"{warned} warning(s)"] if warned else []
+    summary = f"{len(items)} checks on {desks} desk(s): " + (", ".join(counts) or "all ok")
     return table(("DESK", "ITEM", "RESULT", "DETAIL"), rows) + "\n" + summary
 
 
 def check(policy_paths: Sequence[str], desks: Sequence[str]) -> int:
-    """`escalada desks check`: one line per item; 1 when any failed."""
+    """`escalada desks check`: one line per item; 1 when any failed (a warning does not)."""
     from escalada.policy.validate import load_policy
 
     items = check_desks(load_policy(policy_paths), desks)
     click.echo(render(items))
-    return 0 if all(item.ok for item in items) else 1
+    return 1 if any(item.failed for item in items) else 0

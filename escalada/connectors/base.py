@@ -72,14 +72,23 @@ class ApplyResult:
     revision: str | None = None  # the desk's concurrency token after the write, if it has one
 
 
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True, slots=True)
 class CheckItem:
-    """One line of `escalada desks check`."""
+    """One line of `escalada desks check`. An item that is not ok fails the check,
+    unless its severity is "warning": escalada works, at a cost the detail names."""
 
     desk: str
     item: str  # e.g. "credentials", "group Network L2", "field 360001111"
     ok: bool
     detail: str = ""
+    severity: Severity = "error"  # what the item is when not ok
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok and self.severity == "error"
 
 
 # --- native configuration, for the reconciler --------------------------------

@@ -42,6 +42,7 @@ from escalada.ticket import Ticket
 FETCH_MAX = 100  # BulkFetchIssueRequestBean: "You can request up to 100 issues"
 BULK_EDIT_MAX = 1000  # submitBulkEdit: "a maximum of 1000 issues"
 PENDING = f"{PREFIX}pending"
+BULK_CHANGE = "BULK_CHANGE"  # the global Make bulk changes permission bulk edit needs
 POLL_SECONDS = (1.0, 1.0, 2.0, 2.0, 5.0, 5.0, 10.0, 10.0, 15.0, 15.0)  # about a minute
 DONE = frozenset({"COMPLETE", "FAILED", "CANCELLED", "DEAD"})
 GONE_HINT = "the issue is gone or the account cannot see it"

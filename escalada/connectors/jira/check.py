@@ -1,26 +1,41 @@
 """`escalada desks check` on Jira: credentials, permissions, the scope's JQL and
-every mapped id (priorities, fields, teams), each one CheckItem; never raises."""
+every mapped id (priorities, fields, teams), each one CheckItem; never raises.
+Make bulk changes missing is a warning, not a failure: clearing `pending` falls
+back to one call per ticket (escalada.connectors.jira.batch)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from escalada.connectors.base import CheckItem
+from escalada.connectors.base import Severity
+from escalada.connectors.jira.batch import BULK_CHANGE
 from escalada.connectors.jira.client import JiraClient
 from escalada.connectors.jira.config import find_teams
 from escalada.connectors.jira.config import read_priorities
 from escalada.connectors.jira.tickets import candidate_jql
 from escalada.errors import EscaladaError
 
-Add = Callable[[str, bool, str], None]
+BULK_HELD = "granted (global): bulk clearing, one bulk edit (and its polls) per 1,000 tickets"
+BULK_MISSING = (
+    "missing (global): the runner clears `pending` with one call per ticket instead of one "
+    "bulk edit per 1,000; a Jira admin grants it in Settings > System > Global permissions: "
+    "Make bulk changes, to a group the account is in"
+)
+
+
+class Add(Protocol):
+    def __call__(
+        self, item: str, ok: bool, detail: str = "", severity: Severity = "error"
+    ) -> None: ...
 
 
 def check(conn: JiraClient) -> list[CheckItem]:
     """Credentials, permissions, the scope's JQL and every mapped id; never raises."""
     items: list[CheckItem] = []
 
-    def add(item: str, ok: bool, detail: str = "") -> None:
-        items.append(CheckItem(conn.desk.name, item, ok, detail))
+    def add(item: str, ok: bool, detail: str = "", severity: Severity = "error") -> None:
+        items.append(CheckItem(conn.desk.name, item, ok, detail, severity))
 
     try:
         me = conn.get_json("myself", "read the account")
@@ -46,15 +61,16 @@ def _permissions(conn: JiraClient, add: Add) -> None:
     keys = ["BROWSE_PROJECTS", "EDIT_ISSUES", "ADD_COMMENTS"]
     if conn.options.team_mode == "assignee":
         keys.append("ASSIGN_ISSUES")
-    params = {"permissions": ",".join(keys)}
     where = "in at least one project (set spec.options.project to check one)"
     if conn.options.project:
-        params["projectKey"] = conn.options.project
         where = f"in project {conn.options.project}"
-    granted = conn.get_json("mypermissions", "read permissions", params=params)["permissions"]
+    # Make bulk changes rides in the same read: a global permission's answer does not
+    # depend on the project asked, and the connector keeps it for clear_pending.
+    held = conn.permissions([*keys, BULK_CHANGE], project=conn.options.project)
     for key in keys:
-        ok = bool((granted.get(key) or {}).get("havePermission"))
-        add(f"permission {key}", ok, f"{'granted' if ok else 'missing'} {where}")
+        add(f"permission {key}", held[key], f"{'granted' if held[key] else 'missing'} {where}")
+    bulk = held[BULK_CHANGE]
+    add(f"permission {BULK_CHANGE}", bulk, BULK_HELD if bulk else BULK_MISSING, "warning")
 
 
 def _scope(conn: JiraClient, add: Add) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
@@ -48,6 +49,10 @@ class JiraClient(Protocol):
         ...
 
     def get_json(self, path: str, operation: str, **kwargs: Any) -> Any: ...
+
+    def permissions(self, keys: Sequence[str], *, project: str | None = None) -> dict[str, bool]:
+        """Which of `keys` the account holds (in `project`, else in any): one read."""
+        ...
 
     def account_id(self, who: str) -> str:
         """team_mode assignee: a Desk.teams value (email or display name) -> accountId."""

@@ -376,21 +376,29 @@ class JiraConnector:
         """PendingClearing: bulk edits of 1,000 (escalada.connectors.jira.batch)."""
         if not tickets:
             return []
-        if self._bulk_change is None:
-            granted = (
-                self.get_json(
-                    "mypermissions", "read permissions", params={"permissions": "BULK_CHANGE"}
-                ).get("permissions")
-                or {}
-            )
-            self._bulk_change = bool((granted.get("BULK_CHANGE") or {}).get("havePermission"))
+        bulk = self._bulk_change
+        if bulk is None:
+            bulk = self.permissions([batch.BULK_CHANGE])[batch.BULK_CHANGE]
         self._guard.messages_sent()
-        done = batch.clear_pending(
-            self, tickets, self._ids, bulk=self._bulk_change, sleep=self._wiring.sleep
-        )
+        done = batch.clear_pending(self, tickets, self._ids, bulk=bulk, sleep=self._wiring.sleep)
         for ticket in done:
             self._guard.wrote(ticket.key, ticket.tags)
         return done
+
+    def permissions(self, keys: Sequence[str], *, project: str | None = None) -> dict[str, bool]:
+        """Which of `keys` the account holds (in `project`, else in any project): one
+        mypermissions read. The global Make bulk changes answer is kept: global
+        permissions are unaffected by the project context, so a `desks check` that
+        asked it leaves clear_pending nothing to ask."""
+        params = {"permissions": ",".join(keys)}
+        if project:
+            params["projectKey"] = project
+        reply = self.get_json("mypermissions", "read permissions", params=params)
+        granted = (reply.get("permissions") if isinstance(reply, dict) else None) or {}
+        held = {key: bool((granted.get(key) or {}).get("havePermission")) for key in keys}
+        if batch.BULK_CHANGE in held:
+            self._bulk_change = held[batch.BULK_CHANGE]
+        return held
 
     def put(self, path: str, operation: str, body: Any) -> None:
         self.request("PUT", path, operation, body=body, hints=EDIT_HINTS)
