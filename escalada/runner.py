@@ -58,6 +58,7 @@ from escalada.notify import Notification
 from escalada.notify import NotifyResult
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
+from escalada.ticket import CHANNEL_ACTIONS
 from escalada.ticket import Action
 from escalada.ticket import Decision
 from escalada.ticket import EscalationState
@@ -76,7 +77,6 @@ class Sender(Protocol):
     def send(self, channel: str, message: Notification) -> NotifyResult: ...
 
 
-CHANNEL_ACTIONS = frozenset({"notify", "update"})
 # the actions of an escalating decision that are not part of the escalation itself
 _NOT_ESCALATION = frozenset({"update", "ask_reason", "set_priority", "clear"})
 CYCLE_BUDGET = 600.0

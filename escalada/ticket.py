@@ -109,6 +109,10 @@ ActionType = Literal[
     "clear",  # the ticket left its path: remove the state
 ]
 ACTION_TYPES: tuple[ActionType, ...] = get_args(ActionType)
+# the actions that message channels (an update is also a note on the ticket)
+CHANNEL_ACTIONS: frozenset[ActionType] = frozenset({"notify", "update"})
+# the actions that write an internal note on the ticket
+NOTE_ACTIONS: frozenset[ActionType] = frozenset({"comment", "update"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,10 @@ from datetime import datetime
 
 from escalada.engine.evaluator import Evaluator
 from escalada.engine.trace import Assessment
+from escalada.ticket import CHANNEL_ACTIONS
 from escalada.ticket import Decision
 from escalada.ticket import EscalationState
 from escalada.ticket import Ticket
-
-CHANNEL_ACTIONS = frozenset({"notify", "update"})
 
 
 @dataclass(frozen=True, slots=True)

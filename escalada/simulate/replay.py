@@ -29,13 +29,13 @@ from datetime import timedelta
 
 from escalada import marker
 from escalada.engine.evaluator import Evaluator
+from escalada.ticket import CHANNEL_ACTIONS
 from escalada.ticket import NOT_ESCALATED
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Status
 from escalada.ticket import Ticket
 
-CHANNEL_ACTIONS = frozenset({"notify", "update"})
 MAX_STEPS = 10_000  # evaluations per ticket: a guard against an engine that never moves on
 SECOND = timedelta(seconds=1)
 

@@ -26,6 +26,7 @@ from escalada.errors import RecordError
 from escalada.policy.model import Desk
 from escalada.policy.model import ValueMapping
 from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import NOTE_ACTIONS
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
@@ -301,7 +302,7 @@ def plan_write(
                     hint=f"add it to spec.priorities of desk {desk.name!r}",
                 )
             fields["priority"] = priority_ref(value)
-        elif action.type in ("comment", "update"):
+        elif action.type in NOTE_ACTIONS:
             notes.append(action.reason)
         elif action.type == "ask_reason":
             replies.append(action.reason)

@@ -66,6 +66,7 @@ from escalada.marker import retag
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import NOTE_ACTIONS
 from escalada.ticket import Action
 from escalada.ticket import Requester
 from escalada.ticket import Status
@@ -302,7 +303,7 @@ class SandboxConnector:
             elif action.type == "set_priority":
                 name = _need(action.priority, action)
                 sets["priority"] = self.desk.priorities.get(name, name)
-            elif action.type in ("comment", "update"):
+            elif action.type in NOTE_ACTIONS:
                 notes.append((action.reason, 1))
             elif action.type == "ask_reason":
                 notes.append((action.reason, 0))

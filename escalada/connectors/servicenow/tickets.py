@@ -27,6 +27,7 @@ from escalada.errors import RecordError
 from escalada.policy.model import Desk
 from escalada.policy.model import PriorityMatrix
 from escalada.ticket import NOT_ESCALATED
+from escalada.ticket import NOTE_ACTIONS
 from escalada.ticket import Action
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
@@ -167,7 +168,7 @@ def fields_touched(desk: Desk, options: Options, actions: Sequence[Action]) -> l
     for action in actions:
         if action.type == "assign":
             names.append("assignment_group")
-        elif action.type in ("comment", "update"):
+        elif action.type in NOTE_ACTIONS:
             names.append("work_notes")
         elif action.type == "ask_reason":
             names.append("comments")
@@ -216,7 +217,7 @@ def plan_write(
                     hint="map it under the Desk's teams",
                 )
             fields["assignment_group"] = group_id(group)
-        elif action.type in ("comment", "update"):
+        elif action.type in NOTE_ACTIONS:
             notes.append(action.reason)
         elif action.type == "ask_reason":
             replies.append(action.reason)

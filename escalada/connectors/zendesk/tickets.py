@@ -31,6 +31,7 @@ from escalada.errors import RecordError
 from escalada.instants import from_iso
 from escalada.policy.model import Desk
 from escalada.secrets import shown_url
+from escalada.ticket import NOTE_ACTIONS
 from escalada.ticket import EscalationState
 from escalada.ticket import Requester
 from escalada.ticket import Status
@@ -227,7 +228,7 @@ def plan_writes(
                     hint=f"map every policy priority to one of {', '.join(PRIORITIES)}",
                 )
             fields["priority"] = value
-        elif action.type in ("comment", "update"):
+        elif action.type in NOTE_ACTIONS:
             notes.append(action.reason)
         elif action.type == "ask_reason":
             reply = action.reason
