@@ -60,6 +60,12 @@ class JiraOptions:
     comment_api: CommentApi = "servicedesk"
     manage_priorities: bool = True  # false: priorities are verified, never written
 
+    @property
+    def notes_in_edit(self) -> bool:
+        """Whether the note rides in the issue edit. Only a plain comment can: a JSM
+        internal note is one more request (escalada.connectors.jira.tickets)."""
+        return self.comment_api == "edit"
+
     @classmethod
     def of(cls, desk: Desk) -> JiraOptions:
         where = str(desk.where) if desk.where.line else None

@@ -322,10 +322,12 @@ def plan_write(
     # One comment rides in the edit (`update.comment: [{"add": {"body": ...}}]`, the
     # reference's only documented form, one op): a comment added so is public
     # (Comment.jsdPublic "Defaults to true when comments are created in the Jira
-    # Cloud Platform"), and the reference documents no `properties` there, so a JSM
-    # internal note cannot ride in it. The note does with comment_api edit (plain
-    # comments, for projects without JSM); else the public reply does.
-    if note is not None and options.comment_api == "edit":
+    # Cloud Platform"), and the reference documents no `properties` there; Jira's
+    # own handler of that op (CommentRestFieldOperationsHandler.performAddOperation,
+    # Jira Server source) passes the body on and reads only the visibility besides,
+    # so a JSM internal note cannot ride in it. The note does with comment_api edit
+    # (plain comments, for projects without JSM); else the public reply does.
+    if note is not None and options.notes_in_edit:
         update["comment"] = [{"add": {"body": note}}]
         note = None
     elif reply is not None:
