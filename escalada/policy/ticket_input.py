@@ -395,10 +395,50 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[str, str]]:
     except (ValueError, OverflowError) as error:
         # a value YAML recognises but cannot build: 2026-02-30, an offset of +25:00,
         # an integer of more than 4,300 digits
-        raise EscaladaError(f"not a valid value: {_first_line(error)}", where=source) from None
+        bad = _unbuildable(node, "") if node is not None else None
+        if bad is None:
+            raise EscaladaError(f"not a valid value: {_first_line(error)}", where=source) from None
+        scalar, name, problem = bad
+        mark = scalar.start_mark
+        shown = scalar.value if len(scalar.value) <= 40 else f"{scalar.value[:40]}..."
+        raise EscaladaError(
+            f"{name or 'the ticket'}: {shown!r} is not a valid value ({problem})",
+            where=f"{source}:{mark.line + 1}:{mark.column + 1}",
+            hint="write a date and time that exists, e.g. 2026-02-28T10:00:00Z, or quote "
+            "the value to keep it as text"
+            if scalar.tag.endswith(":timestamp")
+            else "write the value as a quoted string or a smaller number",
+        ) from None
     finally:
         loader.dispose()
     return data, marks
+
+
+def _unbuildable(node: yaml.Node, path: str) -> tuple[yaml.ScalarNode, str, str] | None:
+    """The first scalar, in document order, that YAML resolves but Python cannot
+    build, its field path and why (each scalar built alone, by a fresh constructor)."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+        except (ValueError, OverflowError) as error:
+            problem = _first_line(error)
+            if problem.startswith("offset must be"):
+                problem = "the UTC offset must be between -24:00 and +24:00"
+            return node, path, problem
+        return None
+    if isinstance(node, yaml.MappingNode):
+        children = [
+            (value, f"{path}.{key.value}" if path else str(key.value)) for key, value in node.value
+        ]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(item, f"{path}[{n}]") for n, item in enumerate(node.value)]
+    else:
+        return None
+    for child, name in children:
+        found = _unbuildable(child, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _first_line(error: BaseException) -> str:

@@ -161,11 +161,23 @@ def test_stdin() -> None:
         ("key: [T-1\n", r"t.yaml:2:1: not valid YAML"),
         ("", r"the ticket file is empty"),
         ("---\nkey: a\n---\nkey: b\n", r"not valid YAML: expected a single document"),
-        # values YAML recognises but Python cannot build (once exit 3, issue 12)
-        ("key: T-1\ncreated: 2026-02-30T09:00:00Z\n", r"t.yaml: not a valid value: day is out"),
-        ("key: T-1\ncreated: 2026-11-23T09:00:00+25:00\n", r"not a valid value: offset"),
-        ("key: T-1\ncreated: 2026-13-45\n", r"not a valid value: month must be"),
-        (K + "fields: {n: " + "9" * 5000 + "}\n", r"not a valid value: Exceeds the limit"),
+        # values YAML recognises but Python cannot build (once exit 3, issue 12): the
+        # field's line:col, the value and why
+        (
+            "key: T-1\ncreated: 2026-02-30T09:00:00Z\n",
+            r"t.yaml:2:10: created: '2026-02-30T09:00:00Z' is not a valid value "
+            r"\(day is out of range for month\) \(write a date and time that exists",
+        ),
+        (
+            "key: T-1\ncreated: 2026-11-23T09:00:00+25:00\n",
+            r"t.yaml:2:10: created: .* \(the UTC offset must be between -24:00 and \+24:00\)",
+        ),
+        ("key: T-1\ncreated: 2026-13-45\n", r"t.yaml:2:10: created: .*month must be"),
+        ("key: T-1\ntags: [a, 2026-13-01]\n", r"t.yaml:2:11: tags\[1\]: .*or quote the value"),
+        (
+            K + "fields: {n: " + "9" * 5000 + "}\n",
+            r"t.yaml:\d+:\d+: fields.n: '9{40}\.\.\.' is not a valid value \(Exceeds the limit",
+        ),
         ('{"key": "T-1", "n": ' + "9" * 5000 + "}", r"not valid JSON: Exceeds"),
         (K + "x: " + "[" * 5000 + "]" * 5000 + "\n", r"t.yaml: the ticket is nested too deeply"),
         ('{"key": ' + "[" * 5000 + "]" * 5000 + "}", r"the ticket is nested too deeply"),
