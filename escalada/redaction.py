@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from urllib.parse import quote
 from urllib.parse import quote_plus
 from urllib.parse import unquote
@@ -80,9 +81,17 @@ class RedactFilter(logging.Filter):
         scrubbed = self.scrub(text)
         if scrubbed != text:
             record.msg, record.args = scrubbed, ()
+        if record.exc_info and not record.exc_text:
+            # formatted here, before any handler's formatter: Formatter.format keeps an
+            # exc_text already set, so the traceback it prints is this scrubbed one
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
         return True
+
+    def traceback(self, error: BaseException) -> str:
+        """`error`'s traceback as Python prints it, scrubbed."""
+        return self.scrub("".join(traceback.format_exception(error)))
 
 
 FILTER = RedactFilter()

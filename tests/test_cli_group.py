@@ -5,10 +5,14 @@ terminal (the one place all commands' errors pass, behind each message's own quo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 import pytest
 from click.testing import CliRunner
 
+from escalada import redaction
+from escalada.cli.group import Context
 from escalada.cli.group import EscaladaGroup
 from escalada.errors import EscaladaError
 from escalada.errors import printable
@@ -49,3 +53,50 @@ def test_printable_text_is_left_as_it_is():
     text = "t.yaml:3:7: `Ünïcode ok` (hint)"
     assert printable(text) is text
     assert printable("a\tb") == "a\\tb"
+
+
+SECRET = "tok-3f9c1a7e5d"
+
+
+@pytest.fixture
+def remembered() -> Iterator[str]:
+    redaction.remember(SECRET)
+    yield SECRET
+    redaction.FILTER.forget_all()
+
+
+def _debug_group(failure: BaseException) -> click.Group:
+    @click.group(cls=EscaladaGroup)
+    @click.pass_context
+    def group(ctx: click.Context) -> None:
+        ctx.obj = Context(debug=True)
+
+    @group.command()
+    def fail() -> None:
+        raise failure
+
+    return group
+
+
+@pytest.mark.parametrize(
+    ("failure", "last", "code"),
+    [
+        (
+            EscaladaError(f"desk answered for {SECRET}"),
+            "escalada.errors.EscaladaError: desk answered for ***",
+            1,
+        ),
+        (RuntimeError(f"boom at https://h.example/{SECRET}"), "RuntimeError: boom at", 3),
+    ],
+)
+def test_debug_prints_the_traceback_with_secrets_scrubbed(
+    remembered: str, failure: BaseException, last: str, code: int
+) -> None:
+    """--debug shows the whole traceback (it once re-raised to Python, whose printer
+    knows nothing of the secrets the run resolved), and the same exit code."""
+    result = CliRunner().invoke(_debug_group(failure), ["fail"])
+    assert result.exit_code == code
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert "in fail" in result.stderr  # the frames are there
+    assert result.stderr.splitlines()[-1].startswith(last), result.stderr
+    assert remembered not in result.stderr

@@ -8,6 +8,7 @@ import io
 import logging
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,21 @@ def test_the_installed_command_keeps_the_servicenow_user_out_of_debug(
     assert "sys_user" in done.stderr
     for secret in ("escalada.bot", "pa55word"):
         assert secret not in done.stdout + done.stderr
+
+
+def test_a_logged_traceback_is_scrubbed() -> None:
+    """`log.error(..., exc_info=True)` under --debug: the handler's formatter would
+    format the traceback after every filter ran, so the filter formats it first."""
+    scrubber = redaction.RedactFilter()
+    scrubber.remember("tok-91be07c2")
+    try:
+        raise RuntimeError("refused https://h.example/?token=tok-91be07c2")
+    except RuntimeError:
+        record = logging.makeLogRecord(
+            {"msg": "desk failed", "exc_info": sys.exc_info(), "levelname": "ERROR"}
+        )
+    scrubber.filter(record)
+    shown = logging.Formatter("%(message)s").format(record)
+    assert "Traceback (most recent call last):" in shown
+    assert "RuntimeError: refused https://h.example/?token=***" in shown
+    assert "tok-91be07c2" not in shown

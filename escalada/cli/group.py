@@ -44,21 +44,31 @@ class EscaladaGroup(click.Group):
             ctx.exit(0)
         except EscaladaError as error:
             if debug_enabled(ctx):
-                raise
-            _fatal("error: ", str(error), error.exit_code)
+                _debug_traceback(error)
+            else:
+                _fatal("error: ", str(error), error.exit_code)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
         except Exception as error:  # noqa: BLE001 - the one place a bug becomes one line
             if debug_enabled(ctx):
-                raise
+                _debug_traceback(error)
+                ctx.exit(INTERNAL_ERROR)
             _fatal(
                 "",
                 f"internal error: {type(error).__name__}: {error} (run with --debug)",
                 INTERNAL_ERROR,
             )
             ctx.exit(INTERNAL_ERROR)
+
+
+def _debug_traceback(error: BaseException) -> None:
+    """With --debug: the whole traceback, as Python would print it, with every secret
+    the run resolved scrubbed (an exception's message can carry a URL or a token)."""
+    from escalada import redaction
+
+    click.echo(redaction.FILTER.traceback(error), err=True, nl=False)
 
 
 def _fatal(prefix: str, message: str, exit_code: int) -> None:
