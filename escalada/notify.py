@@ -38,6 +38,7 @@ from escalada.policy.model import SecretRef
 from escalada.secrets import Secret
 from escalada.secrets import redact_url
 from escalada.secrets import resolve
+from escalada.tls import untrusted_certificate
 
 log = logging.getLogger("escalada.notify")
 
@@ -586,6 +587,17 @@ class Notifier:
                 "delivered, so it is not sent again)",
                 maybe_delivered=True,
             ) from None
+        except requests.exceptions.SSLError as error:
+            untrusted = untrusted_certificate(error)
+            if untrusted is None:  # a handshake cut short: the network's, retried
+                raise _Transient(_scrub(f"{type(error).__name__}: {error}", url)) from None
+            # retrying cannot make a certificate trusted (as for the desks,
+            # escalada.connectors.http); the host alone: the URL's path is the secret
+            raise _Permanent(
+                f"{_host(url)}: certificate not trusted ({untrusted}); if the chat "
+                "tool is reached through a proxy that inspects TLS, point REQUESTS_CA_BUNDLE "
+                "at a PEM file with its CA (verification is never turned off)"
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise _Transient(_scrub(f"{type(error).__name__}: {error}", url)) from None
         except requests.RequestException as error:
@@ -639,6 +651,12 @@ _HINTS = {
     404: " (the webhook does not exist any more: create a new one and update the secret)",
     410: " (the webhook or its channel was removed: create a new one and update the secret)",
 }
+
+
+def _host(url: str) -> str:
+    """The host (and port) of a webhook URL: never its path, query or user part."""
+    parts = urlsplit(url)
+    return (parts.hostname or "?") + (f":{parts.port}" if parts.port is not None else "")
 
 
 def _scrub(text: str, url: str) -> str:

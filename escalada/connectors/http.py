@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import random
 import socket
-import ssl
 import threading
 import time
 import weakref
@@ -54,6 +53,7 @@ from urllib3.connectionpool import HTTPSConnectionPool
 from escalada.errors import DeskError
 from escalada.errors import DeskUnavailable
 from escalada.pacing import RateBudget
+from escalada.tls import untrusted_certificate
 
 log = logging.getLogger("escalada.http")
 
@@ -318,24 +318,6 @@ class ResilientAdapter(DeadlineAdapter):
         # full jitter: spreads out runners that failed together
         jittered = float(backoff * self.jitter())
         return max(retry_after, jittered) if retry_after is not None else jittered
-
-
-def untrusted_certificate(error: BaseException) -> str | None:
-    """What the TLS library said of a certificate it did not trust (e.g.
-    "self-signed certificate"), or None when `error` is no verification failure."""
-    seen: set[int] = set()
-    pending: list[object] = [error]
-    while pending:
-        found = pending.pop()
-        if not isinstance(found, BaseException) or id(found) in seen:
-            continue
-        seen.add(id(found))
-        if isinstance(found, ssl.SSLCertVerificationError):
-            return str(found.verify_message or found.reason or "certificate verify failed")
-        reason = getattr(found, "reason", None)  # urllib3's MaxRetryError
-        pending.extend([*found.args, reason, found.__cause__, found.__context__])
-    text = str(error)
-    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else None
 
 
 def certificate_error(desk: str, request: requests.PreparedRequest, why: str) -> DeskError:
