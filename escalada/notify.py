@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from escalada import markdown
 from escalada.connectors.http import DeadlineAdapter
 from escalada.connectors.http import Stopping
 from escalada.connectors.http import retry_after_seconds
@@ -140,17 +140,11 @@ def slack_payload(message: Notification) -> dict[str, Any]:
     }
 
 
-# TextBlock text is markdown: bold, italic, bulleted and numbered lists and
-# links `[text](url)` (learn.microsoft.com, adaptive-cards "Text features").
-# Backslash escapes the characters that start them; a line break in a ticket's
-# text becomes a space, so no list or paragraph can start inside it.
-_TEAMS_MARKDOWN = re.compile(r"([\\`*_\[\]~])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
-
-
 def _teams_escape(text: str) -> str:
-    """Ticket text shown as typed in a Teams card: `[click](https://evil)` is no link."""
-    return _TEAMS_MARKDOWN.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+    """Ticket text shown as typed in a Teams card: `[click](https://evil)` is no link.
+    TextBlock text is markdown: bold, italic, lists and links (learn.microsoft.com,
+    adaptive-cards "Text features"); escalada.markdown escapes what starts them."""
+    return markdown.escape(text)
 
 
 def teams_payload(message: Notification) -> dict[str, Any]:

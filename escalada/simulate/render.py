@@ -15,6 +15,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+from escalada import markdown
 from escalada.instants import human
 from escalada.instants import stamp
 from escalada.instants import to_iso as iso
@@ -263,7 +264,8 @@ def render_markdown(sim: Simulation) -> str:
         lines += ["", f"<details><summary>{len(entries)} ticket(s) changed</summary>", ""]
         lines += ["| ticket | why |", "| --- | --- |"]
         for key, *_, why in entries[:DETAIL_LIMIT]:
-            lines.append(f"| `{key}` | {_cell('; '.join(why))} |")
+            why_cell = markdown.table_cell("; ".join(why))  # escalada's words: `moved_from`
+            lines.append(f"| {markdown.escape(key, gfm=True)} | {why_cell} |")
         if len(entries) > DETAIL_LIMIT:
             lines.append(f"| ... | {len(entries) - DETAIL_LIMIT} more (`--format json`) |")
         lines += ["", "</details>"]
@@ -280,10 +282,6 @@ def _md_table(rows: list[tuple[str, str, str]]) -> list[str]:
         else:
             out.append(f"| {name} | {old} | {new} |")
     return out
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 RENDERERS: dict[str, Callable[[Simulation], str]] = {

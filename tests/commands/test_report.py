@@ -146,3 +146,21 @@ def test_the_demo_day_reported_from_its_audit_and_its_desk(tmp_path, monkeypatch
     assert data["audit"]["volume"]["total"] > 0
     assert data["tickets"]["tickets"] == 20
     assert data["tickets"]["escalated"] > 0
+
+
+def test_markdown_shows_desk_values_as_typed(tmp_path):
+    """An organisation with `|`, `*` or `<` in its name splits no table cell and
+    makes no emphasis or HTML, in the table and in the summary that quotes it."""
+    audit = write_lines(tmp_path / "audit.jsonl", sample_audit())
+    org = {"organization": "North|wind *Ltd* <b>"}
+    tickets = write_lines(
+        tmp_path / "tickets.jsonl",
+        [ticket(key, requester=org) for key in ("A", "B")] + [ticket("C", requester=org)],
+    )
+    result = invoke(
+        "--audit", audit, "--tickets", tickets, "--policy", EXAMPLE, "--format", "markdown"
+    )
+    assert result.exit_code == 0, result.output
+    shown = "North\\|wind \\*Ltd\\* \\<b>"
+    assert f"| organization | {shown} | 3 | 2 | 67% |" in result.output.splitlines()
+    assert f"- most recurring: organization {shown}, 2 of 3 tickets escalated" in result.output

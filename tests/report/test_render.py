@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from escalada.report.present import Table
 from escalada.report.render import FORMATS
 from escalada.report.render import renderer
+from escalada.report.render.markdown import table
 from tests.report.sample import sample_report
 
 
@@ -75,3 +77,13 @@ def test_html_is_one_self_contained_page(report):
     for chart in charts:
         figure = page.split(f'<figure id="{chart}"', 1)[1].split("</figure>", 1)[0]
         assert "<svg" in figure and "<table>" in figure
+
+
+def test_markdown_cells_show_their_text_as_typed():
+    rows = (("tag", "a|b"), ("organization", "*Acme* [x](https://evil.example)\nnext"))
+    assert table(Table(("kind", "value"), rows)) == [
+        "| kind | value |",
+        "| --- | ---: |",
+        "| tag | a\\|b |",
+        "| organization | \\*Acme\\* \\[x\\](https://evil.example) next |",
+    ]

@@ -4,7 +4,9 @@ threshold (issue 14, item 5)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
@@ -124,6 +126,27 @@ def test_a_renamed_path_shows_its_reannouncements(tmp_path, ticket_file):
     )  # fmt: skip
     assert code == 0
     assert "1 re-announcement(s)" in text and "<details>" in text
+
+
+def test_markdown_shows_a_hostile_ticket_key_as_typed_in_its_cell(tmp_path):
+    """A key from a ticket file or a desk with `|` or `*` in it splits no cell and
+    makes no emphasis in the pull-request comment."""
+    new, old = copy_policy(tmp_path, "new"), copy_policy(tmp_path, "old")
+    edit(new, "name: critical-outage", "name: major-outage")
+    hostile = [replace(t, key="T|1 **x**") if t.key == "T-1" else t for t in tickets()]
+    path = tmp_path / "hostile.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        write_tickets(hostile, out)
+    code, text = run(
+        "simulate", "--policy", new, "--baseline", old, "--tickets", path,
+        "--at", "2026-11-25T12:00:00Z", "--format", "markdown",
+    )  # fmt: skip
+    assert code == 0, text
+    (row,) = [line for line in text.splitlines() if line.startswith("| T")]
+    assert row.startswith("| T\\|1 \\*\\*x\\*\\* | re-announces L1 on major-outage")
+    assert "`moved_from: [critical-outage]`" in row  # escalada's own code span stays
+    cells = [c for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+    assert len(cells) == 2
 
 
 def test_a_lowered_threshold_shows_the_extra_escalations_at_the_right_instants(tmp_path):

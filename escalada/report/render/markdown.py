@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from escalada import markdown
 from escalada.report.build import Report
 from escalada.report.present import Table
 from escalada.report.present import sections
@@ -11,8 +12,9 @@ from escalada.report.render.text import heading
 
 def render(report: Report) -> str:
     lines = [f"# {heading(report)}", ""]
-    lines += [f"- {line}" for line in summary(report)]
-    lines += [f"- _note: {note}_" for note in report.notes]
+    # plain text that quotes the tickets (the most recurring organisation or tag)
+    lines += [f"- {markdown.escape(line, gfm=True)}" for line in summary(report)]
+    lines += [f"- _note: {markdown.escape(note, gfm=True)}_" for note in report.notes]
     for section in sections(report):
         lines += ["", f"## {section.title}"]
         for figure in section.figures:
@@ -22,7 +24,8 @@ def render(report: Report) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A value from the tickets (an organisation, a tag, a team) as typed."""
+    return markdown.escape(text, gfm=True)
 
 
 def table(data: Table) -> list[str]:
