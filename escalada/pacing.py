@@ -40,6 +40,8 @@ UNITS: Mapping[str, float] = {
 _SHOWN = {1.0: "s", 60.0: "min", 3600.0: "h"}
 _RATE = re.compile(r"\s*([0-9]{1,9})\s*/\s*([a-z]+)\s*", re.ASCII)
 MAX_HOLD = 3600.0  # seconds; a reset further away than this is not believed
+MAX_IN_FLIGHT = 8  # requests of one budget a runner keeps in flight at most (in_flight)
+LATENCY_WINDOW = 20  # the latency is a moving mean over about this many answers
 
 # the headers that carry the account's limit, what is left of it, and when it resets
 # (docs/desks/*.md: Zendesk X-Rate-Limit and ratelimit-*, Jira and ServiceNow X-RateLimit-*)
@@ -85,6 +87,17 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(found.group(1)), UNITS[found.group(2)])
 
 
+def in_flight(per_second: float | None, latency: float | None, cap: int = MAX_IN_FLIGHT) -> int:
+    """How many requests at once a budget of `per_second` can use when a call takes
+    `latency` seconds: rate x latency, rounded up, from 1 to `cap`. 1 with no rate
+    (nothing to fill) or no latency known: one at a time is then as fast as the
+    budget lets anything go, or all there is to go on."""
+    if not per_second or not latency or not math.isfinite(per_second * latency):
+        return 1
+    wanted = math.ceil(per_second * latency - 1e-9)  # 2.0000000001 is 2, not 3
+    return max(1, min(cap, wanted))
+
+
 def _whole(value: str | None) -> int | None:
     """A header's non-negative whole number, or None (absent, junk, absurd)."""
     if value is None:
@@ -117,6 +130,8 @@ class RateBudget:
         self._lock = threading.Lock()
         self._floor = -math.inf  # the clock has passed this (a sleep through the budget)
         self._tat = -math.inf  # GCRA: when the bucket would next be empty
+        self._answers = 0
+        self._latency = 0.0  # seconds from request to answer, a moving mean (served)
         self._configured = rate.share(share) if rate is not None else None
         self._set(self._configured)
 
@@ -168,6 +183,30 @@ class RateBudget:
         with self._lock:
             until = self._now() + seconds
             self._tat = max(self._tat, until + self._tolerance)
+
+    def clock(self) -> float:
+        """The budget's clock (Unix seconds), on which a call's latency is measured."""
+        return self._clock()
+
+    def served(self, seconds: float) -> None:
+        """One answer came `seconds` after its request went (the wait for the budget
+        and any backoff left out): the mean latency of the account's calls."""
+        if not (seconds >= 0 and math.isfinite(seconds)):
+            return
+        with self._lock:
+            self._answers += 1
+            self._latency += (seconds - self._latency) / min(self._answers, LATENCY_WINDOW)
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds a call takes to be answered, a mean over about the last 20; None
+        before the first answer."""
+        return self._latency if self._answers else None
+
+    def in_flight(self, cap: int = MAX_IN_FLIGHT) -> int:
+        """Requests at once this budget can use (`in_flight` of its sustained rate and
+        the calls' latency); 1 for a budget with no rate of its own."""
+        return in_flight(self.fill if self.rate is not None else None, self.latency, cap)
 
     def seconds_for(self, requests: int) -> float:
         """How long `requests` take at this budget, from a full bucket."""

@@ -14,7 +14,8 @@ on the session the library uses. The adapter:
   for every request in flight (SIGTERM ends a run within seconds, mid-read);
 - paces every request to the desk account's `RateBudget` (escalada.pacing),
   when it has one: acquires before each attempt, reads the answer's rate
-  headers into it, and a 429's Retry-After holds it for every request sharing it;
+  headers and how long it took into it, and a 429's Retry-After holds it for
+  every request sharing it;
 - retries 429 (honouring Retry-After), 502, 503, 504, connection resets and
   timeouts with exponential backoff and full jitter, bounded in attempts and in
   total time slept, on an injected `sleep` so tests never wait;
@@ -95,9 +96,13 @@ def resume() -> None:
     _STOPPING.clear()
 
 
-def _pool_classes(live: weakref.WeakSet[Any]) -> dict[str, type[HTTPConnectionPool]]:
+def _pool_classes(
+    live: weakref.WeakSet[Any], held: dict[int, Any]
+) -> dict[str, type[HTTPConnectionPool]]:
     """Connection pools whose connections register themselves in `live` when they
-    connect, so a watchdog can reach the socket of the request in flight."""
+    connect, and in `held` (by the thread's id) while a request holds them, so a
+    watchdog can reach the socket of the request in flight: every one (`abort`),
+    or only its own thread's (a deadline)."""
 
     class Plain(HTTPConnection):
         def connect(self) -> None:
@@ -109,13 +114,56 @@ def _pool_classes(live: weakref.WeakSet[Any]) -> dict[str, type[HTTPConnectionPo
             super().connect()
             live.add(self)
 
+    def get_conn(pool: HTTPConnectionPool, timeout: float | None) -> Any:
+        conn = HTTPConnectionPool._get_conn(pool, timeout)
+        held[threading.get_ident()] = conn
+        return conn
+
+    def put_conn(pool: HTTPConnectionPool, conn: Any) -> None:
+        for ident, holding in list(held.items()):
+            if holding is conn:
+                held.pop(ident, None)
+        HTTPConnectionPool._put_conn(pool, conn)
+
     class PlainPool(HTTPConnectionPool):
         ConnectionCls = Plain
+
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            return get_conn(self, timeout)
+
+        def _put_conn(self, conn: Any) -> None:
+            put_conn(self, conn)
 
     class TlsPool(HTTPSConnectionPool):
         ConnectionCls = Tls
 
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            return get_conn(self, timeout)
+
+        def _put_conn(self, conn: Any) -> None:
+            put_conn(self, conn)
+
     return {"http": PlainPool, "https": TlsPool}
+
+
+class _InFlight:
+    """One request's state: whether a watchdog ended it, and why."""
+
+    __slots__ = ("aborted", "reason")
+
+    def __init__(self) -> None:
+        self.aborted = False
+        self.reason: str | None = None
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, TypeError, ValueError):
+        pass  # already closed
 
 
 class DeadlineAdapter(HTTPAdapter):
@@ -125,37 +173,46 @@ class DeadlineAdapter(HTTPAdapter):
     The watchdog shuts the socket down with `socket.shutdown` of the plain
     socket (not SSLSocket's, which would unwrap TLS under the reading thread):
     the blocked read returns at once and the request fails with
-    DeadlineExceeded."""
+    DeadlineExceeded.
+
+    Threads may send through one adapter at once (the runner's concurrent
+    writes): each request's state is its own, and its deadline shuts down only
+    the connection its thread holds, so one slow answer never ends the others."""
 
     def __init__(self, *, deadline: float = DEFAULT_DEADLINE, **options: Any) -> None:
         self._live: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._aborted = threading.Event()
-        self._reason: str | None = None
+        self._held: dict[int, Any] = {}  # thread id -> the connection its request holds
+        self._in_flight: dict[int, _InFlight] = {}  # thread id -> its request's state
+        self._state = threading.Lock()
         self.deadline = deadline
         super().__init__(**options)
         _ADAPTERS.add(self)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._live)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._live, self._held)
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **kwargs)
-        manager.pool_classes_by_scheme = _pool_classes(self._live)
+        manager.pool_classes_by_scheme = _pool_classes(self._live, self._held)
         return manager
 
     def abort(self, reason: str | None = None) -> None:
-        """Shut down every socket this adapter has open (the one in flight included)."""
-        self._reason = reason
-        self._aborted.set()
-        for connection in list(self._live):
-            sock = getattr(connection, "sock", None)
-            if sock is None:
-                continue
-            try:
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except (OSError, TypeError, ValueError):
-                pass  # already closed
+        """End every request in flight on this adapter: shut down every socket it has open."""
+        with self._state:
+            for state in self._in_flight.values():
+                state.aborted, state.reason = True, reason
+            connections = list(self._live)
+        for connection in connections:
+            _shut(connection)
+
+    def _expire(self, thread: int, state: _InFlight) -> None:
+        """One request's deadline: shut down the connection its thread holds."""
+        with self._state:
+            state.aborted = True
+            connection = self._held.get(thread)
+        if connection is not None:
+            _shut(connection)
 
     def send(
         self,
@@ -170,9 +227,10 @@ class DeadlineAdapter(HTTPAdapter):
             verify = True
         if _STOPPING.is_set():
             raise Stopping("stopping: no new requests", request=request)
-        self._aborted.clear()
-        self._reason = None
-        watchdog = threading.Timer(self.deadline, self.abort)
+        thread, state, deadline = threading.get_ident(), _InFlight(), self.deadline
+        with self._state:
+            self._in_flight[thread] = state
+        watchdog = threading.Timer(deadline, self._expire, args=(thread, state))
         watchdog.daemon = True
         watchdog.start()
         try:
@@ -181,12 +239,14 @@ class DeadlineAdapter(HTTPAdapter):
                 response.content  # noqa: B018 - read the body under the deadline
             return response
         except Exception as error:
-            if self._aborted.is_set():
-                why = self._reason or f"no complete answer within {self.deadline:.0f}s"
+            if state.aborted:
+                why = state.reason or f"no complete answer within {deadline:.0f}s"
                 raise DeadlineExceeded(why, request=request) from error
             raise
         finally:
             watchdog.cancel()
+            with self._state:
+                self._in_flight.pop(thread, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +299,7 @@ class ResilientAdapter(DeadlineAdapter):
         self.jitter = jitter
         self.calls = 0  # attempts sent, retries included
         self.retries = 0
+        self._counting = threading.Lock()  # threads may send at once (concurrent writes)
 
     def send(
         self,
@@ -256,10 +317,12 @@ class ResilientAdapter(DeadlineAdapter):
             attempt += 1
             if self.budget is not None:
                 self.budget.acquire()
-            self.calls += 1
+            with self._counting:
+                self.calls += 1
             failure: str
             retry_after: float | None = None
             last_error: BaseException | None = None
+            sent = self.budget.clock() if self.budget is not None else 0.0
             try:
                 response = super().send(request, stream, timeout, verify, cert, proxies)
             except DeadlineExceeded as error:
@@ -280,6 +343,7 @@ class ResilientAdapter(DeadlineAdapter):
                 failure, last_error = type(error).__name__, error
             else:
                 if self.budget is not None:
+                    self.budget.served(self.budget.clock() - sent)
                     self.budget.observe(response.headers)
                 if response.status_code not in RETRYABLE_STATUSES:
                     return response
@@ -311,7 +375,8 @@ class ResilientAdapter(DeadlineAdapter):
             else:
                 self.sleep(delay)
             slept += delay
-            self.retries += 1
+            with self._counting:
+                self.retries += 1
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))

@@ -77,6 +77,11 @@ class DeskKind:
     # desk publishes no fixed limit, so requests are paced only by what it answers
     # (Retry-After, rate headers). Embedded desks are never paced.
     rate_limit: str | None = None
+    # The connector's `apply` is safe on several threads at once: the runner then writes
+    # a chunk's tickets concurrently, as many in flight as the account's budget can use
+    # (escalada.pacing.RateBudget.in_flight). False (the embedded sandbox's one SQLite
+    # file; a plug-in that does not say so): one write at a time.
+    concurrent_writes: bool = False
     # Problems between options that each look fine alone (None: there are none).
     option_problems: Callable[[Desk], Sequence[OptionProblem]] | None = None
     # The values each mapping ("priorities", "impact", "urgency") may name on this

@@ -16,4 +16,5 @@ DESK = DeskKind(
     options=options.OPTIONS,
     listed_as="jira (Jira Service Management)",
     option_problems=options.option_problems,
+    concurrent_writes=True,  # see the connector's Concurrency notes
 )

@@ -11,7 +11,10 @@
   connector's own write it holds the labels written, and that ticket's next
   write (its clearing, once its messages went out) uses them; messages take
   time, so that write, like clear_pending, drops the look-ahead: what was
-  re-read before them is re-read again.
+  re-read before them is re-read again. The runner's writes of one chunk may
+  check at once from several threads: the guard's state is under a lock, held
+  across a re-read, so the tickets waiting on it use that re-read (one per 100
+  candidates still, never one per thread).
 - Clearing `pending` (the PendingClearing capability): Jira Cloud's bulk edit
   (`POST /rest/api/2/bulk/issues/fields`, "Bulk edit issues": up to 1,000 issues,
   `labelsFields` with `bulkEditMultiSelectFieldOption: REMOVE`, which removes the
@@ -25,6 +28,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import replace
@@ -72,21 +76,24 @@ class MarkerGuard:
         self.order: list[str] = []  # candidate keys in read order
         self._position: dict[str, int] = {}
         self._fresh: dict[str, tuple[frozenset[str], bool]] = {}  # key -> (markers, own write)
+        self._lock = threading.RLock()  # concurrent writes check at once (see above)
 
     def read(self, key: str) -> None:
         """A candidate, in the order the search returned it."""
-        if key not in self._position:
-            self._position[key] = len(self.order)
-            self.order.append(key)
+        with self._lock:
+            if key not in self._position:
+                self._position[key] = len(self.order)
+                self.order.append(key)
 
     def check(self, ticket: Ticket) -> None:
         """Refuse to write on a stale marker (ConflictError)."""
-        entry = self._fresh.pop(ticket.key, None)
-        if entry is not None and entry[1]:
-            self.messages_sent()  # the ticket's own follow-up write: its messages went out
-        if entry is None:
-            self._fetch(ticket.key)
+        with self._lock:
             entry = self._fresh.pop(ticket.key, None)
+            if entry is not None and entry[1]:
+                self.messages_sent()  # the ticket's own follow-up write: its messages went out
+            if entry is None:
+                self._fetch(ticket.key)
+                entry = self._fresh.pop(ticket.key, None)
         if entry is None:
             name = self.client.desk.name
             raise error_for_status(name, f"re-read {ticket.key}", 404, GONE_HINT, hint=GONE_HINT)
@@ -103,11 +110,13 @@ class MarkerGuard:
 
     def wrote(self, key: str, labels: frozenset[str]) -> None:
         """The connector's own write: the escalada labels it left."""
-        self._fresh[key] = (markers(labels), True)
+        with self._lock:
+            self._fresh[key] = (markers(labels), True)
 
     def messages_sent(self) -> None:
         """Drop the look-ahead (entries re-read, not written by this connector)."""
-        self._fresh = {key: entry for key, entry in self._fresh.items() if entry[1]}
+        with self._lock:
+            self._fresh = {key: entry for key, entry in self._fresh.items() if entry[1]}
 
     def _fetch(self, key: str) -> None:
         wanted = [key]

@@ -34,6 +34,11 @@ Choices (the docs page docs/desks/jira.md explains them for users):
   announced twice. Label ops touch only escalada's tokens, so labels people
   change meanwhile survive; summary and description are never sent; priority
   and team are last-writer-wins.
+- Concurrent writes: the runner may call `apply` from several threads at once
+  (DeskKind.concurrent_writes). The requests share the library's session and
+  the adapter on it (escalada.connectors.http: per-request deadlines, counters
+  under a lock); the jira library keeps no state per call; the marker guard
+  and the user lookups of team_mode assignee are under locks.
 - clear_pending: one bulk edit (`POST bulk/issues/fields`, labels REMOVE, up to
   1,000 issues, an asynchronous task polled at `bulk/queue/{taskId}`) when the
   account has the global Make bulk changes permission; else one PUT of the
@@ -44,6 +49,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -176,6 +182,8 @@ class JiraConnector:
         self._statuses: dict[str, Status] | None = None
         self._guard = batch.MarkerGuard(self)
         self._bulk_change: bool | None = None  # the global Make bulk changes permission
+        self.budget = wiring.budget  # the account's (the runner sizes its writes by it)
+        self._lookups = threading.Lock()  # account_id, from concurrent writes
 
     def __repr__(self) -> str:
         return f"JiraConnector(desk={self.desk.name!r}, url={self.server!r})"
@@ -428,6 +436,10 @@ class JiraConnector:
 
     def account_id(self, who: str) -> str:
         """team_mode assignee: a Desk.teams value (email or display name) -> accountId, once."""
+        with self._lookups:
+            return self._account_id(who)
+
+    def _account_id(self, who: str) -> str:
         if who not in self.accounts:
             operation = f"look up Jira user {who!r}"
             users = self.get_json("user/search", operation, params={"query": who})

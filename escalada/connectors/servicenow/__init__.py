@@ -15,4 +15,5 @@ DESK = DeskKind(
     connector="escalada.connectors.servicenow.connector:ServiceNowConnector",
     options=options.OPTIONS,
     fixed_values=options.fixed_values,
+    concurrent_writes=True,  # see the connector's Concurrency notes
 )

@@ -11,12 +11,21 @@ Writes: one PATCH with every action of the ticket, after a re-read of its
 ticket whose `sys_mod_count` moved since the candidate read is not written
 (ConflictError; the next cycle re-reads it). `clear_pending` is one Batch API
 call per 100 tickets. See writes.py for both and what the batching costs.
+
+Concurrent writes: the runner may call `apply` from several threads at once
+(DeskKind.concurrent_writes). The requests share the session and its adapter
+(escalada.connectors.http: per-request deadlines, counters under a lock);
+pysnc's Table API keeps no state per call and each write updates its own
+record; what `call` learns of a call's errors (the response hook's) is kept per
+thread; the re-reads and the lazy lookups (groups, priority cells) are under
+locks, so the writes waiting on one use it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -86,6 +95,21 @@ HINTS = {
 }
 
 
+class _Seen:
+    """What the responses of one `call` showed: pysnc's errors carry none of it."""
+
+    __slots__ = ("failure", "batch_failure", "batched", "unserviced")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.failure: tuple[int, str] | None = None  # the last error response seen
+        self.batch_failure: tuple[int, str] | None = None
+        self.batched = False  # a Batch API reply was seen in this call
+        self.unserviced = 0  # items ServiceNow left unserviced in this call
+
+
 class ServiceNowConnector:
     """A Desk of type servicenow: incidents (or options.table) through the Table API."""
 
@@ -117,10 +141,9 @@ class ServiceNowConnector:
             redaction.remember(self.options.user)
         session.hooks["response"].append(self._remember)
         self.client = ServiceNowClient(self._instance, auth=session, auto_retry=False)
-        self._failure: tuple[int, str] | None = None  # the last error response seen
-        self._batch_failure: tuple[int, str] | None = None
-        self._batched = False  # a Batch API reply was seen in this call
-        self._unserviced = 0  # items ServiceNow left unserviced in this call
+        self._seen = threading.local()  # what the responses of this thread's call showed
+        self.budget = wiring.budget  # the account's (the runner sizes its writes by it)
+        self._lookups = threading.RLock()  # the lazy lookups, from concurrent writes
         self._groups: dict[str, str] | None = None  # group name -> sys_id
         self._cells: tr.Cells | None = tr.matrix_cells(desk, needs.matrix)
         self._rereads = writes.Rereads()
@@ -146,39 +169,52 @@ class ServiceNowConnector:
 
     # --- plumbing -------------------------------------------------------------
 
+    @property
+    def _state(self) -> _Seen:
+        """What this thread's responses showed (the hook runs in the requesting thread)."""
+        state: _Seen | None = getattr(self._seen, "state", None)
+        if state is None:
+            state = self._seen.state = _Seen()
+        return state
+
+    @property
+    def _batch_failure(self) -> tuple[int, str] | None:
+        return self._state.batch_failure
+
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Keep the status and message of error responses: pysnc's exceptions drop them,
         and pysnc ignores a failed request inside a Batch API call altogether."""
+        seen = self._state
         if response.status_code >= 400:
-            self._failure = (response.status_code, _message(response.text))
+            seen.failure = (response.status_code, _message(response.text))
         elif response.request.url and "/api/now/v1/batch" in response.request.url:
-            self._batched = True
+            seen.batched = True
             try:
                 data = response.json()
                 served_requests = list(data.get("serviced_requests") or [])
-                self._unserviced += len(data.get("unserviced_requests") or [])
+                seen.unserviced += len(data.get("unserviced_requests") or [])
             except (ValueError, AttributeError, TypeError):
                 served_requests = []
             for served in served_requests:
                 if served.get("status_code", 200) >= 400:
                     text = _decode64(served.get("body", ""))
-                    self._batch_failure = (served["status_code"], _message(text))
+                    seen.batch_failure = (served["status_code"], _message(text))
 
     @contextlib.contextmanager
     def call(self, operation: str) -> Iterator[None]:
-        self._failure = self._batch_failure = None
-        self._batched, self._unserviced = False, 0
+        seen = self._state
+        seen.reset()
         try:
             yield
         except PYSNC_ERRORS as error:
-            status, detail = self._failure or (None, str(error))
+            status, detail = seen.failure or (None, str(error))
             raise error_for_status(
                 self.desk.name, operation, status, detail, hint=HINTS.get(status or 0)
             ) from None
         except BATCH_REPLY_ERRORS:
-            if not self._batched:
+            if not seen.batched:
                 raise
-            if self._unserviced:
+            if seen.unserviced:
                 raise BatchUnserviced(
                     self.desk.name,
                     operation,
@@ -188,8 +224,8 @@ class ServiceNowConnector:
             raise DeskError(
                 self.desk.name, operation, "the Batch API reply has an unexpected shape"
             ) from None
-        if self._batch_failure is not None:
-            status, detail = self._batch_failure
+        if seen.batch_failure is not None:
+            status, detail = seen.batch_failure
             raise error_for_status(
                 self.desk.name, operation, status, detail, hint=HINTS.get(status)
             )
@@ -282,6 +318,10 @@ class ServiceNowConnector:
 
     def _group_ids(self) -> dict[str, str]:
         """The sys_id of every mapped group, looked up once per connector."""
+        with self._lookups:
+            return self._read_group_ids()
+
+    def _read_group_ids(self) -> dict[str, str]:
         if self._groups is None and not self.desk.teams:
             self._groups = {}
         if self._groups is None:
@@ -310,6 +350,10 @@ class ServiceNowConnector:
         return found
 
     def _priority_cells(self) -> tr.Cells:
+        with self._lookups:
+            return self._read_priority_cells()
+
+    def _read_priority_cells(self) -> tr.Cells:
         if self._cells is None:
             rows = self.rows(
                 "dl_u_priority",

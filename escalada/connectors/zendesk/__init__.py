@@ -22,4 +22,5 @@ DESK = DeskKind(
     # desk-apis.md 2.10). 400/min unless the Desk says its plan's; a lower X-Rate-Limit
     # in the answers lowers it at once.
     rate_limit="400/min",
+    concurrent_writes=True,  # see the connector's Concurrency notes
 )

@@ -43,6 +43,15 @@ their times) only of the tickets whose metric set shows a pause, taking the
 metric sets the refresh read this cycle or reading them 100 a call; `window`
 reads the export's tickets with every ticket's audits: see history.py.
 
+Concurrency. The runner may call `apply` from several threads at once
+(DeskKind.concurrent_writes): the requests share the session and its adapter
+(escalada.connectors.http: per-request deadlines, counters under a lock), and
+each thread puts its update through a zenpy client of its own: zenpy's
+TicketApi keeps the object being sent in `_dirty_object` and clears its
+changed attributes when an answer comes, so one thread's answer could empty
+another's update before it is serialised. The group list an update maps teams
+with is read by `candidates`, before any write.
+
 Transport. The shared ResilientAdapter is mounted on the session handed to
 zenpy (zenpy mounts its own Retry adapter only on sessions it creates), so
 429/5xx/resets are retried in one place with an injected sleep; zenpy's own
@@ -53,6 +62,7 @@ it ever did).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -132,10 +142,12 @@ class ZendeskConnector:
             hint="write auth: {email: {env: ZENDESK_EMAIL}, token: {env: ZENDESK_API_TOKEN}}, "
             "an API token of an agent or admin",
         )
+        self.budget = wiring.budget
         self.session, self.adapter = resilient_session(
             desk, sleep=wiring.sleep, jitter=wiring.jitter, budget=wiring.budget
         )
-        self.client = Zenpy(
+        self._zenpy = partial(
+            Zenpy,
             subdomain=subdomain,
             domain=domain,
             email=email,
@@ -145,6 +157,9 @@ class ZendeskConnector:
             ratelimit_budget=1,
             disable_cache=True,
         )
+        self.client = self._zenpy()
+        self._owner = threading.get_ident()  # the thread `client` is for
+        self._writers = threading.local()  # a zenpy client per other writing thread (`_put`)
         self._groups: dict[int, str] | None = None
         self._me: dict[str, Any] | None = None
         self._organizations: dict[int, str] = {}  # id -> name, as read
@@ -414,8 +429,17 @@ class ZendeskConnector:
             update.safe_update = True
             update.updated_stamp = stamp
         with self.zenpy_call(f"update ticket {ticket_id}"):
-            audit = self.client.tickets.update(update)
+            audit = self._writer().tickets.update(update)
         return getattr(getattr(audit, "ticket", None), "updated_at", None)
+
+    def _writer(self) -> Zenpy:
+        """This thread's zenpy client (see Concurrency in the module docstring)."""
+        if threading.get_ident() == self._owner:
+            return self.client
+        client: Zenpy | None = getattr(self._writers, "client", None)
+        if client is None:
+            client = self._writers.client = self._zenpy()
+        return client
 
     # --- check -----------------------------------------------------------------
 
