@@ -45,10 +45,12 @@ from escalada import marker
 from escalada.audit import AuditFailed
 from escalada.audit import AuditLog
 from escalada.audit import AuditRecord
+from escalada.connectors.base import ApplyResult
 from escalada.connectors.base import Connector
 from escalada.connectors.base import Shard
 from escalada.connectors.http import abort_in_flight
 from escalada.connectors.records import rejected
+from escalada.connectors.registry import desk_kind
 from escalada.engine.evaluator import Evaluator
 from escalada.errors import ConflictError
 from escalada.errors import DeskUnavailable
@@ -56,6 +58,7 @@ from escalada.errors import EscaladaError
 from escalada.instants import to_iso
 from escalada.notify import Notification
 from escalada.notify import NotifyResult
+from escalada.pacing import RateBudget
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import CHANNEL_ACTIONS
@@ -105,6 +108,11 @@ class RunOptions:
     budget: float | None = CYCLE_BUDGET
     # Tickets per chunk (see BATCH); 1 confirms each ticket before writing the next.
     batch: int = BATCH
+    # A chunk's writes in flight per desk. None: as many as the desk account's budget
+    # can use at the calls' observed latency (RateBudget.in_flight: 1 to 8; 1 without
+    # a rate of its own). Tests and the bench set it; a desk type without concurrent
+    # writes (the sandbox) writes one at a time whatever it says.
+    writers: int | None = None
 
 
 @dataclass
@@ -266,7 +274,13 @@ class _Cycle:
             self._rejected(connector, report, read=False)  # a refresh's or history's
             size = max(1, self.options.batch)
             for start in range(0, len(pairs), size):
-                if not self._chunk(connector, pairs[start : start + size], report):
+                chunk = pairs[start : start + size]
+                writers = self._writers(desk, connector, len(chunk))
+                if writers > 1:
+                    done = self._concurrent_chunk(connector, chunk, report, writers)
+                else:
+                    done = self._chunk(connector, chunk, report)
+                if not done:
                     why = "budget spent" if self.stop.expired.is_set() else "stop requested"
                     log.info("desk %s: %s, leaving the rest for the next cycle", desk.name, why)
                     break
@@ -410,6 +424,103 @@ class _Cycle:
         self._flush(connector, written, report)
         return True
 
+    def _writers(self, desk: Desk, connector: Connector, tickets: int) -> int:
+        """The chunk's writes in flight: RunOptions.writers, else what the account's
+        budget can use (RateBudget.in_flight, from its rate and the calls' latency
+        so far); 1 for a desk type without concurrent writes, and in a dry run."""
+        if self.options.dry_run or tickets < 2 or not _concurrent_writes(desk):
+            return 1
+        if self.options.writers is not None:
+            return max(1, min(self.options.writers, tickets))
+        budget = getattr(connector, "budget", None)
+        if not isinstance(budget, RateBudget):
+            return 1
+        return min(budget.in_flight(), tickets)
+
+    def _concurrent_chunk(
+        self,
+        connector: Connector,
+        chunk: Sequence[tuple[Ticket, Decision | None]],
+        report: DeskReport,
+        writers: int,
+    ) -> bool:
+        """`_chunk` with up to `writers` of the chunk's writes in flight at once.
+
+        The threads only call `connector.apply`; this thread plans each ticket
+        (the engine's decision) and takes the results in ticket order, so the
+        report, the audit trail and the messages come out as a sequential chunk's
+        would. No write starts once the cycle is stopping or the desk is down (or
+        its audit fails); the writes in flight finish, and the tickets written
+        are flushed as `_chunk` flushes them."""
+        planned: list[tuple[Ticket, _Plan | None | Exception]] = []
+        for ticket, decision in chunk:
+            try:
+                planned.append((ticket, self._plan(ticket, decision)))
+            except Exception as error:  # noqa: BLE001 - the ticket's error, reported in order
+                planned.append((ticket, error))
+        halted = threading.Event()  # the desk is down, or its audit failed: start no write
+
+        def write(plan: _Plan) -> ApplyResult | None | _NotStarted:
+            if self.stop.is_set() or halted.is_set():
+                return NOT_STARTED
+            try:
+                return self._write(connector, plan)
+            except DeskUnavailable:
+                halted.set()
+                raise
+            except Exception:
+                raise  # the ticket's own error (a conflict, a refused value)
+            except BaseException:
+                halted.set()  # the process is going down: nothing more goes out
+                raise
+
+        written: list[_Written] = []
+        down: DeskUnavailable | None = None
+        stopped = False
+        pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="write")
+        try:
+            futures = [
+                (ticket, plan, pool.submit(write, plan) if isinstance(plan, _Plan) else None)
+                for ticket, plan in planned
+            ]
+            for ticket, plan, future in futures:
+                if future is None or not isinstance(plan, _Plan):
+                    if isinstance(plan, Exception):
+                        self._write_failed(ticket, plan, report)
+                    continue
+                try:
+                    result = future.result()
+                except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
+                    report.decisions.append(plan.decision)
+                    try:
+                        self._write_failed(ticket, error, report)
+                    except DeskUnavailable as unavailable:
+                        down = down or unavailable
+                    continue
+                if isinstance(result, _NotStarted):
+                    stopped = True
+                    continue
+                report.decisions.append(plan.decision)
+                try:
+                    waiting = self._record(plan, result, report)
+                except AuditFailed:
+                    raise
+                except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
+                    self._write_failed(ticket, error, report)
+                    continue
+                if waiting is not None:
+                    written.append(waiting)
+        except BaseException:
+            halted.set()  # AuditFailed, or the process going down: nothing more starts
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if down is not None:
+            self._flush(connector, written, report, desk_down=True)
+            raise down
+        self._flush(connector, written, report)
+        return not stopped
+
     def ticket(
         self,
         connector: Connector,
@@ -420,7 +531,11 @@ class _Cycle:
         """Write one ticket's desk actions; the ticket, as written, when its channel
         messages are still to go out."""
         try:
-            return self._ticket(connector, ticket, report, decision)
+            plan = self._plan(ticket, decision)
+            if plan is None:
+                return None
+            report.decisions.append(plan.decision)
+            return self._record(plan, self._write(connector, plan), report)
         except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
             self._write_failed(ticket, error, report)
             return None
@@ -454,9 +569,9 @@ class _Cycle:
         )
         self._audit(ticket, ticket.escalation.level, "write", str(error), f"failed: {error}")
 
-    def _ticket(
-        self, connector: Connector, ticket: Ticket, report: DeskReport, decision: Decision | None
-    ) -> _Written | None:
+    def _plan(self, ticket: Ticket, decision: Decision | None) -> _Plan | None:
+        """What one ticket is due: its decision (made now, unless the read made it),
+        the actions to write and the channel messages; None when nothing is."""
         if decision is None:
             decision = self.evaluator.evaluate(ticket, self.now)
         resend = self._resend(ticket, decision)
@@ -465,14 +580,6 @@ class _Cycle:
             return None
         if resend:
             decision = replace(decision, actions=tuple(actions))
-        report.decisions.append(decision)
-        waiting = _Written(ticket, ticket, decision, (), ticket.escalation.level, False)
-        if self.options.dry_run:
-            for action in actions:
-                self._audit_action(waiting, action, "dry-run")
-            report.escalated += 1
-            report.actions += len(actions)
-            return None
         channel_actions = [a for a in actions if a.type in CHANNEL_ACTIONS and a.channels]
         desk_actions = [a for a in actions if a.type != "notify"]  # an update is also a note
         if channel_actions:
@@ -481,22 +588,44 @@ class _Cycle:
         desk_actions = [
             a for a in desk_actions if not (a.type == "mark" and a.state == ticket.escalation)
         ]
+        return _Plan(ticket, decision, tuple(actions), tuple(channel_actions), tuple(desk_actions))
+
+    def _write(self, connector: Connector, plan: _Plan) -> ApplyResult | None:
+        """The plan's one desk write (None: a dry run, or nothing to write). The only
+        step `_concurrent_chunk` runs off this thread."""
+        if self.options.dry_run or not plan.desk_actions:
+            return None
+        return connector.apply(plan.ticket, list(plan.desk_actions))
+
+    def _record(
+        self, plan: _Plan, result: ApplyResult | None, report: DeskReport
+    ) -> _Written | None:
+        """Count and audit a planned ticket once its write is done; the ticket, as
+        written, when its channel messages are still to go out."""
+        ticket, decision = plan.ticket, plan.decision
+        waiting = _Written(ticket, ticket, decision, (), ticket.escalation.level, False)
+        if self.options.dry_run:
+            for action in plan.actions:
+                self._audit_action(waiting, action, "dry-run")
+            report.escalated += 1
+            report.actions += len(plan.actions)
+            return None
         written = ticket
-        if desk_actions:
-            result = connector.apply(ticket, desk_actions)
-            written = _after_write(ticket, desk_actions, result.revision)
+        if plan.desk_actions:
+            revision = result.revision if result is not None else None
+            written = _after_write(ticket, plan.desk_actions, revision)
             report.escalated += 1
             report.writes += 1
-            report.actions += len(desk_actions)
-            for action in desk_actions:
+            report.actions += len(plan.desk_actions)
+            for action in plan.desk_actions:
                 self._audit_action(waiting, action, "ok")
-        if not channel_actions:
+        if not plan.channel_actions:
             return None
         return replace(
             waiting,
             ticket=written,
-            channel_actions=tuple(channel_actions),
-            wrote=bool(desk_actions),
+            channel_actions=plan.channel_actions,
+            wrote=bool(plan.desk_actions),
         )
 
     def _flush(
@@ -742,6 +871,25 @@ class _Cycle:
 
 
 @dataclass(frozen=True, slots=True)
+class _Plan:
+    """One ticket of a chunk, decided: the actions due, the channel messages among
+    them, and what is written on the desk (the actions with the pending token)."""
+
+    ticket: Ticket
+    decision: Decision
+    actions: tuple[Action, ...]
+    channel_actions: tuple[Action, ...]
+    desk_actions: tuple[Action, ...]
+
+
+class _NotStarted:
+    """A write of a concurrent chunk that did not start: the cycle was stopping."""
+
+
+NOT_STARTED = _NotStarted()
+
+
+@dataclass(frozen=True, slots=True)
 class _Written:
     """A ticket of the chunk in hand: written (or, for a re-send, as read), its
     channel messages still to go out and its pending token still to be cleared."""
@@ -758,6 +906,14 @@ def _cleared(waiting: _Written) -> Action:
     """The mark that confirms a written ticket's messages: its token cleared."""
     state = replace(waiting.ticket.escalation, pending=False)
     return Action("mark", "notifications sent", state=state)
+
+
+def _concurrent_writes(desk: Desk) -> bool:
+    """Whether the desk's type declares its connector's writes safe at once."""
+    try:
+        return desk_kind(desk.type).concurrent_writes
+    except EscaladaError:  # not a registered type (a test's own connector)
+        return False
 
 
 def _due_by_time(decision: Decision) -> bool:

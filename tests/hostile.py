@@ -3,8 +3,9 @@
 Each path is one misbehaviour seen in the field: `/trickle` sends its headers
 and then one body byte every `TICK` seconds, for ever; `/trickle-headers` never
 finishes its headers; `/not-json` answers 200 with an HTML body; `/odd-retry`
-answers 429 with `Retry-After: ²`; `/reset` resets the connection; `/ok` is a
-well-behaved JSON answer. Loopback only, a bounded number of connections, and
+answers 429 with `Retry-After: ²`; `/reset` resets the connection; `/hold`
+answers like `/ok` once the test sets `release`; `/ok` is a well-behaved JSON
+answer. Loopback only, a bounded number of connections, and
 every handler ends when the server stops (the fixture's teardown), so no test
 can leave a thread behind. Each answer closes its connection (one request
 per connection), so a retry is a fresh connection as against a real server.
@@ -38,6 +39,7 @@ MAX_CONNECTIONS = 64
 class Hostile:
     base: str  # http://127.0.0.1:PORT
     requests: list[str] = field(default_factory=list)  # "METHOD /path" as received
+    release: threading.Event = field(default_factory=threading.Event)  # `/hold` answers
 
 
 def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,6 +120,9 @@ def hostile_server() -> Iterator[Hostile]:
         elif path.startswith("/reset"):
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         else:
+            while path.startswith("/hold") and not server.release.wait(TICK):
+                if stopping.is_set():
+                    return
             body = b'{"ok": true}'
             conn.sendall(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"

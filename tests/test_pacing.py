@@ -12,6 +12,7 @@ import pytest
 from escalada.pacing import Rate
 from escalada.pacing import RateBudget
 from escalada.pacing import RateError
+from escalada.pacing import in_flight
 from escalada.pacing import parse_rate
 
 
@@ -238,3 +239,68 @@ def test_a_sleep_through_the_budget_counts_as_time_passed() -> None:
     pace.sleep(7.0)
     assert pace.acquire() == 0.0
     assert slept == [7.0]
+
+
+# --- requests in flight -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("per_second", "latency", "expected"),
+    [
+        (2375 / 60, 0.05, 2),  # 2500/min's fill at 50 ms: two at once keep up with it
+        (380 / 60, 0.05, 1),  # 400/min: one at a time already waits for the budget
+        (5700 / 60, 0.05, 5),  # 6000/min
+        (5700 / 60, 0.5, 8),  # capped
+        (10.0, 0.2, 2),  # exactly 2.0 (float error would make it 3)
+        (None, 0.05, 1),  # no rate of its own: nothing to fill
+        (100.0, None, 1),  # no latency seen yet
+        (100.0, 0.0, 1),  # answers in no time (a frozen clock)
+    ],
+)
+def test_in_flight_is_rate_times_latency_rounded_up_from_1_to_8(
+    per_second, latency, expected
+) -> None:
+    assert in_flight(per_second, latency) == expected
+
+
+def test_a_budget_sizes_its_requests_in_flight_by_the_latency_it_was_told() -> None:
+    clock = SimClock()
+    pace = budget("2500/min", clock)
+    assert (pace.latency, pace.in_flight()) == (None, 1)
+    for _ in range(30):
+        pace.served(0.05)
+    assert pace.latency == pytest.approx(0.05) and pace.in_flight() == 2
+    for _ in range(200):  # the desk slowed down: a moving mean follows it
+        pace.served(0.2)
+    assert pace.latency == pytest.approx(0.2, rel=1e-3) and pace.in_flight() == 8
+    pace.served(float("nan"))  # a clock gone wrong tells nothing
+    pace.served(-3.0)
+    assert pace.latency == pytest.approx(0.2, rel=1e-3)
+
+
+def test_a_budget_without_a_rate_takes_one_request_at_a_time() -> None:
+    pace = RateBudget(None, clock=lambda: 5.0, sleep=lambda seconds: None)
+    pace.served(0.5)
+    assert pace.in_flight() == 1
+
+
+def test_the_adapter_tells_the_budget_each_answer_s_latency_on_the_budget_s_clock() -> None:
+    import requests
+    import responses
+
+    from escalada.connectors.http import mount_resilience
+
+    clock = SimClock()
+    pace = budget("6000/min", clock)
+    session = requests.Session()
+    mount_resilience(session, "d", sleep=clock.sleep, budget=pace)
+
+    def answer(request: object) -> tuple[int, dict[str, str], str]:
+        clock.sleep(0.25)  # the desk takes a quarter of a second, on the budget's clock
+        return 200, {}, "{}"
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback("GET", "https://desk.example.com/x", callback=answer)
+        for _ in range(3):
+            session.get("https://desk.example.com/x")
+    assert pace.latency == pytest.approx(0.25) and pace.in_flight() == 8

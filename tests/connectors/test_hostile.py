@@ -86,6 +86,36 @@ def test_a_200_with_a_body_that_is_not_json_is_a_clear_desk_error(hostile: Hosti
     assert "not JSON" in _describe_internal(caught.value)
 
 
+def test_one_request_s_deadline_ends_only_its_own_of_the_requests_in_flight(
+    hostile: Hostile,
+) -> None:
+    """Threads send through one adapter at once (the runner's concurrent writes): a
+    trickling answer's deadline shuts its own connection, not another thread's."""
+    shared = session()
+    adapter = shared.get_adapter("http://")
+    assert isinstance(adapter, ResilientAdapter)
+    adapter.deadline = 60.0  # for the held request, read when it goes
+    answers: list[object] = []
+
+    def held() -> None:
+        try:
+            answers.append(shared.get(hostile.base + "/hold").json())
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            answers.append(error)
+
+    holder = threading.Thread(target=held)
+    holder.start()
+    while not hostile.requests:
+        time.sleep(0.01)
+    adapter.deadline = DEADLINE  # the trickle's
+    with pytest.raises(DeskUnavailable, match="no complete answer"):
+        shared.get(hostile.base + "/trickle")
+    hostile.release.set()
+    holder.join(10)
+    assert answers == [{"ok": True}]
+    assert hostile.requests == ["GET /hold", "GET /trickle"]
+
+
 def test_sigterm_ends_a_stuck_read_within_seconds(
     hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:

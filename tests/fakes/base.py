@@ -87,6 +87,9 @@ class FakeServer:
         self._used: Counter[int] = Counter()  # requests served, by minute of the clock
         self._limit_lock = threading.Lock()
         self.rate_limited = 0  # requests refused with 429 past the account's limit
+        # one request served at a time, each whole (the runner's concurrent writes send
+        # several at once; a desk applies each request atomically)
+        self._serving = threading.RLock()
 
     @property
     def total_calls(self) -> int:
@@ -101,6 +104,10 @@ class FakeServer:
         url_re = re.compile(re.escape(self.base_url) + pattern + r"(\?.*)?$")
 
         def callback(request: requests.PreparedRequest) -> Any:
+            with self._serving:
+                return serve(request)
+
+        def serve(request: requests.PreparedRequest) -> Any:
             path = urlsplit(request.url or "").path
             match = path_re.match(path)
             assert match is not None, f"route {route_name} got {path}"

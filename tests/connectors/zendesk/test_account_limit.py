@@ -93,3 +93,74 @@ def test_two_shards_each_spending_the_whole_budget_meet_429s(policy) -> None:
     assert fake.rate_limited > 0  # each paced to the account's 60/min: 120/min together
     # and the 429s' Retry-After is waited out: both shards still finish
     assert sum(r.desks[0].escalated for r in reports) == 80
+
+
+class SleepersClock:
+    """Unix seconds that move only when a thread sleeps, as a real clock does for
+    threads sleeping at once: a sleep ends `seconds` after the time the sleeping
+    thread last read (every request acquires from its budget, which reads the clock
+    first), and the clock never goes back."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+        self._read = threading.local()
+
+    def __call__(self) -> float:
+        with self._lock:
+            self._read.at = self.now
+            return self.now
+
+    def datetime(self) -> Any:
+        from datetime import datetime
+        from datetime import timezone
+
+        return datetime.fromtimestamp(self(), timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            start = getattr(self._read, "at", self.now)
+            self.now = max(self.now, start + seconds)
+            self._read.at = self.now
+
+
+def test_several_writes_in_flight_keep_to_the_account_s_limit(policy) -> None:
+    """One runner writes four tickets at once over a backlog past a minute's worth of
+    the account's limit: the budget they share keeps every minute inside it (no 429)."""
+    desk = replace(policy.desks[DESK], rate_limit=f"{LIMIT}/min")
+    policy = replace(policy, desks={**policy.desks, DESK: desk})
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = ZendeskFake(mock)
+        for group in sorted(set(desk.teams.values())):
+            fake.add_group(group)
+        for i in range(80):
+            fake.add_ticket(f"Outage {i}", created=NOW - 40 * M, priority="urgent", tags=["outage"])
+        clock = SleepersClock(NOW.timestamp())
+        fake.limit_account(LIMIT, clock=clock)
+        wiring = Wiring(environ=ENVIRON, sleep=clock.sleep, clock=clock.datetime)
+        threads: set[str] = set()
+
+        def connect_watched(d: Any) -> Any:
+            connector = connect(d, needs=read_needs(policy), wiring=wiring)
+            inner = connector.apply
+
+            def apply(ticket: Any, actions: Any) -> Any:
+                threads.add(threading.current_thread().name)
+                return inner(ticket, actions)
+
+            connector.apply = apply  # type: ignore[method-assign]
+            return connector
+
+        report = run_cycle(
+            policy,
+            now=NOW,
+            connect=connect_watched,
+            notifier=RecordingNotifier(),
+            options=RunOptions(desks=(DESK,), budget=None, writers=4),
+            evaluator=Evaluator(policy),
+        )
+    (result,) = report.desks
+    assert result.failed is None and result.escalated == 80
+    assert len(threads) > 1  # the writes went from several threads
+    assert fake.total_calls > LIMIT  # more than a minute's worth: the pace mattered
+    assert fake.rate_limited == 0
