@@ -29,8 +29,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from collections.abc import Sequence
+from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
@@ -475,49 +477,69 @@ class _Cycle:
                 raise
 
         written: list[_Written] = []
-        down: DeskUnavailable | None = None
-        stopped = False
-        pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="write")
-        try:
-            futures = [
-                (ticket, plan, pool.submit(write, plan) if isinstance(plan, _Plan) else None)
-                for ticket, plan in planned
-            ]
-            for ticket, plan, future in futures:
-                if future is None or not isinstance(plan, _Plan):
-                    if isinstance(plan, Exception):
-                        self._write_failed(ticket, plan, report)
-                    continue
-                try:
-                    result = future.result()
-                except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
-                    report.decisions.append(plan.decision)
-                    try:
-                        self._write_failed(ticket, error, report)
-                    except DeskUnavailable as unavailable:
-                        down = down or unavailable
-                    continue
-                if isinstance(result, _NotStarted):
-                    stopped = True
-                    continue
+        down: list[DeskUnavailable] = []
+        stopped: list[bool] = []
+
+        def take(
+            ticket: Ticket, plan: _Plan | None | Exception, future: Future[Any] | None
+        ) -> None:
+            """One ticket's outcome, in ticket order, on this thread (as `ticket` would)."""
+            if future is None or not isinstance(plan, _Plan):
+                if isinstance(plan, Exception):
+                    self._write_failed(ticket, plan, report)
+                return
+            try:
+                result = future.result()
+            except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
                 report.decisions.append(plan.decision)
                 try:
-                    waiting = self._record(plan, result, report)
-                except AuditFailed:
-                    raise
-                except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
                     self._write_failed(ticket, error, report)
-                    continue
-                if waiting is not None:
-                    written.append(waiting)
+                except DeskUnavailable as unavailable:
+                    down.append(unavailable)
+                return
+            if isinstance(result, _NotStarted):
+                stopped.append(True)
+                return
+            report.decisions.append(plan.decision)
+            try:
+                waiting = self._record(plan, result, report)
+            except AuditFailed:
+                raise
+            except Exception as error:  # noqa: BLE001 - one ticket must not stop the desk
+                self._write_failed(ticket, error, report)
+                return
+            if waiting is not None:
+                written.append(waiting)
+
+        pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="write")
+        queue = iter(planned)
+        window: deque[tuple[Ticket, _Plan | None | Exception, Future[Any] | None]] = deque()
+
+        def top_up() -> None:
+            """Keep `writers` writes going, never more than that ahead of the results
+            taken (so no more than that are made that the audit may fail to record)."""
+            going = sum(1 for _, _, future in window if future is not None)
+            for ticket, plan in queue:
+                future = pool.submit(write, plan) if isinstance(plan, _Plan) else None
+                window.append((ticket, plan, future))
+                going += future is not None
+                if going >= writers:
+                    return
+
+        try:
+            top_up()
+            while window:
+                take(*window[0])
+                window.popleft()
+                top_up()
         except BaseException:
             halted.set()  # AuditFailed, or the process going down: nothing more starts
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if down is not None:
+        if down:
             self._flush(connector, written, report, desk_down=True)
-            raise down
+            raise down[0]
         self._flush(connector, written, report)
         return not stopped
 

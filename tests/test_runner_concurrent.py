@@ -351,3 +351,38 @@ def test_the_sandbox_writes_one_at_a_time_whatever_is_asked(tmp_path: Path) -> N
         report = cycle(h, connect, RecordingNotifier(), writers=8)
         assert report.ok and report.desks[0].escalated == 3 + OUTAGES
         assert set(watched[0].threads) == {watched[0].read_on}
+
+
+class FillingAudit(AuditLog):
+    """An audit log whose disk fills up after `room` records."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        super().__init__(path)
+        self.room = room
+
+    def write(self, record: Any) -> None:
+        if self.records >= self.room:
+            raise self._error(OSError(28, "No space left on device"))
+        super().write(record)
+
+
+def test_a_failed_audit_write_ends_the_desk_and_starts_no_new_write(tmp_path: Path) -> None:
+    with open_desk("zendesk", tmp_path) as h:
+        keys = backlog(h)
+        audit = FillingAudit(tmp_path / "audit.jsonl", room=2)
+        watched: list[Watched] = []
+
+        def connect(d: Any) -> Connector:
+            watched.append(Watched(h.connector()))
+            return cast(Connector, watched[-1])
+
+        notifier = RecordingNotifier()
+        report = cycle(h, connect, notifier, writers=WRITERS, audit=audit)
+        audit.close()
+        (desk,) = report.desks
+        assert not report.ok and desk.failed is not None
+        assert desk.failed.startswith("cannot write the audit log")
+        # the first ticket's audit failed: only the writes in flight then went out
+        assert 1 <= len(watched[0].threads) <= WRITERS
+        assert notifier.sent == []  # nothing the audit cannot record is announced
+        assert len(keys) == 4 + OUTAGES
