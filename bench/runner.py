@@ -18,9 +18,10 @@ Time model. Nothing sleeps. Every call the desk's fake serves (HTTP request, or
 SQL statement for the sandbox) adds the latency to a simulated clock, and so does
 every channel message; the fake's own work (building its JSON, running its SQL)
 is measured and taken out, since a real desk does it on its own servers. A
-cycle's time is then: simulated desk time (calls x latency, one desk's calls are
-sequential) + simulated notification time + the runner's real time (engine,
-connector, client library). The target: a steady cycle of a 10,000-ticket desk
+cycle's time is then: simulated desk time (calls x latency; the calls of a
+chunk's concurrent writes, on the runner's writing threads, divided by the
+writes in flight) + simulated notification time + the runner's real time
+(engine, connector, client library). The target: a steady cycle of a 10,000-ticket desk
 fits in a 60-second polling interval.
 
 API calls are compared with the real minimum of the cycle: ceil(N / page)
@@ -35,11 +36,14 @@ Rate limits. Each desk's account has a request budget (escalada.pacing's token
 bucket): the desk type's documented limit (Zendesk 400/min), or for the desks
 that publish none (Jira Cloud; ServiceNow, whose Rate Limit Rules each instance
 configures) the figure `--rate-limit` gives (defaults below, chosen for the
-bench). A cycle's desk time is then the larger of its calls x latency (one
-desk's calls are sequential) and the time the budget needs for its calls, and
-is compared with the budget-bound minimum: the real minimum's calls at that
-budget (or x latency, when the latency binds). The sandbox is embedded: no
-budget, latency only.
+bench). The runner keeps as many writes in flight as the budget can use at the
+latency (escalada.pacing.in_flight: rate x latency, rounded up, 1 to 8; the
+bench sets RunOptions.writers to it, since its fakes answer in no time). A
+cycle's desk time is then the larger of its time at the latency and the time
+the budget needs for its calls, and is compared with the budget-bound minimum:
+the real minimum's calls at that budget (or at the latency, its writes in
+flight as many, when the latency binds). The sandbox is embedded: no budget,
+latency only, one write at a time.
 """
 
 from __future__ import annotations
@@ -50,11 +54,13 @@ import math
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from datetime import date
 from datetime import timedelta
@@ -71,9 +77,11 @@ from escalada.engine.evaluator import Evaluator  # noqa: E402
 from escalada.notify import Notification  # noqa: E402
 from escalada.notify import NotifyResult  # noqa: E402
 from escalada.pacing import RateBudget  # noqa: E402
+from escalada.pacing import in_flight  # noqa: E402
 from escalada.pacing import parse_rate  # noqa: E402
 from escalada.policy.model import Calendar  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
+from escalada.runner import WRITING_THREADS  # noqa: E402
 from escalada.runner import CycleReport  # noqa: E402
 from escalada.runner import RunOptions  # noqa: E402
 from escalada.runner import run_cycle  # noqa: E402
@@ -112,25 +120,32 @@ class SimClock:
     """Simulated latency, and the real time spent inside the desk's fake."""
 
     latency: float
+    in_flight: int = 1  # the runner's writes at once (RunOptions.writers)
     desk_calls: int = 0
+    concurrent_calls: int = 0  # of those, made on the runner's writing threads
     messages: int = 0
     fake_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def served(self, work: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            return work()
-        finally:
-            self.fake_seconds += time.perf_counter() - started
-            self.desk_calls += 1
+        with self.lock:  # the fake serves one request at a time
+            started = time.perf_counter()
+            try:
+                return work()
+            finally:
+                self.fake_seconds += time.perf_counter() - started
+                self.desk_calls += 1
+                writing = threading.current_thread().name.startswith(WRITING_THREADS)
+                self.concurrent_calls += writing
 
     def reset(self) -> None:
-        self.desk_calls = self.messages = 0
+        self.desk_calls = self.concurrent_calls = self.messages = 0
         self.fake_seconds = 0.0
 
     @property
     def desk_seconds(self) -> float:
-        return self.desk_calls * self.latency
+        one_by_one = self.desk_calls - self.concurrent_calls
+        return (one_by_one + self.concurrent_calls / self.in_flight) * self.latency
 
     @property
     def notify_seconds(self) -> float:
@@ -225,7 +240,12 @@ class Cycle:
 
 
 def measure(
-    module: Any, options: dict[str, Any], count: int, latency: float, wanted: set[str]
+    module: Any,
+    options: dict[str, Any],
+    count: int,
+    latency: float,
+    wanted: set[str],
+    in_flight: int = 1,
 ) -> Iterator[Cycle]:
     with tempfile.TemporaryDirectory() as tmp, module.open_harness(Path(tmp)) as harness:
         if options:
@@ -233,7 +253,7 @@ def measure(
         seed(harness, count)
         policy = bench_policy(harness.desk)
         evaluator = Evaluator(policy)
-        clock = SimClock(latency)
+        clock = SimClock(latency, in_flight)
         connect = instrument(harness, clock)
         notifier = SimNotifier(clock)
         last = max(CYCLES.index(name) for name in wanted)
@@ -253,7 +273,7 @@ def measure(
                 evaluator=evaluator,
                 # the cycle's real-time budget would cut a burst short on a loaded
                 # machine; the bench measures the whole cycle
-                options=RunOptions(budget=None),
+                options=RunOptions(budget=None, writers=in_flight),
             )
             wall = time.perf_counter() - started
             if not report.ok:
@@ -321,11 +341,19 @@ def desk_budget(row: str, given: dict[str, str]) -> tuple[str | None, str]:
     return None, "embedded: no budget"
 
 
-def paced(calls: int, latency: float, rate: str | None) -> float:
-    """Seconds a desk's sequential calls take at the latency, inside its budget."""
+def writes_in_flight(row: str, rate: str | None, latency: float) -> int:
+    """The writes the runner keeps in flight on the row's desk: what its budget can
+    use at the latency (1 where the desk type writes one at a time)."""
+    if rate is None or not desk_kind(VARIANTS[row][0]).concurrent_writes:
+        return 1
+    return in_flight(parse_rate(rate).per_second, latency)
+
+
+def paced(seconds: float, calls: int, rate: str | None) -> float:
+    """Seconds `calls` take that need `seconds` at the latency, inside the budget."""
     if rate is None:
-        return calls * latency
-    return max(calls * latency, RateBudget(parse_rate(rate)).seconds_for(calls))
+        return seconds
+    return max(seconds, RateBudget(parse_rate(rate)).seconds_for(calls))
 
 
 def main() -> int:
@@ -352,15 +380,17 @@ def main() -> int:
     print(__doc__.split("\n\n", 1)[0])
     print(
         f"\n{args.tickets} open tickets per desk; {args.latency_ms:g} ms simulated per desk call "
-        "and per channel message; desk s = calls x latency, or what the desk's rate budget "
-        "needs for them if longer; cycle s = desk s + notify s + runner s (real)."
+        "and per channel message; desk s = calls x latency (concurrent writes' calls divided "
+        "by the writes in flight), or what the desk's rate budget needs for them if longer; "
+        "cycle s = desk s + notify s + runner s (real)."
     )
     rows = args.desks.split(",")
     if unknown := [row for row in rows if row not in VARIANTS]:
         parser.error(f"--desks: no row {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
     budgets = {row: desk_budget(row, given) for row in rows}
+    flights = {row: writes_in_flight(row, rate, latency) for row, (rate, _) in budgets.items()}
     for desk, (rate, source) in budgets.items():
-        print(f"  {desk:<11} budget {rate or '-'} ({source})")
+        print(f"  {desk:<11} budget {rate or '-'} ({source}); {flights[desk]} write(s) in flight")
     header = (
         f"{'desk':<11} {'cycle':<7} {'written':>7} {'calls':>6} {'1/tkt':>6} {'minimum':>7} "
         f"{'ratio':>6} "
@@ -380,7 +410,8 @@ def main() -> int:
         except ImportError as error:
             print(f"{desk:<11} not measured: no harness ({error})")
             continue
-        for cycle in measure(module, options, args.tickets, latency, wanted):
+        flight = flights[desk]
+        for cycle in measure(module, options, args.tickets, latency, wanted, flight):
             d = cycle.report.desks[0]
             assert d.seen == args.tickets, f"{desk}: read {d.seen} of {args.tickets}"
             one_each = minimum_calls(module, d.seen, d.escalated)
@@ -388,8 +419,10 @@ def main() -> int:
             minimum = one_each + split
             if split:
                 split_rows.append(f"{desk} {cycle.name}")
-            desk_s = paced(cycle.desk_calls, latency, rate)
-            bound_s = paced(minimum, latency, rate)
+            desk_s = paced(cycle.desk_seconds, cycle.desk_calls, rate)
+            writes = d.escalated + split  # the minimum's writes, `flight` at once
+            at_latency = (minimum - writes + writes / flight) * latency
+            bound_s = paced(at_latency, minimum, rate)
             seconds = desk_s + cycle.notify_seconds + cycle.runner_seconds
             ratio = d.calls / minimum
             verdict = ""

@@ -204,9 +204,13 @@ class RateBudget:
         return self._latency if self._answers else None
 
     def in_flight(self, cap: int = MAX_IN_FLIGHT) -> int:
-        """Requests at once this budget can use (`in_flight` of its sustained rate and
-        the calls' latency); 1 for a budget with no rate of its own."""
-        return in_flight(self.fill if self.rate is not None else None, self.latency, cap)
+        """Requests at once this budget can use (`in_flight` of its rate, as lowered by
+        the desk's answers, and the calls' latency); 1 for a budget with no rate of its
+        own. The rate, not the slightly lower pace after the burst: with one request
+        more in flight the burst is used, and a latency a little above the mean does
+        not make the budget wait for the requests."""
+        rate = self.rate.per_second if self.rate is not None else None
+        return in_flight(rate, self.latency, cap)
 
     def seconds_for(self, requests: int) -> float:
         """How long `requests` take at this budget, from a full bucket."""

@@ -89,9 +89,11 @@ CYCLE_BUDGET = 600.0
 # longer than a runner can take between its escalation write and its clearing
 # write (the notifier's retries: 3 attempts, up to 60s Retry-After, per channel).
 RESEND_AFTER = timedelta(minutes=10)
-# Tickets per chunk: written one by one, then their messages sent together and
-# their pending tokens cleared in one call (Zendesk's update_many takes 100 ids).
+# Tickets per chunk: written one by one (or several at once, RunOptions.writers),
+# then their messages sent together and their pending tokens cleared in one call
+# (Zendesk's update_many takes 100 ids).
 BATCH = 100
+WRITING_THREADS = "write"  # the name prefix of a concurrent chunk's threads (the bench reads it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,7 +513,7 @@ class _Cycle:
             if waiting is not None:
                 written.append(waiting)
 
-        pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="write")
+        pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix=WRITING_THREADS)
         queue = iter(planned)
         window: deque[tuple[Ticket, _Plan | None | Exception, Future[Any] | None]] = deque()
 
@@ -519,12 +521,14 @@ class _Cycle:
             """Keep `writers` writes going, never more than that ahead of the results
             taken (so no more than that are made that the audit may fail to record)."""
             going = sum(1 for _, _, future in window if future is not None)
-            for ticket, plan in queue:
+            while going < writers:
+                item = next(queue, None)
+                if item is None:
+                    return
+                ticket, plan = item
                 future = pool.submit(write, plan) if isinstance(plan, _Plan) else None
                 window.append((ticket, plan, future))
                 going += future is not None
-                if going >= writers:
-                    return
 
         try:
             top_up()

@@ -247,10 +247,10 @@ def test_a_sleep_through_the_budget_counts_as_time_passed() -> None:
 @pytest.mark.parametrize(
     ("per_second", "latency", "expected"),
     [
-        (2375 / 60, 0.05, 2),  # 2500/min's fill at 50 ms: two at once keep up with it
-        (380 / 60, 0.05, 1),  # 400/min: one at a time already waits for the budget
-        (5700 / 60, 0.05, 5),  # 6000/min
-        (5700 / 60, 0.5, 8),  # capped
+        (2500 / 60, 0.05, 3),  # 2500/min at 50 ms: 2.08 requests' worth in flight
+        (400 / 60, 0.05, 1),  # 400/min: one at a time already waits for the budget
+        (6000 / 60, 0.05, 5),  # 6000/min
+        (6000 / 60, 0.5, 8),  # capped
         (10.0, 0.2, 2),  # exactly 2.0 (float error would make it 3)
         (None, 0.05, 1),  # no rate of its own: nothing to fill
         (100.0, None, 1),  # no latency seen yet
@@ -269,7 +269,7 @@ def test_a_budget_sizes_its_requests_in_flight_by_the_latency_it_was_told() -> N
     assert (pace.latency, pace.in_flight()) == (None, 1)
     for _ in range(30):
         pace.served(0.05)
-    assert pace.latency == pytest.approx(0.05) and pace.in_flight() == 2
+    assert pace.latency == pytest.approx(0.05) and pace.in_flight() == 3
     for _ in range(200):  # the desk slowed down: a moving mean follows it
         pace.served(0.2)
     assert pace.latency == pytest.approx(0.2, rel=1e-3) and pace.in_flight() == 8
