@@ -487,7 +487,9 @@ class _Cycle:
         ) -> None:
             """One ticket's outcome, in ticket order, on this thread (as `ticket` would)."""
             if future is None or not isinstance(plan, _Plan):
-                if isinstance(plan, Exception):
+                # a ticket whose decision failed: reported unless the writes ended before
+                # it (a sequential chunk would not have reached it either)
+                if isinstance(plan, Exception) and not (self.stop.is_set() or halted.is_set()):
                     self._write_failed(ticket, plan, report)
                 return
             try:

@@ -206,6 +206,14 @@ class TicketHistory(Protocol):
         ...
 
 
+class Paced(Protocol):
+    """A desk whose requests draw from the account's rate budget (Wiring.budget): the
+    runner sizes a chunk's writes in flight by it (RateBudget.in_flight) where the
+    desk type declares concurrent writes (DeskKind.concurrent_writes)."""
+
+    budget: RateBudget | None
+
+
 class PendingClearing(Protocol):
     """A desk that clears many tickets' `pending` tokens in one call (Zendesk's
     `update_many`, ServiceNow's Batch API, Jira's bulk edit, one SQL statement for
