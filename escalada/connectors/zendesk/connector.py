@@ -8,9 +8,13 @@ tickets matching `<Desk.scope> status<solved` past the 1,000-result cap of
 which the export documentation says is an error. A read is the export pages
 and the group list (one call per 100 groups), nothing per ticket: the
 export's results are whole tickets (tags, group, priority, fields, status,
-`updated_at`). What it lacks is the first-reply time (`responded`: the ticket
-has no such timestamp, only its metric set has) and organisation names, and
-it comes from the search index, which lags the ticket store by minutes.
+`updated_at`). The export has a limit of its own, 100 requests a minute per
+account on top of the account's (desk-apis.md 2.10 [S16]): its pages draw from
+that budget too, a shard of N taking 1/N, so a read of more than 100,000 open
+tickets (100 pages of 1,000) spans more than a minute rather than meeting 429s.
+What it lacks is the first-reply time (`responded`: the ticket has no such
+timestamp, only its metric set has) and organisation names, and it comes from
+the search index, which lags the ticket store by minutes.
 `tickets.partial_read` decides per policy: tickets are yielded
 `partial` when a level stops on `unless: responded`, when safe updates are
 off, and when a ticket's organisation was not named (reasons may name it).
@@ -104,6 +108,9 @@ from escalada.connectors.zendesk.tickets import zenpy_error
 from escalada.engine.readneeds import NO_POLICY
 from escalada.engine.readneeds import ReadNeeds
 from escalada.errors import DeskError
+from escalada.pacing import BUDGETS
+from escalada.pacing import RateBudget
+from escalada.pacing import parse_rate
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
 from escalada.ticket import Action
@@ -112,6 +119,7 @@ from escalada.ticket import Ticket
 log = logging.getLogger("escalada.zendesk")
 
 EXPORT_PAGE_MAX = 1000  # page[size] cap of the search export
+SEARCH_EXPORT_RATE = "100/min"  # the export's own limit, per account (desk-apis.md 2.10)
 SHOW_MANY_MAX = 100  # ids per show_many call
 TIMEOUT = 30.0
 
@@ -234,7 +242,10 @@ class ZendeskConnector:
         }
         url = "search/export.json"
         seen: set[int] = set()  # a ticket listed twice would be written twice
+        budget = self._export_budget(shard)
         while True:
+            if budget is not None:
+                budget.acquire()
             page = self.request("GET", url, "search export", params=params)
             results: list[dict[str, Any]] = []
             for result in page.get("results") or []:
@@ -249,6 +260,21 @@ class ZendeskConnector:
             if not (page.get("meta") or {}).get("has_more") or not following:
                 return
             url, params = following, None  # the next link carries every parameter
+
+    def _export_budget(self, shard: Shard | None) -> RateBudget | None:
+        """The search export's own budget for this account (shared by every connector
+        of it in this process, across cycles); none where the account is unpaced."""
+        if self.budget is None:
+            return None
+        clock = self.clock
+        return BUDGETS.get(
+            ("zendesk", self.host, "search export"),
+            parse_rate(SEARCH_EXPORT_RATE),
+            share=shard.count if shard is not None else 1,
+            clock=lambda: clock().timestamp(),
+            sleep=self.sleep,
+            key=(self.clock, self.sleep),
+        )
 
     def show_many(self, ids: Sequence[int]) -> tuple[list[dict[str, Any]], Lookups]:
         """Up to 100 tickets from the ticket store, with their metric sets and

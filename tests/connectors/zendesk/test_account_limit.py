@@ -164,3 +164,49 @@ def test_several_writes_in_flight_keep_to_the_account_s_limit(policy) -> None:
     assert len(threads) > 1  # the writes went from several threads
     assert fake.total_calls > LIMIT  # more than a minute's worth: the pace mattered
     assert fake.rate_limited == 0
+
+
+def read_every_page(policy, *, split: bool) -> tuple[ZendeskFake, list[int]]:
+    """Two shards of one account read their candidates at once, on their own simulated
+    clocks, through a search export that refuses more than its 100 requests a minute
+    (an endpoint limit of its own); every shard reads every page (JQL-like scopes
+    cannot hash keys: shards filter client-side)."""
+    desk = replace(policy.desks[DESK], rate_limit="6000/min")  # the account's binds nothing
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = ZendeskFake(mock)
+        for group in sorted(set(desk.teams.values())):
+            fake.add_group(group)
+        for i in range(300):
+            fake.add_ticket(f"Ticket {i}", created=NOW - 40 * M, priority="normal")
+        clocks = [ShardClock(NOW.timestamp()) for _ in range(2)]
+        fake.limit_route("export", 100, clock=ShardClock.current)
+        read = [0, 0]
+
+        def shard(index: int) -> None:
+            clock = clocks[index]
+            wiring = Wiring(environ=ENVIRON, sleep=clock.sleep, clock=clock.datetime)
+            part = Shard(index, 2)
+            connector = connect(desk, wiring=wiring, shard=part, page_size=5)
+            read[index] = len(list(connector.candidates(shard=part if split else None)))
+
+        threads = [threading.Thread(target=shard, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return fake, read
+
+
+def test_shards_keep_to_the_search_export_s_own_limit(policy) -> None:
+    fake, read = read_every_page(policy, split=True)
+    assert fake.calls["export"] == 2 * 60  # each shard read all 60 pages of 5
+    assert fake.route_limited == 0  # each paced to 50 export pages a minute
+    assert sum(read) == 300  # and between them they own every ticket
+
+
+def test_a_shard_spending_the_whole_export_budget_meets_429s(policy) -> None:
+    """The control: read without a shard, each connector takes the export's whole
+    100 a minute, and the two together ask 120 in the first minute."""
+    fake, read = read_every_page(policy, split=False)
+    assert fake.route_limited > 0
+    assert read == [300, 300]  # the 429s' Retry-After waited out: both finish
