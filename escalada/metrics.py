@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 from escalada.errors import EscaladaError
 
 if TYPE_CHECKING:
-    from escalada.runner import CycleReport
-    from escalada.runner import DeskReport
+    from escalada.runner.reports import CycleReport
+    from escalada.runner.reports import DeskReport
 
 _METRICS = (
     ("escalada_tickets_seen", "gauge", "Candidate tickets read in the last cycle.", "seen"),

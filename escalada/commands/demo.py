@@ -24,9 +24,9 @@ from escalada.notify import Notification
 from escalada.notify import NotifyResult
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-from escalada.runner import CycleReport
-from escalada.runner import RunOptions
-from escalada.runner import run_cycle
+from escalada.runner.cycle import run_cycle
+from escalada.runner.options import RunOptions
+from escalada.runner.reports import CycleReport
 
 DEMO_ZONE = ZoneInfo("Europe/Stockholm")
 # A Monday in late November: the office calendar is open 08:00-17:00.

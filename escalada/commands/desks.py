@@ -15,7 +15,7 @@ from escalada.connectors.base import Connector
 from escalada.connectors.registry import desk_kinds
 from escalada.errors import EscaladaError
 from escalada.policy.model import Policy
-from escalada.runner import select_desks
+from escalada.runner.options import select_desks
 from escalada.tables import table
 
 

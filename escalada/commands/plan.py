@@ -27,7 +27,7 @@ def plan_policy(
     from escalada.policy.validate import load_policy
     from escalada.reconcile.plan import failed_desk
     from escalada.reconcile.plan import plan as make_plan
-    from escalada.runner import select_desks
+    from escalada.runner.options import select_desks
 
     policy = load_policy(policy_paths)
     needs = read_needs(policy)

@@ -34,9 +34,9 @@ from escalada.instants import to_iso
 from escalada.metrics import Counters
 from escalada.policy.model import Desk
 from escalada.policy.model import Policy
-from escalada.runner import CycleReport
-from escalada.runner import RunOptions
-from escalada.runner import run_cycle
+from escalada.runner.cycle import run_cycle
+from escalada.runner.options import RunOptions
+from escalada.runner.reports import CycleReport
 from escalada.terminal import safe
 from escalada.ticket import Decision
 

@@ -31,7 +31,7 @@ def read_desk_tickets(
     from escalada.connectors import connect
     from escalada.connectors.records import rejected
     from escalada.engine.readneeds import read_needs
-    from escalada.runner import select_desks
+    from escalada.runner.options import select_desks
 
     (spec,) = select_desks(policy, [desk])
     connector = (connect_fn or connect)(spec, needs=read_needs(policy))
