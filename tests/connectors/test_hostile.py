@@ -78,12 +78,12 @@ def test_a_reset_is_retried_then_one_clear_error(hostile: Hostile) -> None:
 
 
 def test_a_200_with_a_body_that_is_not_json_is_a_clear_desk_error(hostile: Hostile) -> None:
-    from escalada.runner import _describe_internal
+    from escalada.runner.failures import describe_internal
 
     response = session().get(hostile.base + "/not-json")
     with pytest.raises(ValueError) as caught:
         response.json()
-    assert "not JSON" in _describe_internal(caught.value)
+    assert "not JSON" in describe_internal(caught.value)
 
 
 def test_one_request_s_deadline_ends_only_its_own_of_the_requests_in_flight(

@@ -2,7 +2,7 @@
 chunk's messages go out in one `send_many` (where the notifier has it), then one
 `clear_pending` (where the desk has it) confirms the tickets whose messages went
 out. Where a capability is missing the runner falls back (`send` per message, a
-clearing `apply` per ticket); tests/test_runner_exactly_once.py kills each way."""
+clearing `apply` per ticket); tests/runner/test_exactly_once.py kills each way."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class BulkClearing:
         self.clearings.append(list(tickets))
         if self.down:
             raise DeskUnavailable(self.desk.name, "clear pending", "HTTP 503 after 5 attempts")
-        from escalada.runner import _after_write
+        from escalada.runner.writes import _after_write
 
         cleared = []
         for ticket in tickets:
