@@ -15,14 +15,16 @@ of the test policy (tests/runner_fixtures.py, with P2-P4 on an office calendar):
           run escalated fall due together (a one-off wave after a first run)
 
 Time model. Nothing sleeps. Every call the desk's fake serves (HTTP request, or
-SQL statement for the sandbox) adds the latency to a simulated clock, and so does
-every channel message; the fake's own work (building its JSON, running its SQL)
-is measured and taken out, since a real desk does it on its own servers. A
-cycle's time is then: simulated desk time (calls x latency; the calls of a
-chunk's concurrent writes, on the runner's writing threads, divided by the
-writes in flight) + simulated notification time + the runner's real time
-(engine, connector, client library). The target: a steady cycle of a 10,000-ticket desk
-fits in a 60-second polling interval.
+SQL statement for the sandbox) adds the latency to a simulated clock; channel
+messages go as the Notifier sends them (a chunk's channels at once, more than 10
+for one channel as one digest, each webhook at its pace: SimNotifier). The
+fake's own work (building its JSON, running its SQL) is measured and taken out,
+since a real desk does it on its own servers. A cycle's time is then: simulated
+desk time (calls x latency; the calls of a chunk's concurrent writes, on the
+runner's writing threads, divided by the writes in flight) + simulated
+notification time + the runner's real time (engine, connector, client library).
+The target: a steady cycle of a 10,000-ticket desk fits in a 60-second polling
+interval.
 
 API calls are compared with the real minimum of the cycle: ceil(N / page)
 candidate pages + the desk's fixed read overhead (its contract harness's
@@ -59,6 +61,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -76,12 +79,15 @@ from escalada.connectors.jira.options import JiraOptions  # noqa: E402
 from escalada.connectors.registry import desk_kind  # noqa: E402
 from escalada.connectors.zendesk.connector import SEARCH_EXPORT_RATE  # noqa: E402
 from escalada.engine.evaluator import Evaluator  # noqa: E402
+from escalada.notify import DIGEST_THRESHOLD  # noqa: E402
+from escalada.notify import PACE_BY_TYPE  # noqa: E402
 from escalada.notify import Notification  # noqa: E402
 from escalada.notify import NotifyResult  # noqa: E402
 from escalada.pacing import RateBudget  # noqa: E402
 from escalada.pacing import in_flight  # noqa: E402
 from escalada.pacing import parse_rate  # noqa: E402
 from escalada.policy.model import Calendar  # noqa: E402
+from escalada.policy.model import Channel  # noqa: E402
 from escalada.policy.model import Policy  # noqa: E402
 from escalada.runner import WRITING_THREADS  # noqa: E402
 from escalada.runner import CycleReport  # noqa: E402
@@ -128,6 +134,7 @@ class SimClock:
     desk_calls: int = 0
     concurrent_calls: int = 0  # of those, made on the runner's writing threads
     messages: int = 0
+    notify_time: float = 0.0  # simulated, as SimNotifier sends
     fake_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,6 +151,7 @@ class SimClock:
 
     def reset(self) -> None:
         self.desk_calls = self.concurrent_calls = self.messages = 0
+        self.notify_time = 0.0
         self.fake_seconds = 0.0
 
     @property
@@ -153,18 +161,34 @@ class SimClock:
 
     @property
     def notify_seconds(self) -> float:
-        return self.messages * self.latency
+        return self.notify_time
 
 
 class SimNotifier:
-    """A chat tool that takes every message, at the simulated latency."""
+    """Chat tools that take every message, sent as escalada.notify's Notifier sends
+    them: a chunk's messages go to the channels at once (one thread each), more than
+    DIGEST_THRESHOLD for one channel as one digest, each webhook's posts no faster
+    than its pace (PACE_BY_TYPE) nor the latency. A chunk's notify time is its
+    slowest channel's; `messages` counts the posts (a digest is one)."""
 
-    def __init__(self, clock: SimClock) -> None:
+    def __init__(self, clock: SimClock, channels: Mapping[str, Channel]) -> None:
         self.clock = clock
+        self.channels = channels
 
     def send(self, channel: str, message: Notification) -> NotifyResult:
-        self.clock.messages += 1
+        self.send_many([(channel, message)])
         return NotifyResult(True, channel, None, 1)
+
+    def send_many(self, items: Sequence[tuple[str, Notification]]) -> list[NotifyResult]:
+        by_channel = Counter(name for name, _ in items)
+        slowest = 0.0
+        for name, count in by_channel.items():
+            posts = 1 if count > DIGEST_THRESHOLD else count
+            pace = PACE_BY_TYPE[self.channels[name].type]
+            slowest = max(slowest, posts * max(self.clock.latency, 1 / pace.per_second))
+            self.clock.messages += posts
+        self.clock.notify_time += slowest
+        return [NotifyResult(True, name, None, 1) for name, _ in items]
 
 
 def bench_policy(desk: Any) -> Policy:
@@ -264,7 +288,7 @@ def measure(
         evaluator = Evaluator(policy)
         clock = SimClock(latency, in_flight)
         connect = instrument(harness, clock)
-        notifier = SimNotifier(clock)
+        notifier = SimNotifier(clock, policy.channels)
         last = max(CYCLES.index(name) for name in wanted)
         for name, now in (
             ("first", NOW),
@@ -408,7 +432,9 @@ def main() -> int:
     print(__doc__.split("\n\n", 1)[0])
     print(
         f"\n{args.tickets} open tickets per desk; {args.latency_ms:g} ms simulated per desk call "
-        "and per channel message; desk s = calls x latency (concurrent writes' calls divided "
+        "and per channel post (webhooks at their pace, a chunk's channels at once, more than "
+        f"{DIGEST_THRESHOLD} for one channel as one digest); desk s = calls x latency "
+        "(concurrent writes' calls divided "
         "by the writes in flight), or what the desk's rate budget needs for them if longer; "
         "cycle s = desk s + notify s + runner s (real)."
     )
