@@ -39,6 +39,16 @@ def policy():
     return load_policy([str(EXAMPLES)])
 
 
+def at_once(shard: Any, count: int) -> None:
+    """Run shard(0) .. shard(count - 1) at once, a thread each (a process each in
+    production), and wait for all of them."""
+    threads = [threading.Thread(target=shard, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def burst(policy, *, split: bool) -> tuple[ZendeskFake, list[Any]]:
     """Two shards of one account, at once, each on its own simulated clock that
     starts at the same instant (two processes), over a backlog of overdue outages."""
@@ -70,11 +80,7 @@ def burst(policy, *, split: bool) -> tuple[ZendeskFake, list[Any]]:
                 evaluator=Evaluator(policy),
             )
 
-        threads = [threading.Thread(target=shard, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(shard, 2)
         return fake, reports
 
 
@@ -189,11 +195,7 @@ def read_every_page(policy, *, split: bool) -> tuple[ZendeskFake, list[int]]:
             connector = connect(desk, wiring=wiring, shard=part, page_size=5)
             read[index] = len(list(connector.candidates(shard=part if split else None)))
 
-        threads = [threading.Thread(target=shard, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(shard, 2)
         return fake, read
 
 
